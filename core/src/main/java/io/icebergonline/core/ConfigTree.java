@@ -1,0 +1,170 @@
+package io.icebergonline.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * A parsed YAML/JSON node together with its key path, with typed reads that fail with a {@link
+ * ConfigException} naming that path. Scalars go through {@code ${VAR}} / {@code ${VAR:-default}}
+ * substitution; error messages show the text as written in the file, never the substituted value.
+ */
+final class ConfigTree {
+  private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+  private final String path;
+  private final JsonNode node;
+  private final Function<String, String> environment;
+
+  private ConfigTree(String path, JsonNode node, Function<String, String> environment) {
+    this.path = path;
+    this.node = node;
+    this.environment = environment;
+  }
+
+  static ConfigTree root(JsonNode node, Function<String, String> environment) {
+    return new ConfigTree("", node, environment);
+  }
+
+  String path() {
+    return path.isEmpty() ? "<root>" : path;
+  }
+
+  ConfigException error(String problem) {
+    return new ConfigException(path(), problem);
+  }
+
+  /** Checks this node is a mapping holding only the given keys. */
+  ConfigTree requireMapping(Set<String> allowedKeys) {
+    if (node == null || !node.isObject()) {
+      throw error("expected a mapping with keys " + new TreeSet<>(allowedKeys) + ", got " + describe());
+    }
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!allowedKeys.contains(name)) {
+        throw child(name).error("unknown key; expected one of " + new TreeSet<>(allowedKeys));
+      }
+    }
+    return this;
+  }
+
+  Optional<ConfigTree> optional(String key) {
+    JsonNode value = node.get(key);
+    return value == null || value.isNull() ? Optional.empty() : Optional.of(child(key));
+  }
+
+  ConfigTree required(String key) {
+    return optional(key).orElseThrow(() -> child(key).error("required key is missing"));
+  }
+
+  String asString() {
+    if (!node.isValueNode() || node.isNull()) {
+      throw error("expected a string, got " + describe());
+    }
+    String resolved = substitute(node.asText());
+    if (resolved.isEmpty()) {
+      throw error("expected a non-empty string");
+    }
+    return resolved;
+  }
+
+  int asInt() {
+    if (node.isIntegralNumber() && node.canConvertToInt()) {
+      return node.intValue();
+    }
+    if (node.isTextual()) {
+      try {
+        return Integer.parseInt(substitute(node.asText()).trim());
+      } catch (NumberFormatException e) {
+        // reported below with the text as written
+      }
+    }
+    throw error("expected an integer, got " + describe());
+  }
+
+  Duration asDuration() {
+    if (node.isIntegralNumber()) {
+      throw error("expected a duration with a unit such as 30s, 5m, 2h or 1d, got " + describe());
+    }
+    String text = asString();
+    try {
+      return TimeUtils.parseDuration(text);
+    } catch (IllegalArgumentException e) {
+      throw error("expected a duration such as 500ms, 30s, 5m, 2h or 1d, got " + describe());
+    }
+  }
+
+  List<ConfigTree> asList() {
+    if (!node.isArray()) {
+      throw error("expected a list, got " + describe());
+    }
+    List<ConfigTree> items = new ArrayList<>(node.size());
+    for (int i = 0; i < node.size(); i++) {
+      items.add(new ConfigTree(path + "[" + i + "]", node.get(i), environment));
+    }
+    return items;
+  }
+
+  /** A mapping of scalar values, all read as strings (numbers and booleans as written). */
+  Map<String, String> asStringMap() {
+    if (!node.isObject()) {
+      throw error("expected a mapping of keys to values, got " + describe());
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      ConfigTree value = child(name);
+      if (value.node.isNull()) {
+        throw value.error("expected a value, got null");
+      }
+      values.put(name, value.asString());
+    }
+    return values;
+  }
+
+  private ConfigTree child(String key) {
+    String childPath = path.isEmpty() ? key : path + "." + key;
+    return new ConfigTree(childPath, node.get(key), environment);
+  }
+
+  private String substitute(String text) {
+    Matcher matcher = ENV_REFERENCE.matcher(text);
+    StringBuilder resolved = new StringBuilder();
+    while (matcher.find()) {
+      String value = environment.apply(matcher.group(1));
+      if (value == null) {
+        value = matcher.group(2);
+      }
+      if (value == null) {
+        throw error("environment variable " + matcher.group(1) + " is not set");
+      }
+      matcher.appendReplacement(resolved, Matcher.quoteReplacement(value));
+    }
+    matcher.appendTail(resolved);
+    return resolved.toString();
+  }
+
+  private String describe() {
+    if (node == null || node.isNull()) {
+      return "nothing";
+    }
+    if (node.isObject()) {
+      return "a mapping";
+    }
+    if (node.isArray()) {
+      return "a list";
+    }
+    return "'" + node.asText() + "'";
+  }
+}

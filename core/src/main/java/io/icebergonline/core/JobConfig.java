@@ -1,0 +1,22 @@
+package io.icebergonline.core;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Optional;
+
+/** The whole job YAML: the online store, the Kafka input, the dead-letter topic and the views. */
+public record JobConfig(
+    OnlineStoreConfig onlineStore,
+    KafkaConfig kafka,
+    String deadLetterTopic,
+    List<FeatureViewSpec> featureViews)
+    implements Serializable {
+
+  public JobConfig {
+    featureViews = List.copyOf(featureViews);
+  }
+
+  public Optional<FeatureViewSpec> featureView(String name) {
+    return featureViews.stream().filter(view -> view.name().equals(name)).findFirst();
+  }
+}

@@ -1,0 +1,242 @@
+package io.icebergonline.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the job YAML (see DESIGN "Configuration") into a {@link JobConfig}, validating every key.
+ * Also the JSON form of a single feature view that the table properties carry.
+ */
+public final class JobConfigParser {
+  public static final String DEFAULT_CATALOG_NAME = "online_catalog";
+  public static final String DEFAULT_NAMESPACE = "feast_online";
+  public static final String DEFAULT_GROUP_ID = "iceberg-online-materializer";
+  public static final String DEFAULT_TIMESTAMP_FIELD = "event_timestamp";
+  public static final int DEFAULT_BUCKETS = 16;
+
+  private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views");
+  private static final Set<String> ONLINE_STORE_KEYS =
+      Set.of("type", "catalog_type", "catalog_name", "uri", "warehouse", "namespace", "properties");
+  private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
+  private static final Set<String> VIEW_KEYS =
+      Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets");
+  private static final Set<String> FIELD_KEYS = Set.of("name", "type");
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private static final ObjectMapper YAML = new YAMLMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private JobConfigParser() {}
+
+  /** Reads a config file, substituting {@code ${VAR}} from the process environment. */
+  public static JobConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), "cannot read the config file: " + e.getMessage());
+    }
+    return parse(text, System::getenv);
+  }
+
+  public static JobConfig parse(String yaml, Function<String, String> environment) {
+    JsonNode document;
+    try {
+      document = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("<root>", "not valid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
+    }
+    ConfigTree root = ConfigTree.root(document, environment).requireMapping(ROOT_KEYS);
+    OnlineStoreConfig onlineStore = parseOnlineStore(root.required("online_store"));
+    KafkaConfig kafka = parseKafka(root.required("kafka"));
+    String deadLetterTopic = root.required("dead_letter_topic").asString();
+    ConfigTree viewsTree = root.required("feature_views");
+    List<ConfigTree> viewTrees = viewsTree.asList();
+    if (viewTrees.isEmpty()) {
+      throw viewsTree.error("expected at least one feature view");
+    }
+    List<FeatureViewSpec> views = new ArrayList<>();
+    Map<String, String> viewPaths = new HashMap<>();
+    for (ConfigTree viewTree : viewTrees) {
+      FeatureViewSpec view = parseFeatureView(viewTree);
+      String earlier = viewPaths.putIfAbsent(view.name(), viewTree.path());
+      if (earlier != null) {
+        throw new ConfigException(viewTree.path() + ".name",
+            "duplicate feature view '" + view.name() + "' (already declared at " + earlier + ")");
+      }
+      views.add(view);
+    }
+    return new JobConfig(onlineStore, kafka, deadLetterTopic, views);
+  }
+
+  /** Parses the JSON form written by {@link #featureViewToJson} (no environment substitution). */
+  public static FeatureViewSpec featureViewFromJson(String json) {
+    try {
+      return parseFeatureView(ConfigTree.root(JSON.readTree(json), name -> null));
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("<feature view>", "not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** The feature view in the same keys as the YAML, as compact JSON. */
+  public static String featureViewToJson(FeatureViewSpec view) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("name", view.name());
+    node.put("topic", view.topic());
+    node.set("entities", fieldsToJson(view.entities()));
+    node.set("features", fieldsToJson(view.features()));
+    node.put("timestamp_field", view.timestampField());
+    view.createdTimestamp().ifPresent(column -> node.put("created_timestamp_column", column));
+    view.timeToLive().ifPresent(ttl -> node.put("ttl", ttl.toMillis() + "ms"));
+    node.put("buckets", view.buckets());
+    return node.toString();
+  }
+
+  private static ArrayNode fieldsToJson(List<FieldSpec> fields) {
+    ArrayNode array = JSON.createArrayNode();
+    for (FieldSpec field : fields) {
+      array.addObject().put("name", field.name()).put("type", field.type().name());
+    }
+    return array;
+  }
+
+  private static OnlineStoreConfig parseOnlineStore(ConfigTree tree) {
+    tree.requireMapping(ONLINE_STORE_KEYS);
+    ConfigTree typeTree = tree.required("type");
+    if (!typeTree.asString().equals("iceberg")) {
+      throw typeTree.error("expected 'iceberg', got '" + typeTree.asString() + "'");
+    }
+    ConfigTree catalogTypeTree = tree.required("catalog_type");
+    CatalogType catalogType = parseCatalogType(catalogTypeTree);
+    String uri = tree.optional("uri").map(ConfigTree::asString).orElse(null);
+    String warehouse = tree.optional("warehouse").map(ConfigTree::asString).orElse(null);
+    if (catalogType.requiresUri() && uri == null) {
+      throw new ConfigException(tree.path() + ".uri",
+          "required for catalog_type " + catalogType.configName() + " (the catalog's address)");
+    }
+    if (catalogType.requiresWarehouse() && warehouse == null) {
+      throw new ConfigException(tree.path() + ".warehouse",
+          "required for catalog_type " + catalogType.configName() + " (where table data lives)");
+    }
+    String catalogName = tree.optional("catalog_name").map(ConfigTree::asString).orElse(DEFAULT_CATALOG_NAME);
+    String namespace = tree.optional("namespace").map(ConfigTree::asString).orElse(DEFAULT_NAMESPACE);
+    Map<String, String> properties = tree.optional("properties").map(ConfigTree::asStringMap).orElse(Map.of());
+    return new OnlineStoreConfig(catalogType, catalogName, uri, warehouse, namespace, properties);
+  }
+
+  private static CatalogType parseCatalogType(ConfigTree tree) {
+    String text = tree.asString();
+    for (CatalogType type : CatalogType.values()) {
+      if (type.configName().equals(text.trim().toLowerCase(Locale.ROOT))) {
+        return type;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (CatalogType type : CatalogType.values()) {
+      names.add(type.configName());
+    }
+    throw tree.error("unknown catalog type '" + text + "'; expected one of " + names);
+  }
+
+  private static KafkaConfig parseKafka(ConfigTree tree) {
+    tree.requireMapping(KAFKA_KEYS);
+    return new KafkaConfig(
+        tree.required("bootstrap_servers").asString(),
+        tree.optional("group_id").map(ConfigTree::asString).orElse(DEFAULT_GROUP_ID),
+        tree.optional("properties").map(ConfigTree::asStringMap).orElse(Map.of()));
+  }
+
+  private static FeatureViewSpec parseFeatureView(ConfigTree tree) {
+    tree.requireMapping(VIEW_KEYS);
+    String name = identifier(tree.required("name"));
+    String topic = tree.required("topic").asString();
+    Map<String, String> declaredAt = new HashMap<>();
+    declaredAt.put(OnlineTableLayout.DERIVED_KEY_COLUMN, "<reserved for the derived key column>");
+
+    List<FieldSpec> entities = parseFields(tree.required("entities"), declaredAt, true);
+    List<FieldSpec> features = parseFields(tree.required("features"), declaredAt, false);
+    ConfigTree timestampTree = tree.optional("timestamp_field").orElse(null);
+    String timestampField = timestampTree == null ? DEFAULT_TIMESTAMP_FIELD : identifier(timestampTree);
+    claim(declaredAt, timestampField, timestampTree == null ? tree.path() + ".timestamp_field" : timestampTree.path());
+    String created = null;
+    if (tree.optional("created_timestamp_column").isPresent()) {
+      ConfigTree createdTree = tree.required("created_timestamp_column");
+      created = identifier(createdTree);
+      claim(declaredAt, created, createdTree.path());
+    }
+    Duration ttl = null;
+    if (tree.optional("ttl").isPresent()) {
+      ConfigTree ttlTree = tree.required("ttl");
+      ttl = ttlTree.asDuration();
+      if (ttl.isNegative()) {
+        throw ttlTree.error("expected a duration >= 0, got " + ttl);
+      }
+      if (ttl.isZero()) {
+        ttl = null; // Feast's convention: a zero TTL means features never expire
+      }
+    }
+    int buckets = DEFAULT_BUCKETS;
+    if (tree.optional("buckets").isPresent()) {
+      ConfigTree bucketsTree = tree.required("buckets");
+      buckets = bucketsTree.asInt();
+      if (buckets < 1) {
+        throw bucketsTree.error("expected at least 1 bucket, got " + buckets);
+      }
+    }
+    return new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets);
+  }
+
+  private static List<FieldSpec> parseFields(ConfigTree listTree, Map<String, String> declaredAt, boolean entities) {
+    List<ConfigTree> items = listTree.asList();
+    if (items.isEmpty()) {
+      throw listTree.error(entities ? "expected at least one entity (the join key)" : "expected at least one feature");
+    }
+    List<FieldSpec> fields = new ArrayList<>();
+    for (ConfigTree item : items) {
+      item.requireMapping(FIELD_KEYS);
+      ConfigTree nameTree = item.required("name");
+      String name = identifier(nameTree);
+      claim(declaredAt, name, nameTree.path());
+      ConfigTree typeTree = item.required("type");
+      FeastValueType type = FeastValueType.parse(typeTree);
+      if (entities && !FeastValueType.ENTITY_TYPES.contains(type)) {
+        throw typeTree.error(type + " cannot be an entity (join key) type; expected one of " + FeastValueType.ENTITY_TYPES);
+      }
+      fields.add(new FieldSpec(name, type));
+    }
+    return fields;
+  }
+
+  private static void claim(Map<String, String> declaredAt, String column, String path) {
+    String earlier = declaredAt.putIfAbsent(column, path);
+    if (earlier != null) {
+      throw new ConfigException(path, "duplicate column '" + column + "' (already declared at " + earlier + ")");
+    }
+  }
+
+  private static String identifier(ConfigTree tree) {
+    String text = tree.asString();
+    if (!IDENTIFIER.matcher(text).matches()) {
+      throw tree.error("expected a name of letters, digits and underscores not starting with a digit, got '" + text + "'");
+    }
+    return text;
+  }
+}

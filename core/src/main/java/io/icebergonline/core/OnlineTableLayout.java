@@ -1,0 +1,119 @@
+package io.icebergonline.core;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.SortOrder;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.types.Types;
+
+/**
+ * The Iceberg layout of a feature view's online table (DESIGN "Table format"): schema with the
+ * entity columns as identifier fields, {@code bucket[N]} partitioning on the key column, sort by
+ * key then event time, a Parquet bloom filter and full metrics on the key column, format v2, and
+ * the feature-view spec recorded in table properties so readers need no second configuration.
+ */
+public final class OnlineTableLayout {
+  /** The derived key column of composite-key views; see {@link EntityKeys} for its encoding. */
+  public static final String DERIVED_KEY_COLUMN = "_entity_key";
+
+  public static final String PROPERTY_FEATURE_VIEW = "iceberg-online.feature-view";
+  public static final String PROPERTY_KEY_COLUMN = "iceberg-online.key-column";
+  public static final String PROPERTY_KEY_ENCODING_VERSION = "iceberg-online.key-encoding-version";
+
+  /** Small row groups and pages: a point read decodes little beyond the row it wants. */
+  static final long ROW_GROUP_BYTES = 8L * 1024 * 1024;
+  static final long PAGE_BYTES = 64L * 1024;
+
+  private final FeatureViewSpec view;
+  private final Schema schema;
+
+  private OnlineTableLayout(FeatureViewSpec view) {
+    this.view = view;
+    this.schema = buildSchema(view);
+  }
+
+  public static OnlineTableLayout of(FeatureViewSpec view) {
+    return new OnlineTableLayout(view);
+  }
+
+  public FeatureViewSpec view() {
+    return view;
+  }
+
+  public Schema schema() {
+    return schema;
+  }
+
+  /** The column that is bucketed: the single entity column, or the derived key column. */
+  public String keyColumn() {
+    return view.hasCompositeKey() ? DERIVED_KEY_COLUMN : view.entities().get(0).name();
+  }
+
+  public PartitionSpec partitionSpec() {
+    return PartitionSpec.builderFor(schema).bucket(keyColumn(), view.buckets()).build();
+  }
+
+  public SortOrder sortOrder() {
+    return SortOrder.builderFor(schema).asc(keyColumn()).asc(view.timestampField()).build();
+  }
+
+  public Map<String, String> tableProperties() {
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put(TableProperties.FORMAT_VERSION, "2");
+    properties.put(TableProperties.PARQUET_BLOOM_FILTER_COLUMN_ENABLED_PREFIX + keyColumn(), "true");
+    properties.put(TableProperties.METRICS_MODE_COLUMN_CONF_PREFIX + keyColumn(), "full");
+    properties.put(TableProperties.PARQUET_ROW_GROUP_SIZE_BYTES, Long.toString(ROW_GROUP_BYTES));
+    properties.put(TableProperties.PARQUET_PAGE_SIZE_BYTES, Long.toString(PAGE_BYTES));
+    properties.put(TableProperties.UPSERT_ENABLED, "true");
+    properties.put(TableProperties.WRITE_DISTRIBUTION_MODE, TableProperties.WRITE_DISTRIBUTION_MODE_HASH);
+    properties.put(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true");
+    properties.putAll(specProperties());
+    return properties;
+  }
+
+  /** The properties that record the feature view; updated when the view's config changes. */
+  Map<String, String> specProperties() {
+    return Map.of(
+        PROPERTY_FEATURE_VIEW, JobConfigParser.featureViewToJson(view),
+        PROPERTY_KEY_COLUMN, keyColumn(),
+        PROPERTY_KEY_ENCODING_VERSION, Integer.toString(EntityKeys.ENCODING_VERSION));
+  }
+
+  /** The key column value of a row, given its entity values in declared order. */
+  public Object keyValue(List<?> entityValues) {
+    return view.hasCompositeKey() ? EntityKeys.compositeKey(entityValues) : entityValues.get(0);
+  }
+
+  private static Schema buildSchema(FeatureViewSpec view) {
+    int topLevelColumns = view.entities().size() + (view.hasCompositeKey() ? 1 : 0) + 1
+        + (view.createdTimestamp().isPresent() ? 1 : 0) + view.features().size();
+    AtomicInteger nestedIds = new AtomicInteger(topLevelColumns);
+    int id = 0;
+    List<Types.NestedField> columns = new ArrayList<>();
+    Set<Integer> identifierIds = new HashSet<>();
+    for (FieldSpec entity : view.entities()) {
+      columns.add(Types.NestedField.required(++id, entity.name(), entity.type().icebergType(nestedIds::incrementAndGet)));
+      identifierIds.add(id);
+    }
+    if (view.hasCompositeKey()) {
+      columns.add(Types.NestedField.required(++id, DERIVED_KEY_COLUMN, Types.StringType.get(),
+          "canonical encoding of the entity columns (iceberg-online key encoding v" + EntityKeys.ENCODING_VERSION + ")"));
+    }
+    columns.add(Types.NestedField.required(++id, view.timestampField(), Types.TimestampType.withZone(), "event time"));
+    if (view.createdTimestamp().isPresent()) {
+      columns.add(Types.NestedField.optional(++id, view.createdTimestampColumn(), Types.TimestampType.withZone(),
+          "created time, tie-breaker for equal event times"));
+    }
+    for (FieldSpec feature : view.features()) {
+      columns.add(Types.NestedField.optional(++id, feature.name(), feature.type().icebergType(nestedIds::incrementAndGet)));
+    }
+    return new Schema(columns, identifierIds);
+  }
+}
