@@ -156,7 +156,7 @@ final class ConfigTree {
   }
 
   private String describe() {
-    if (node == null || node.isNull()) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
       return "nothing";
     }
     if (node.isObject()) {

@@ -1,0 +1,240 @@
+package io.icebergonline.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class JobConfigParserTest {
+  private static final Function<String, String> ENV = Map.of("S3_SECRET", "hunter2-very-secret")::get;
+
+  private static String sample() throws IOException {
+    try (InputStream in = JobConfigParserTest.class.getResourceAsStream("/job.yaml")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void parsesTheDesignExample() throws IOException {
+    JobConfig config = JobConfigParser.parse(sample(), ENV);
+
+    OnlineStoreConfig store = config.onlineStore();
+    assertThat(store.catalogType()).isEqualTo(CatalogType.REST);
+    assertThat(store.catalogName()).isEqualTo("online_catalog");
+    assertThat(store.uri()).isEqualTo("http://localhost:8181");
+    assertThat(store.warehouse()).isEqualTo("s3://my-bucket/online-warehouse");
+    assertThat(store.namespace()).isEqualTo("feast_online");
+    assertThat(store.properties())
+        .containsEntry("s3.path-style-access", "true")
+        .containsEntry("s3.secret-access-key", "hunter2-very-secret");
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("localhost:9092");
+    assertThat(config.kafka().groupId()).isEqualTo("feature-materializer");
+    assertThat(config.kafka().properties()).containsEntry("security.protocol", "PLAINTEXT");
+    assertThat(config.deadLetterTopic()).isEqualTo("feature-events-dlq");
+
+    FeatureViewSpec driver = config.featureView("driver_hourly_stats").orElseThrow();
+    assertThat(driver.topic()).isEqualTo("driver-stats");
+    assertThat(driver.entities()).containsExactly(new FieldSpec("driver_id", FeastValueType.INT64));
+    assertThat(driver.features()).containsExactly(
+        new FieldSpec("conv_rate", FeastValueType.DOUBLE),
+        new FieldSpec("trips", FeastValueType.INT64),
+        new FieldSpec("embedding", FeastValueType.FLOAT_LIST));
+    assertThat(driver.timestampField()).isEqualTo("event_timestamp");
+    assertThat(driver.createdTimestamp()).contains("created");
+    assertThat(driver.timeToLive()).contains(Duration.ofHours(2));
+    assertThat(driver.buckets()).isEqualTo(16);
+
+    FeatureViewSpec customer = config.featureView("customer_region_stats").orElseThrow();
+    assertThat(customer.hasCompositeKey()).isTrue();
+    assertThat(customer.timestampField()).isEqualTo(JobConfigParser.DEFAULT_TIMESTAMP_FIELD);
+    assertThat(customer.buckets()).isEqualTo(JobConfigParser.DEFAULT_BUCKETS);
+    assertThat(customer.timeToLive()).isEmpty();
+    assertThat(customer.createdTimestamp()).isEmpty();
+  }
+
+  @Test
+  void secretsNeverAppearInToString() throws IOException {
+    JobConfig config = JobConfigParser.parse(sample(), ENV);
+    assertThat(config.toString()).doesNotContain("hunter2").contains("s3.secret-access-key=******");
+  }
+
+  @Test
+  void environmentDefaultsApplyAndUnsetVariablesFailNamingTheKey() throws IOException {
+    String yaml = sample().replace("${S3_SECRET}", "${S3_SECRET:-fallback}");
+    assertThat(JobConfigParser.parse(yaml, name -> null).onlineStore().properties())
+        .containsEntry("s3.secret-access-key", "fallback");
+
+    assertThatThrownBy(() -> JobConfigParser.parse(sample(), name -> null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("online_store.properties.s3.secret-access-key: environment variable S3_SECRET is not set");
+  }
+
+  @Test
+  void aSubstitutedValueThatIsInvalidIsReportedWithoutTheValue() throws IOException {
+    String yaml = sample().replace("buckets: 16", "buckets: ${BUCKETS}");
+    assertThatThrownBy(() -> JobConfigParser.parse(yaml, Map.of("S3_SECRET", "x", "BUCKETS", "sixteen-secret")::get))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("feature_views[0].buckets: expected an integer, got '${BUCKETS}'");
+  }
+
+  @Test
+  void featureViewJsonRoundTrips() throws IOException {
+    for (FeatureViewSpec view : JobConfigParser.parse(sample(), ENV).featureViews()) {
+      assertThat(JobConfigParser.featureViewFromJson(JobConfigParser.featureViewToJson(view))).isEqualTo(view);
+    }
+  }
+
+  /** Each case: text to replace in the sample, its replacement, the exact message expected. */
+  static Stream<Arguments> badConfigs() {
+    return Stream.of(
+        Arguments.of(
+            "dead_letter_topic: feature-events-dlq",
+            "dead_letter_topc: x",
+            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_views, kafka, online_store]"),
+        Arguments.of(
+            "    ttl: 2h",
+            "    ttl: 2h\n    bucket: 4",
+            "feature_views[0].bucket: unknown key; expected one of [buckets, created_timestamp_column, entities, features, name, timestamp_field, topic, ttl]"),
+        Arguments.of(
+            "buckets: 16",
+            "buckets: sixteen",
+            "feature_views[0].buckets: expected an integer, got 'sixteen'"),
+        Arguments.of(
+            "buckets: 16",
+            "buckets: 2.5",
+            "feature_views[0].buckets: expected an integer, got '2.5'"),
+        Arguments.of(
+            "buckets: 16",
+            "buckets: 0",
+            "feature_views[0].buckets: expected at least 1 bucket, got 0"),
+        Arguments.of(
+            "buckets: 16",
+            "buckets: -3",
+            "feature_views[0].buckets: expected at least 1 bucket, got -3"),
+        Arguments.of(
+            "{ name: trips, type: INT64 }",
+            "{ name: trips, type: INT65 }",
+            "feature_views[0].features[1].type: unknown value type 'INT65'; expected one of [INT32, INT64, FLOAT, DOUBLE, STRING, BYTES, BOOL, UNIX_TIMESTAMP, INT32_LIST, INT64_LIST, FLOAT_LIST, DOUBLE_LIST, STRING_LIST, BYTES_LIST, BOOL_LIST, UNIX_TIMESTAMP_LIST]"),
+        Arguments.of(
+            "{ name: trips, type: INT64 }",
+            "{ name: conv_rate, type: INT64 }",
+            "feature_views[0].features[1].name: duplicate column 'conv_rate' (already declared at feature_views[0].features[0].name)"),
+        Arguments.of(
+            "{ name: trips, type: INT64 }",
+            "{ name: driver_id, type: INT64 }",
+            "feature_views[0].features[1].name: duplicate column 'driver_id' (already declared at feature_views[0].entities[0].name)"),
+        Arguments.of(
+            "created_timestamp_column: created",
+            "created_timestamp_column: event_timestamp",
+            "feature_views[0].created_timestamp_column: duplicate column 'event_timestamp' (already declared at feature_views[0].timestamp_field)"),
+        Arguments.of(
+            "{ name: spend, type: FLOAT }",
+            "{ name: _entity_key, type: FLOAT }",
+            "feature_views[1].features[0].name: duplicate column '_entity_key' (already declared at <reserved for the derived key column>)"),
+        Arguments.of(
+            "entities: [ { name: driver_id, type: INT64 } ]",
+            "entities: []",
+            "feature_views[0].entities: expected at least one entity (the join key)"),
+        Arguments.of(
+            "entities: [ { name: driver_id, type: INT64 } ]",
+            "entities: [ { name: driver_id, type: DOUBLE } ]",
+            "feature_views[0].entities[0].type: DOUBLE cannot be an entity (join key) type; expected one of [INT32, INT64, STRING, BYTES]"),
+        Arguments.of(
+            "entities: [ { name: driver_id, type: INT64 } ]",
+            "entities: { name: driver_id }",
+            "feature_views[0].entities: expected a list, got a mapping"),
+        Arguments.of(
+            "entities: [ { name: driver_id, type: INT64 } ]",
+            "entities: [ { name: driver_id } ]",
+            "feature_views[0].entities[0].type: required key is missing"),
+        Arguments.of(
+            "entities: [ { name: driver_id, type: INT64 } ]",
+            "entities: [ { name: driver-id, type: INT64 } ]",
+            "feature_views[0].entities[0].name: expected a name of letters, digits and underscores not starting with a digit, got 'driver-id'"),
+        Arguments.of(
+            "ttl: 2h",
+            "ttl: two hours",
+            "feature_views[0].ttl: expected a duration such as 500ms, 30s, 5m, 2h or 1d, got 'two hours'"),
+        Arguments.of(
+            "ttl: 2h",
+            "ttl: 7200",
+            "feature_views[0].ttl: expected a duration with a unit such as 30s, 5m, 2h or 1d, got '7200'"),
+        Arguments.of(
+            "  uri: http://localhost:8181\n",
+            "\n",
+            "online_store.uri: required for catalog_type rest (the catalog's address)"),
+        Arguments.of(
+            "catalog_type: rest",
+            "catalog_type: nessie",
+            "online_store.catalog_type: unknown catalog type 'nessie'; expected one of [rest, hadoop, jdbc, glue, hive]"),
+        Arguments.of(
+            "type: iceberg",
+            "type: redis",
+            "online_store.type: expected 'iceberg', got 'redis'"),
+        Arguments.of(
+            "- name: customer_region_stats",
+            "- name: driver_hourly_stats",
+            "feature_views[1].name: duplicate feature view 'driver_hourly_stats' (already declared at feature_views[0])"),
+        Arguments.of(
+            "kafka: { bootstrap_servers: \"localhost:9092\", group_id: feature-materializer,",
+            "kafka: { group_id: feature-materializer,",
+            "kafka.bootstrap_servers: required key is missing"),
+        Arguments.of(
+            "properties: { security.protocol: PLAINTEXT }",
+            "properties: [ a, b ]",
+            "kafka.properties: expected a mapping of keys to values, got a list"),
+        Arguments.of(
+            "feature_views:",
+            "feature_views: []\nold_views:",
+            "old_views: unknown key; expected one of [dead_letter_topic, feature_views, kafka, online_store]"));
+  }
+
+  @ParameterizedTest(name = "{2}")
+  @MethodSource("badConfigs")
+  void rejectsBadConfigNamingTheKey(String find, String replace, String message) throws IOException {
+    String yaml = sample();
+    assertThat(yaml).contains(find);
+    String bad = yaml.replace(find, replace);
+    assertThatThrownBy(() -> JobConfigParser.parse(bad, ENV))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void hadoopCatalogNeedsAWarehouse() throws IOException {
+    String yaml = sample().replace("catalog_type: rest", "catalog_type: hadoop")
+        .replace("  warehouse: s3://my-bucket/online-warehouse\n", "");
+    assertThatThrownBy(() -> JobConfigParser.parse(yaml, ENV))
+        .hasMessage("online_store.warehouse: required for catalog_type hadoop (where table data lives)");
+  }
+
+  @Test
+  void notYamlFailsWithALineNumber() {
+    assertThatThrownBy(() -> JobConfigParser.parse("online_store: [\n  oops: {", ENV))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("<root>: not valid YAML: ")
+        .hasMessageContaining("line");
+  }
+
+  @Test
+  void emptyFileAsksForTheRootKeys() {
+    assertThatThrownBy(() -> JobConfigParser.parse("", ENV))
+        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_views, kafka, online_store], got nothing");
+  }
+
+  @Test
+  void zeroTtlMeansNoExpiryAsInFeast() throws IOException {
+    FeatureViewSpec view = JobConfigParser.parse(sample().replace("ttl: 2h", "ttl: 0s"), ENV).featureViews().get(0);
+    assertThat(view.timeToLive()).isEmpty();
+  }
+}
