@@ -83,7 +83,7 @@ public final class OnlineTables {
       Types.NestedField have = actual.findField(column);
       if (have == null) {
         differences.add("column " + column + " is missing from the table (feature view needs " + want.type() + ")");
-      } else if (!have.type().equals(want.type())) {
+      } else if (!sameType(have.type(), want.type())) {
         differences.add("column " + column + " is " + have.type() + " in the table, feature view needs " + want.type());
       } else if (have.isOptional()) {
         differences.add("column " + column + " is optional in the table, feature view needs it required");
@@ -112,7 +112,7 @@ public final class OnlineTables {
       if (have == null) {
         update.addColumn(column, want.type(), want.doc());
         changes.add("added column " + column + " " + want.type());
-      } else if (!have.type().equals(want.type())) {
+      } else if (!sameType(have.type(), want.type())) {
         if (isPromotion(have.type(), want.type())) {
           update.updateColumn(column, want.type().asPrimitiveType());
           changes.add("widened column " + column + " from " + have.type() + " to " + want.type());
@@ -136,6 +136,17 @@ public final class OnlineTables {
       specProperties.forEach(properties::set);
       properties.commit();
     }
+  }
+
+  /** Type equality ignoring the field ids of nested (list element) fields. */
+  private static boolean sameType(Type have, Type want) {
+    if (have.isListType() && want.isListType()) {
+      Types.ListType haveList = have.asListType();
+      Types.ListType wantList = want.asListType();
+      return haveList.isElementOptional() == wantList.isElementOptional()
+          && sameType(haveList.elementType(), wantList.elementType());
+    }
+    return have.equals(want);
   }
 
   private static boolean isPromotion(Type from, Type to) {

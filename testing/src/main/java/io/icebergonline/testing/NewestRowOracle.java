@@ -1,0 +1,106 @@
+package io.icebergonline.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The truth for end-to-end tests: the newest row per key of a sequence of generated events,
+ * computed with none of the production code. Rows are plain maps of Java values (longs, doubles,
+ * strings; timestamps as epoch milliseconds) so tests compare them with what Iceberg returns.
+ *
+ * <p>Semantics: a record's version is (event time, created time; absent created = oldest); a
+ * tombstone's version is (Kafka record timestamp, oldest). A record replaces the key's current
+ * state when its version is greater than or equal to the current one (on an exact tie the later
+ * record wins); otherwise it is stale. Per key, records arrive in generation order.
+ */
+public final class NewestRowOracle {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Comparator<long[]> VERSION_ORDER =
+      Comparator.<long[]>comparingLong(version -> version[0]).thenComparingLong(version -> version[1]);
+
+  private final Map<Long, long[]> versions = new HashMap<>();
+  private final Map<Long, Map<String, Object>> live = new HashMap<>();
+  private long applied;
+  private long stale;
+  private long malformed;
+
+  public void acceptAll(Iterable<GeneratedEvent> events) {
+    events.forEach(this::accept);
+  }
+
+  public void accept(GeneratedEvent event) {
+    switch (event.kind()) {
+      case MALFORMED -> malformed++;
+      case TOMBSTONE -> apply(event.driverId(), new long[] {event.recordTimestamp(), Long.MIN_VALUE}, null);
+      case UPSERT -> {
+        Map<String, Object> row = parse(event);
+        long created = row.get("created") == null ? Long.MIN_VALUE : (Long) row.get("created");
+        apply(event.driverId(), new long[] {(Long) row.get("event_timestamp"), created}, row);
+      }
+    }
+  }
+
+  private void apply(long driverId, long[] version, Map<String, Object> row) {
+    long[] current = versions.get(driverId);
+    if (current != null && VERSION_ORDER.compare(version, current) < 0) {
+      stale++;
+      return;
+    }
+    applied++;
+    versions.put(driverId, version);
+    if (row == null) {
+      live.remove(driverId);
+    } else {
+      live.put(driverId, row);
+    }
+  }
+
+  /** Live rows by driver id, sorted. */
+  public Map<Long, Map<String, Object>> liveRows() {
+    return new TreeMap<>(live);
+  }
+
+  public long appliedCount() {
+    return applied;
+  }
+
+  public long staleCount() {
+    return stale;
+  }
+
+  public long malformedCount() {
+    return malformed;
+  }
+
+  /** The event time of a valid upsert, in epoch milliseconds. */
+  public static long eventTimeOf(GeneratedEvent upsert) {
+    return (Long) parse(upsert).get("event_timestamp");
+  }
+
+  private static Map<String, Object> parse(GeneratedEvent event) {
+    JsonNode json;
+    try {
+      json = JSON.readTree(event.value());
+    } catch (IOException e) {
+      throw new UncheckedIOException("generated upsert is not JSON: " + event.valueText(), e);
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("driver_id", json.get("driver_id").longValue());
+    row.put("conv_rate", json.hasNonNull("conv_rate") ? json.get("conv_rate").doubleValue() : null);
+    row.put("trips", json.hasNonNull("trips") ? json.get("trips").longValue() : null);
+    row.put("city", json.hasNonNull("city") ? json.get("city").textValue() : null);
+    JsonNode timestamp = json.get("event_timestamp");
+    row.put("event_timestamp",
+        timestamp.isNumber() ? timestamp.longValue() : Instant.parse(timestamp.textValue()).toEpochMilli());
+    row.put("created", json.hasNonNull("created") ? json.get("created").longValue() : null);
+    return row;
+  }
+}

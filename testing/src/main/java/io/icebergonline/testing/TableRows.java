@@ -1,0 +1,77 @@
+package io.icebergonline.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Types;
+
+/**
+ * A table's live rows as Iceberg's generic reader returns them (it applies equality and position
+ * deletes), converted to plain maps comparable with {@link NewestRowOracle} rows: timestamps as
+ * epoch milliseconds, binary as {@code byte[]}, lists as {@link List}.
+ */
+public final class TableRows {
+  private TableRows() {}
+
+  /** All live rows of the table's current snapshot. */
+  public static List<Map<String, Object>> read(Table table) {
+    table.refresh();
+    List<Map<String, Object>> rows = new ArrayList<>();
+    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+      for (Record record : records) {
+        rows.add(toMap(record, table.schema().asStruct()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
+  }
+
+  /**
+   * Live rows by the value of {@code keyColumn}, sorted; fails if a key has more than one live row
+   * (an upsert table must never show two).
+   */
+  public static Map<Object, Map<String, Object>> readByKey(Table table, String keyColumn) {
+    Map<Object, Map<String, Object>> byKey = new TreeMap<>();
+    for (Map<String, Object> row : read(table)) {
+      Map<String, Object> previous = byKey.put(row.get(keyColumn), row);
+      if (previous != null) {
+        throw new AssertionError("key " + row.get(keyColumn) + " has more than one live row: " + previous + " and " + row);
+      }
+    }
+    return byKey;
+  }
+
+  private static Map<String, Object> toMap(Record record, Types.StructType struct) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    for (Types.NestedField field : struct.fields()) {
+      row.put(field.name(), plain(record.getField(field.name())));
+    }
+    return row;
+  }
+
+  private static Object plain(Object value) {
+    if (value instanceof OffsetDateTime time) {
+      return time.toInstant().toEpochMilli();
+    } else if (value instanceof ByteBuffer buffer) {
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.duplicate().get(bytes);
+      return bytes;
+    } else if (value instanceof List<?> list) {
+      List<Object> copy = new ArrayList<>(list.size());
+      list.forEach(element -> copy.add(plain(element)));
+      return copy;
+    }
+    return value;
+  }
+}
