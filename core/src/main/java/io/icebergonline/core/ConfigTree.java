@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.util.TimeUtils;
 
 /**
@@ -91,6 +92,33 @@ final class ConfigTree {
       }
     }
     throw error("expected an integer, got " + describe());
+  }
+
+  boolean asBoolean() {
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    String text = node.isTextual() ? substitute(node.asText()).trim() : "";
+    if (text.equals("true") || text.equals("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    throw error("expected true or false, got " + describe());
+  }
+
+  /** A size such as 128MB, 64kb or 1048576 (bytes), parsed by Flink's {@link MemorySize}. */
+  long asByteSize() {
+    if (node.isIntegralNumber() && node.canConvertToLong() && node.longValue() > 0) {
+      return node.longValue();
+    }
+    try {
+      long bytes = MemorySize.parseBytes(asString());
+      if (bytes > 0) {
+        return bytes;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below with the text as written
+    }
+    throw error("expected a positive size such as 128MB or 512kb, got " + describe());
   }
 
   Duration asDuration() {

@@ -4,12 +4,13 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Optional;
 
-/** The whole job YAML: the online store, the Kafka input, the dead-letter topic and the views. */
+/** The whole job YAML: the online store, the Kafka input, the dead-letter topic, the views and maintenance. */
 public record JobConfig(
     OnlineStoreConfig onlineStore,
     KafkaConfig kafka,
     String deadLetterTopic,
-    List<FeatureViewSpec> featureViews)
+    List<FeatureViewSpec> featureViews,
+    MaintenanceConfig maintenance)
     implements Serializable {
 
   public JobConfig {

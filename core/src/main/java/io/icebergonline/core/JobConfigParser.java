@@ -31,12 +31,14 @@ public final class JobConfigParser {
   public static final String DEFAULT_TIMESTAMP_FIELD = "event_timestamp";
   public static final int DEFAULT_BUCKETS = 16;
 
-  private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views");
+  private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views", "maintenance");
   private static final Set<String> ONLINE_STORE_KEYS =
       Set.of("type", "catalog_type", "catalog_name", "uri", "warehouse", "namespace", "properties");
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
   private static final Set<String> VIEW_KEYS =
       Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets");
+  private static final Set<String> MAINTENANCE_KEYS =
+      Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
   private static final Set<String> FIELD_KEYS = Set.of("name", "type");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -84,7 +86,9 @@ public final class JobConfigParser {
       }
       views.add(view);
     }
-    return new JobConfig(onlineStore, kafka, deadLetterTopic, views);
+    MaintenanceConfig maintenance =
+        root.optional("maintenance").map(JobConfigParser::parseMaintenance).orElse(MaintenanceConfig.DEFAULTS);
+    return new JobConfig(onlineStore, kafka, deadLetterTopic, views, maintenance);
   }
 
   /** Parses the JSON form written by {@link #featureViewToJson} (no environment substitution). */
@@ -162,6 +166,33 @@ public final class JobConfigParser {
         tree.required("bootstrap_servers").asString(),
         tree.optional("group_id").map(ConfigTree::asString).orElse(DEFAULT_GROUP_ID),
         tree.optional("properties").map(ConfigTree::asStringMap).orElse(Map.of()));
+  }
+
+  private static MaintenanceConfig parseMaintenance(ConfigTree tree) {
+    tree.requireMapping(MAINTENANCE_KEYS);
+    MaintenanceConfig defaults = MaintenanceConfig.DEFAULTS;
+    int retainLast = tree.optional("retain_last").map(ConfigTree::asInt).orElse(defaults.retainLast());
+    if (retainLast < 1) {
+      throw new ConfigException(tree.path() + ".retain_last", "expected at least 1 snapshot to retain, got " + retainLast);
+    }
+    return new MaintenanceConfig(
+        tree.optional("enabled").map(ConfigTree::asBoolean).orElse(true),
+        positive(tree.optional("interval").orElse(null), defaults.interval()),
+        positive(tree.optional("expire_older_than").orElse(null), defaults.expireOlderThan()),
+        retainLast,
+        positive(tree.optional("orphan_older_than").orElse(null), defaults.orphanOlderThan()),
+        tree.optional("target_file_size").map(ConfigTree::asByteSize).orElse(defaults.targetFileSizeBytes()));
+  }
+
+  private static Duration positive(ConfigTree tree, Duration fallback) {
+    if (tree == null) {
+      return fallback;
+    }
+    Duration duration = tree.asDuration();
+    if (duration.isNegative() || duration.isZero()) {
+      throw tree.error("expected a duration > 0, got " + duration);
+    }
+    return duration;
   }
 
   private static FeatureViewSpec parseFeatureView(ConfigTree tree) {

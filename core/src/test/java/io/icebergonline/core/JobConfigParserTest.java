@@ -100,7 +100,7 @@ class JobConfigParserTest {
         Arguments.of(
             "dead_letter_topic: feature-events-dlq",
             "dead_letter_topc: x",
-            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_views, kafka, online_store]"),
+            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_views, kafka, maintenance, online_store]"),
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
@@ -196,7 +196,7 @@ class JobConfigParserTest {
         Arguments.of(
             "feature_views:",
             "feature_views: []\nold_views:",
-            "old_views: unknown key; expected one of [dead_letter_topic, feature_views, kafka, online_store]"));
+            "old_views: unknown key; expected one of [dead_letter_topic, feature_views, kafka, maintenance, online_store]"));
   }
 
   @ParameterizedTest(name = "{2}")
@@ -229,7 +229,44 @@ class JobConfigParserTest {
   @Test
   void emptyFileAsksForTheRootKeys() {
     assertThatThrownBy(() -> JobConfigParser.parse("", ENV))
-        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_views, kafka, online_store], got nothing");
+        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_views, kafka, maintenance, online_store], got nothing");
+  }
+
+  @Test
+  void maintenanceIsOffUnlessConfiguredAndParsesEveryKey() throws IOException {
+    assertThat(JobConfigParser.parse(sample(), ENV).maintenance()).isEqualTo(MaintenanceConfig.DEFAULTS);
+    assertThat(MaintenanceConfig.DEFAULTS.enabled()).isFalse();
+
+    String yaml = sample() + String.join("\n",
+        "maintenance:",
+        "  interval: 30m",
+        "  expire_older_than: 12h",
+        "  retain_last: 3",
+        "  orphan_older_than: 2d",
+        "  target_file_size: 64MB",
+        "");
+    MaintenanceConfig maintenance = JobConfigParser.parse(yaml, ENV).maintenance();
+    assertThat(maintenance).isEqualTo(new MaintenanceConfig(
+        true, Duration.ofMinutes(30), Duration.ofHours(12), 3, Duration.ofDays(2), 64L * 1024 * 1024));
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("badMaintenance")
+  void rejectsBadMaintenanceNamingTheKey(String block, String message) throws IOException {
+    assertThatThrownBy(() -> JobConfigParser.parse(sample() + "maintenance: " + block + "\n", ENV))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(message);
+  }
+
+  static Stream<Arguments> badMaintenance() {
+    return Stream.of(
+        Arguments.of("{ enabled: yes please }", "maintenance.enabled: expected true or false, got 'yes please'"),
+        Arguments.of("{ interval: 0s }", "maintenance.interval: expected a duration > 0, got PT0S"),
+        Arguments.of("{ retain_last: 0 }", "maintenance.retain_last: expected at least 1 snapshot to retain, got 0"),
+        Arguments.of("{ target_file_size: huge }",
+            "maintenance.target_file_size: expected a positive size such as 128MB or 512kb, got 'huge'"),
+        Arguments.of("{ schedule: hourly }",
+            "maintenance.schedule: unknown key; expected one of [enabled, expire_older_than, interval, orphan_older_than, retain_last, target_file_size]"));
   }
 
   @Test
