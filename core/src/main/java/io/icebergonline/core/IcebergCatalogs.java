@@ -13,11 +13,9 @@ import org.apache.iceberg.catalog.Catalog;
  * passes straight through from {@code online_store.properties}.
  */
 public final class IcebergCatalogs {
-  static final String GLUE_CATALOG_IMPL = "org.apache.iceberg.aws.glue.GlueCatalog";
-
   private IcebergCatalogs() {}
 
-  /** The catalog properties Iceberg's {@code CatalogUtil.buildIcebergCatalog} expects. */
+  /** The catalog properties Iceberg's {@code CatalogUtil.buildIcebergCatalog} expects, {@code catalog-impl} included. */
   public static Map<String, String> catalogProperties(OnlineStoreConfig config) {
     Map<String, String> properties = new HashMap<>(config.properties());
     if (config.uri() != null) {
@@ -26,11 +24,7 @@ public final class IcebergCatalogs {
     if (config.warehouse() != null) {
       properties.put(CatalogProperties.WAREHOUSE_LOCATION, config.warehouse());
     }
-    if (config.catalogType() == CatalogType.GLUE) {
-      properties.put(CatalogProperties.CATALOG_IMPL, GLUE_CATALOG_IMPL);
-    } else {
-      properties.put(CatalogUtil.ICEBERG_CATALOG_TYPE, config.catalogType().configName());
-    }
+    properties.put(CatalogProperties.CATALOG_IMPL, config.catalogType().catalogImpl());
     return properties;
   }
 

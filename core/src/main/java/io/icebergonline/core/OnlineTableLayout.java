@@ -56,6 +56,20 @@ public final class OnlineTableLayout {
     return view.hasCompositeKey() ? DERIVED_KEY_COLUMN : view.entities().get(0).name();
   }
 
+  /**
+   * The columns upserts delete by: the entity columns, plus the derived key column for composite
+   * keys (Iceberg's upsert writers require the partition source column among the equality fields;
+   * it is a function of the entity columns, so equality on both is equality on the entity key).
+   */
+  public List<String> equalityColumns() {
+    List<String> columns = new ArrayList<>();
+    view.entities().forEach(entity -> columns.add(entity.name()));
+    if (view.hasCompositeKey()) {
+      columns.add(DERIVED_KEY_COLUMN);
+    }
+    return columns;
+  }
+
   public PartitionSpec partitionSpec() {
     return PartitionSpec.builderFor(schema).bucket(keyColumn(), view.buckets()).build();
   }

@@ -1,0 +1,207 @@
+package io.icebergonline.job;
+
+import io.icebergonline.core.FeastValueType;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.KafkaConfig;
+import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.core.OnlineTableLayout;
+import io.icebergonline.core.OnlineTables;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.DistributionMode;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.TableLoader;
+import org.apache.iceberg.flink.sink.IcebergSink;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the materialization pipeline (DESIGN "Materialization pipeline") for every feature view
+ * of a config: Kafka source, parse (bad records to the dead-letter topic), newest-wins and
+ * collapse keyed by bucket, and Iceberg's own upsert sink with its exactly-once committer.
+ */
+public final class MaterializationJob {
+  private static final Logger LOG = LoggerFactory.getLogger(MaterializationJob.class);
+  private static final long TOPIC_CHECK_TIMEOUT_SECONDS = 30;
+  /** The Kafka broker's default cap on transaction timeouts; Flink's producer default (1 h) exceeds it. */
+  private static final String DEFAULT_TRANSACTION_TIMEOUT_MS = "900000";
+
+  private MaterializationJob() {}
+
+  /**
+   * Verifies the start-up preconditions (catalog, tables, topics) and adds the pipeline of every
+   * feature view to {@code env}. Fails with a {@link StartupException} that says what to fix.
+   */
+  public static void build(StreamExecutionEnvironment env, JobConfig config, MaterializeOptions options) {
+    if (options.parallelism() != null) {
+      env.setParallelism(options.parallelism());
+    }
+    env.enableCheckpointing(options.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    checkTopicsExist(config);
+
+    OnlineStoreConfig store = config.onlineStore();
+    List<DataStream<DeadLetter>> deadLetters = new ArrayList<>();
+    Catalog catalog = loadCatalog(store);
+    try {
+      for (FeatureViewSpec view : config.featureViews()) {
+        Table table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
+        deadLetters.add(addFeatureView(env, config, view, table, options));
+      }
+    } finally {
+      closeQuietly(catalog);
+    }
+    DataStream<DeadLetter> allDeadLetters = deadLetters.get(0);
+    for (DataStream<DeadLetter> more : deadLetters.subList(1, deadLetters.size())) {
+      allDeadLetters = allDeadLetters.union(more);
+    }
+    allDeadLetters.sinkTo(deadLetterSink(config)).name("dead letters: " + config.deadLetterTopic()).uid("dead-letter-sink");
+    if (!config.maintenance().enabled()) {
+      LOG.warn("Maintenance is disabled: every commit adds data and delete files, so storage and lookup cost grow "
+          + "until you run 'maintain' or enable the maintenance block in the config.");
+    }
+  }
+
+  private static DataStream<DeadLetter> addFeatureView(
+      StreamExecutionEnvironment env, JobConfig config, FeatureViewSpec view, Table table, MaterializeOptions options) {
+    String name = view.name();
+    RowType tableRow = FlinkSchemaUtil.convert(table.schema());
+    FeatureEventParser parser = new FeatureEventParser(view, table.schema());
+
+    SingleOutputStreamOperator<RowData> parsed = env
+        .fromSource(kafkaSource(config.kafka(), view, options.untilEnd()), WatermarkStrategy.noWatermarks(),
+            "kafka: " + view.topic())
+        .uid("source-" + name)
+        .process(new ParseFunction(name, parser))
+        .returns(InternalTypeInfo.of(VersionedRow.type(tableRow)))
+        .name("parse: " + name)
+        .uid("parse-" + name);
+
+    FeastValueType keyType = view.entities().get(0).type();
+    boolean numericKey = !view.hasCompositeKey() && (keyType == FeastValueType.INT32 || keyType == FeastValueType.INT64);
+    SingleOutputStreamOperator<RowData> collapsed = parsed
+        .keyBy(new BucketRouting(view.buckets()))
+        .transform("newest wins + collapse: " + name, InternalTypeInfo.of(tableRow),
+            new NewestWinsCollapseOperator(tableRow.getFieldCount(), options.maxBufferedRows(), numericKey))
+        .uid("newest-wins-" + name)
+        .setMaxParallelism(BucketRouting.maxParallelism(view.buckets()));
+
+    OnlineStoreConfig store = config.onlineStore();
+    TableLoader tableLoader = TableLoader.fromCatalog(
+        CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store), new Configuration(),
+            store.catalogType().catalogImpl()),
+        OnlineTables.identifier(store.namespace(), view));
+    IcebergSink.forRowData(collapsed)
+        .tableLoader(tableLoader)
+        .upsert(true)
+        .equalityFieldColumns(OnlineTableLayout.of(view).equalityColumns())
+        .distributionMode(DistributionMode.NONE)
+        .writeParallelism(collapsed.getParallelism())
+        .uidSuffix(name)
+        .append();
+
+    return parsed.getSideOutput(ParseFunction.DEAD_LETTERS);
+  }
+
+  private static KafkaSource<KafkaRecord> kafkaSource(KafkaConfig kafka, FeatureViewSpec view, boolean untilEnd) {
+    var builder = KafkaSource.<KafkaRecord>builder()
+        .setBootstrapServers(kafka.bootstrapServers())
+        .setTopics(view.topic())
+        .setGroupId(kafka.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new KafkaRecordDeserializer())
+        .setProperties(properties(kafka.properties()));
+    if (untilEnd) {
+      builder.setBounded(OffsetsInitializer.latest());
+    }
+    return builder.build();
+  }
+
+  private static KafkaSink<DeadLetter> deadLetterSink(JobConfig config) {
+    Properties producer = properties(config.kafka().properties());
+    producer.putIfAbsent("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
+    return KafkaSink.<DeadLetter>builder()
+        .setBootstrapServers(config.kafka().bootstrapServers())
+        .setKafkaProducerConfig(producer)
+        .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic()))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(config.kafka().groupId() + "-dead-letters")
+        .build();
+  }
+
+  private static void checkTopicsExist(JobConfig config) {
+    Set<String> wanted = new HashSet<>();
+    config.featureViews().forEach(view -> wanted.add(view.topic()));
+    wanted.add(config.deadLetterTopic());
+    Properties admin = properties(config.kafka().properties());
+    admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    admin.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+    Set<String> existing;
+    try (Admin client = Admin.create(admin)) {
+      existing = client.listTopics().names().get(TOPIC_CHECK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new StartupException("Cannot reach Kafka at " + config.kafka().bootstrapServers() + " to check the topics: "
+          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StartupException("Interrupted while checking Kafka topics", e);
+    }
+    Set<String> missing = new HashSet<>(wanted);
+    missing.removeAll(existing);
+    if (!missing.isEmpty()) {
+      throw new StartupException("Kafka topic(s) " + missing.stream().sorted().toList() + " do not exist on "
+          + config.kafka().bootstrapServers() + "; create them (the dead-letter topic too) before starting the job");
+    }
+  }
+
+  private static Catalog loadCatalog(OnlineStoreConfig store) {
+    try {
+      return IcebergCatalogs.load(store);
+    } catch (IllegalStateException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+  }
+
+  private static Properties properties(Map<String, String> values) {
+    Properties properties = new Properties();
+    properties.putAll(values);
+    return properties;
+  }
+
+  private static void closeQuietly(Catalog catalog) {
+    if (catalog instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.debug("Closing the catalog failed", e);
+      }
+    }
+  }
+}

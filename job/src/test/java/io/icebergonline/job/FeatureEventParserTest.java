@@ -1,0 +1,150 @@
+package io.icebergonline.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.icebergonline.core.EntityKeys;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.core.OnlineTableLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.types.RowKind;
+import org.apache.iceberg.Schema;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FeatureEventParserTest {
+  private static final String CONFIG = String.join("\n",
+      "online_store: { type: iceberg, catalog_type: hadoop, warehouse: /unused }",
+      "kafka: { bootstrap_servers: unused }",
+      "dead_letter_topic: dlq",
+      "feature_views:",
+      "  - name: driver_stats",
+      "    topic: t",
+      "    entities: [ { name: driver_id, type: INT64 } ]",
+      "    features: [ { name: conv_rate, type: DOUBLE }, { name: trips, type: INT32 }, { name: tags, type: STRING_LIST },"
+          + " { name: raw, type: BYTES }, { name: active, type: BOOL } ]",
+      "    created_timestamp_column: created",
+      "    buckets: 8",
+      "  - name: customer_region",
+      "    topic: t2",
+      "    entities: [ { name: customer_id, type: STRING }, { name: region, type: INT32 } ]",
+      "    features: [ { name: spend, type: FLOAT } ]",
+      "");
+
+  private static final List<FeatureViewSpec> VIEWS = JobConfigParser.parse(CONFIG, name -> null).featureViews();
+  private static final FeatureViewSpec DRIVER = VIEWS.get(0);
+  private static final Schema DRIVER_SCHEMA = OnlineTableLayout.of(DRIVER).schema();
+  private static final FeatureEventParser PARSER = new FeatureEventParser(DRIVER, DRIVER_SCHEMA);
+
+  private static KafkaRecord record(String key, String value, long timestamp) {
+    KafkaRecord record = new KafkaRecord();
+    record.topic = "t";
+    record.key = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+    record.value = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+    record.timestamp = timestamp;
+    record.headerKeys = new String[0];
+    record.headerValues = new byte[0][];
+    return record;
+  }
+
+  @Test
+  void parsesAnUpsertIntoTheTableLayoutWithItsVersion() throws Exception {
+    RowData versioned = PARSER.parse(record(null,
+        "{\"driver_id\":42,\"conv_rate\":0.25,\"trips\":7,\"tags\":[\"a\",null],\"raw\":\"AQI=\",\"active\":true,"
+            + "\"event_timestamp\":\"2026-11-23T08:00:00Z\",\"created\":1700000000123,\"unknown\":1}", 5));
+
+    long eventTime = Instant.parse("2026-11-23T08:00:00Z").toEpochMilli();
+    assertThat(VersionedRow.eventTime(versioned)).isEqualTo(eventTime);
+    assertThat(VersionedRow.createdTime(versioned)).isEqualTo(1700000000123L);
+    assertThat(VersionedRow.isDelete(versioned)).isFalse();
+    assertThat(VersionedRow.key(versioned)).isEqualTo("42");
+    assertThat(VersionedRow.bucket(versioned)).isEqualTo(EntityKeys.bucket(42L, 8));
+
+    RowData row = VersionedRow.row(versioned, DRIVER_SCHEMA.columns().size());
+    assertThat(row.getRowKind()).isEqualTo(RowKind.INSERT);
+    assertThat(row.getLong(index("driver_id"))).isEqualTo(42L);
+    assertThat(row.getTimestamp(index("event_timestamp"), 6)).isEqualTo(TimestampData.fromEpochMillis(eventTime));
+    assertThat(row.getTimestamp(index("created"), 6)).isEqualTo(TimestampData.fromEpochMillis(1700000000123L));
+    assertThat(row.getDouble(index("conv_rate"))).isEqualTo(0.25);
+    assertThat(row.getInt(index("trips"))).isEqualTo(7);
+    assertThat(row.getArray(index("tags")).getString(0).toString()).isEqualTo("a");
+    assertThat(row.getArray(index("tags")).isNullAt(1)).isTrue();
+    assertThat(row.getBinary(index("raw"))).containsExactly(1, 2);
+    assertThat(row.getBoolean(index("active"))).isTrue();
+  }
+
+  @Test
+  void missingFeaturesAndCreatedTimeAreNull() throws Exception {
+    RowData versioned = PARSER.parse(record(null, "{\"driver_id\":1,\"event_timestamp\":1000}", 5));
+    RowData row = VersionedRow.row(versioned, DRIVER_SCHEMA.columns().size());
+    assertThat(row.isNullAt(index("conv_rate"))).isTrue();
+    assertThat(row.isNullAt(index("created"))).isTrue();
+    assertThat(VersionedRow.createdTime(versioned)).isEqualTo(VersionedRow.NO_CREATED_TIME);
+  }
+
+  @Test
+  void aTombstoneIsADeleteVersionedByTheRecordTimestamp() throws Exception {
+    RowData versioned = PARSER.parse(record("{\"driver_id\":42}", null, 99_000));
+    assertThat(VersionedRow.isDelete(versioned)).isTrue();
+    assertThat(VersionedRow.eventTime(versioned)).isEqualTo(99_000);
+    assertThat(VersionedRow.key(versioned)).isEqualTo("42");
+    RowData row = VersionedRow.row(versioned, DRIVER_SCHEMA.columns().size());
+    assertThat(row.getRowKind()).isEqualTo(RowKind.DELETE);
+    assertThat(row.getLong(index("driver_id"))).isEqualTo(42L);
+  }
+
+  @Test
+  void compositeKeysFillTheDerivedKeyColumnAndBucketOnIt() throws Exception {
+    FeatureViewSpec view = VIEWS.get(1);
+    Schema schema = OnlineTableLayout.of(view).schema();
+    RowData versioned = new FeatureEventParser(view, schema).parse(record(null,
+        "{\"customer_id\":\"c|1\",\"region\":3,\"spend\":1.5,\"event_timestamp\":1000}", 5));
+    String derived = EntityKeys.compositeKey(List.of("c|1", 3));
+    RowData row = VersionedRow.row(versioned, schema.columns().size());
+    int derivedIndex = schema.columns().indexOf(schema.findField(OnlineTableLayout.DERIVED_KEY_COLUMN));
+    assertThat(row.getString(derivedIndex).toString()).isEqualTo(derived);
+    assertThat(VersionedRow.key(versioned)).isEqualTo(derived);
+    assertThat(VersionedRow.bucket(versioned)).isEqualTo(EntityKeys.bucket(derived, view.buckets()));
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "{\"driver_id\": 1, \"conv_rate\": |value is not JSON: Unexpected end-of-input",
+      "[1, 2]|value is not a JSON object",
+      "{\"conv_rate\":0.5,\"event_timestamp\":1}|missing entity driver_id",
+      "{\"driver_id\":\"abc\",\"event_timestamp\":1}|driver_id: expected INT64, got \"abc\"",
+      "{\"driver_id\":1.5,\"event_timestamp\":1}|driver_id: expected INT64, got 1.5",
+      "{\"driver_id\":1,\"trips\":\"many\",\"event_timestamp\":1}|trips: expected INT32, got \"many\"",
+      "{\"driver_id\":1,\"trips\":3000000000,\"event_timestamp\":1}|trips: expected INT32, got 3000000000",
+      "{\"driver_id\":1,\"tags\":\"a\",\"event_timestamp\":1}|tags: expected STRING_LIST, got \"a\"",
+      "{\"driver_id\":1,\"tags\":[1],\"event_timestamp\":1}|tags[0]: expected STRING, got 1",
+      "{\"driver_id\":1,\"raw\":\"%%%\",\"event_timestamp\":1}|raw: expected base64 bytes, got \"%%%\"",
+      "{\"driver_id\":1}|missing event timestamp event_timestamp",
+      "{\"driver_id\":1,\"event_timestamp\":\"yesterday\"}|bad timestamp event_timestamp: expected an ISO-8601 instant or epoch milliseconds, got \"yesterday\"",
+      "{\"driver_id\":1,\"event_timestamp\":1,\"created\":true}|bad timestamp created: expected an ISO-8601 instant or epoch milliseconds, got true",
+  })
+  void malformedValuesFailWithTheReason(String value, String reason) {
+    assertThatThrownBy(() -> PARSER.parse(record(null, value, 1)))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageStartingWith(reason);
+  }
+
+  @Test
+  void malformedTombstonesFailWithTheReason() {
+    assertThatThrownBy(() -> PARSER.parse(record(null, null, 1)))
+        .hasMessage("tombstone without a key: a delete needs the entity columns as a JSON key");
+    assertThatThrownBy(() -> PARSER.parse(record("42", null, 1))).hasMessage("tombstone key is not a JSON object");
+    assertThatThrownBy(() -> PARSER.parse(record("{\"id\":42}", null, 1)))
+        .hasMessage("tombstone key misses entity driver_id");
+  }
+
+  private static int index(String column) {
+    return DRIVER_SCHEMA.columns().indexOf(DRIVER_SCHEMA.findField(column));
+  }
+}
