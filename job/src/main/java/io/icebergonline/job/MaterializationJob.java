@@ -40,6 +40,7 @@ import org.apache.iceberg.flink.sink.IcebergSink;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,11 +119,14 @@ public final class MaterializationJob {
         CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store), new Configuration(),
             store.catalogType().catalogImpl()),
         OnlineTables.identifier(store.namespace(), view));
+    // HASH distribution keys the writers by partition, i.e. by bucket: one data file and one
+    // equality-delete file per touched bucket per checkpoint. (NONE would key by entity key and
+    // split every bucket over all writers.)
     IcebergSink.forRowData(collapsed)
         .tableLoader(tableLoader)
         .upsert(true)
         .equalityFieldColumns(OnlineTableLayout.of(view).equalityColumns())
-        .distributionMode(DistributionMode.NONE)
+        .distributionMode(DistributionMode.HASH)
         .writeParallelism(collapsed.getParallelism())
         .uidSuffix(name)
         .append();
@@ -162,11 +166,10 @@ public final class MaterializationJob {
     wanted.add(config.deadLetterTopic());
     Properties admin = properties(config.kafka().properties());
     admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
-    admin.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
     Set<String> existing;
     try (Admin client = Admin.create(admin)) {
       existing = client.listTopics().names().get(TOPIC_CHECK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+    } catch (ExecutionException | TimeoutException | KafkaException e) {
       throw new StartupException("Cannot reach Kafka at " + config.kafka().bootstrapServers() + " to check the topics: "
           + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
     } catch (InterruptedException e) {
