@@ -55,14 +55,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "iceberg-online.entryClass" -}}io.icebergonline.job.Main{{- end }}
 
 {{/*
-Fails when a property whose key looks secret holds a literal value instead of a ${ENV} reference,
-so that credentials reach the job only through existingSecret, never through a ConfigMap.
+Fails when a property whose key looks secret (the job's own list: secret, password, token,
+credential, session-key, sasl.jaas) holds anything but ${NAME} references without defaults, so
+that credentials reach the job only through environment variables, never through a ConfigMap.
 Call with (dict "path" "onlineStore.properties" "properties" $map).
 */}}
 {{- define "iceberg-online.requireSecretReferences" -}}
 {{- range $key, $value := .properties }}
-{{- if and (regexMatch "(?i)secret|password|token|credential|session-key|sasl\\.jaas" $key) (not (regexMatch "\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}" (toString $value))) }}
-{{- fail (printf "%s.%s looks like a secret: reference an environment variable from existingSecret (\"${NAME}\", see secretEnv) instead of a literal value" $.path $key) }}
+{{- $text := toString $value }}
+{{- if and (regexMatch "(?i)secret|password|token|credential|session-key|sasl\\.jaas" $key) (or (not (regexMatch "\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}" $text)) (regexMatch "\\$\\{[A-Za-z_][A-Za-z0-9_]*:-" $text)) }}
+{{- fail (printf "%s.%s looks like a secret: write \"${NAME}\" (no default) and set NAME from existingSecret through secretEnv, so the value stays out of the ConfigMap" $.path $key) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -133,7 +135,7 @@ Call with (dict "root" $ "configMap" <name> "mountPath" <dir> "checksum" <of the
 {{- $values := $root.Values }}
 {{- if and $values.secretEnv (not $values.existingSecret) }}
 {{- fail "secretEnv needs existingSecret: the name of the Secret holding those keys" }}
-{{- end }}
+{{- end -}}
 metadata:
   labels:
     {{- include "iceberg-online.selectorLabels" $root | nindent 4 }}
@@ -209,7 +211,7 @@ The FlinkDeployment spec fields every deployment of the release shares (all but 
 Call with (dict "root" $ "configMap" <name> "mountPath" <dir> "checksum" <sha>).
 */}}
 {{- define "iceberg-online.deploymentSpec" -}}
-{{- $values := .root.Values }}
+{{- $values := .root.Values -}}
 image: {{ include "iceberg-online.image" .root }}
 imagePullPolicy: {{ $values.image.pullPolicy }}
 flinkVersion: v2_1

@@ -1,0 +1,203 @@
+package io.icebergonline.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.testing.EmbeddedKafka;
+import io.icebergonline.testing.GeneratedEvent;
+import io.icebergonline.testing.NewestRowOracle;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotSummary;
+import org.apache.iceberg.Table;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Collapse, the buffer cap, schema evolution on restart, the command line and start-up errors. */
+class MaterializationBehaviourTest {
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+
+  private static final long START = 1_767_225_600_000L;
+
+  @TempDir static Path warehouse;
+  @TempDir static Path files;
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopKafka() throws Exception {
+    kafka.close();
+  }
+
+  private static JobHarness harness(String name) throws Exception {
+    return new JobHarness(kafka, String.join("\n",
+        "online_store:",
+        "  type: iceberg",
+        "  catalog_type: hadoop",
+        "  warehouse: " + warehouse.toUri(),
+        ""), name);
+  }
+
+  /** {@code versions} successive updates of each key 1..keys, newest last, all in event-time order. */
+  private static List<GeneratedEvent> updates(int keys, int versions, String extraJson) {
+    List<GeneratedEvent> events = new ArrayList<>();
+    for (int version = 0; version < versions; version++) {
+      for (long key = 1; key <= keys; key++) {
+        long time = START + version * 1000L + key;
+        String json = "{\"driver_id\":" + key + ",\"conv_rate\":" + version + ".5,\"trips\":" + version
+            + ",\"city\":\"v" + version + "\",\"event_timestamp\":" + time + ",\"created\":" + time + extraJson + "}";
+        events.add(new GeneratedEvent(GeneratedEvent.Kind.UPSERT, key,
+            ("{\"driver_id\":" + key + "}").getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), time,
+            null));
+      }
+    }
+    return events;
+  }
+
+  @Test
+  void tenUpdatesPerKeyInOneCheckpointWriteOneRowAndOneDeletePerKey() throws Exception {
+    JobHarness harness = harness("collapse");
+    JobConfig config = harness.config(4);
+    List<GeneratedEvent> events = updates(300, 10, "");
+    kafka.produce(harness.topic, events);
+    NewestRowOracle oracle = new NewestRowOracle();
+    oracle.acceptAll(events);
+
+    harness.runUntilEnd(config, 2, Duration.ofHours(1), 1_000_000);
+
+    Table table = harness.table(config);
+    assertThat(table.snapshots()).hasSize(1);
+    Map<String, String> summary = table.currentSnapshot().summary();
+    assertThat(summary.get(SnapshotSummary.ADDED_RECORDS_PROP)).isEqualTo("300");
+    assertThat(Long.parseLong(summary.get(SnapshotSummary.ADDED_EQ_DELETES_PROP))).isLessThanOrEqualTo(300);
+    assertThat(summary.get(SnapshotSummary.ADDED_POS_DELETES_PROP)).isNull();
+    assertThat(summary.get(SnapshotSummary.ADDED_FILES_PROP)).isEqualTo("4");
+    assertThat(harness.rows(config)).isEqualTo(oracle.liveRows());
+  }
+
+  @Test
+  void pastTheBufferCapTheTableIsStillExact() throws Exception {
+    JobHarness harness = harness("collapse-capped");
+    JobConfig config = harness.config(4);
+    List<GeneratedEvent> events = updates(300, 10, "");
+    kafka.produce(harness.topic, events);
+    NewestRowOracle oracle = new NewestRowOracle();
+    oracle.acceptAll(events);
+
+    harness.runUntilEnd(config, 2, Duration.ofHours(1), 50);
+
+    Table table = harness.table(config);
+    assertThat(table.snapshots()).hasSize(1);
+    assertThat(Long.parseLong(table.currentSnapshot().summary().get(SnapshotSummary.ADDED_RECORDS_PROP)))
+        .as("early flushes write repeats").isGreaterThan(300);
+    assertThat(harness.rows(config)).isEqualTo(oracle.liveRows());
+  }
+
+  @Test
+  void aFeatureAddedToTheConfigIsAddedToTheTableOnRestart() throws Exception {
+    JobHarness harness = harness("evolve");
+    JobConfig before = harness.config(4);
+    kafka.produce(harness.topic, updates(50, 1, ""));
+    harness.runUntilEnd(before, 2, Duration.ofSeconds(1), 1_000);
+
+    JobConfig after = JobConfigParser.parse(harness.configYaml(4, "      - { name: rating, type: FLOAT }\n"), name -> null);
+    List<GeneratedEvent> newer = updates(50, 2, ",\"rating\":4.5").subList(50, 100);
+    kafka.produce(harness.topic, newer);
+    harness.runUntilEnd(after, 2, Duration.ofSeconds(1), 1_000);
+
+    Table table = harness.table(after);
+    assertThat(table.schema().findField("rating")).isNotNull();
+    Map<Object, Map<String, Object>> rows = harness.rows(after);
+    assertThat(rows).hasSize(50);
+    assertThat(rows.values()).allSatisfy(row -> assertThat(row).containsEntry("rating", 4.5f).containsEntry("trips", 1L));
+  }
+
+  @Test
+  void theCommandLineRunsUntilTheEndAndExitsZero() throws Exception {
+    JobHarness harness = harness("cli");
+    Path configFile = files.resolve("cli.yaml");
+    Files.writeString(configFile, harness.configYaml(4, ""));
+    List<GeneratedEvent> events = updates(20, 3, "");
+    kafka.produce(harness.topic, events);
+    NewestRowOracle oracle = new NewestRowOracle();
+    oracle.acceptAll(events);
+
+    int exit = Main.run(new String[] {
+        "materialize", "--config", configFile.toString(), "--until-end", "--parallelism", "2",
+        "--checkpoint-interval", "1s"});
+
+    assertThat(exit).isZero();
+    assertThat(harness.rows(harness.config(4))).isEqualTo(oracle.liveRows());
+  }
+
+  @Test
+  void startUpErrorsSayWhatToFixWithoutSecrets() throws Exception {
+    JobHarness harness = harness("startup");
+    String missingTopic = harness.configYaml(4, "").replace("topic: startup\n", "topic: no-such-topic\n");
+    assertThatThrownBy(() -> MaterializationJob.build(
+            org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment(),
+            JobConfigParser.parse(missingTopic, name -> null), JobHarness.options(true, 1, Duration.ofSeconds(1), 10)))
+        .isInstanceOf(StartupException.class)
+        .hasMessage("Kafka topic(s) [no-such-topic] do not exist on " + kafka.bootstrapServers()
+            + "; create them (the dead-letter topic too) before starting the job");
+
+    String unreachableCatalog = String.join("\n",
+        "online_store:",
+        "  type: iceberg",
+        "  catalog_type: rest",
+        "  uri: http://127.0.0.1:1",
+        "  properties: { credential: \"${CLIENT_SECRET}\" }",
+        "  namespace: startup",
+        "kafka: { bootstrap_servers: \"" + kafka.bootstrapServers() + "\" }",
+        "dead_letter_topic: " + harness.deadLetterTopic,
+        "feature_views:",
+        io.icebergonline.testing.FeatureEventGenerator.featureViewYaml(harness.topic, 4));
+    Path configFile = files.resolve("unreachable.yaml");
+    Files.writeString(configFile, unreachableCatalog.replace("${CLIENT_SECRET}", "client:s3cr3t-value"));
+    String stderr = captureStderr(() -> assertThat(Main.run(new String[] {
+        "materialize", "--config", configFile.toString(), "--until-end"})).isEqualTo(1));
+    assertThat(stderr).startsWith("error: Cannot load the rest catalog 'online_catalog' at http://127.0.0.1:1")
+        .doesNotContain("s3cr3t");
+
+    String badConfig = captureStderr(() -> assertThat(Main.run(new String[] {
+        "materialize", "--config", configFile.toString(), "--parallelism", "two"})).isEqualTo(2));
+    assertThat(badConfig).startsWith("error: --parallelism expects a positive integer, got 'two'");
+  }
+
+  private interface Action {
+    void run() throws Exception;
+  }
+
+  private static String captureStderr(Action action) throws Exception {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      action.run();
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
+  }
+}
