@@ -69,28 +69,31 @@ public final class MaterializationJob {
     checkTopicsExist(config);
 
     OnlineStoreConfig store = config.onlineStore();
-    List<DataStream<DeadLetter>> deadLetters = new ArrayList<>();
+    List<ViewStreams> views = new ArrayList<>();
     Catalog catalog = loadCatalog(store);
     try {
       for (FeatureViewSpec view : config.featureViews()) {
         Table table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
-        deadLetters.add(addFeatureView(env, config, view, table, options));
+        views.add(addFeatureView(env, config, view, table, options));
       }
     } finally {
       closeQuietly(catalog);
     }
-    DataStream<DeadLetter> allDeadLetters = deadLetters.get(0);
-    for (DataStream<DeadLetter> more : deadLetters.subList(1, deadLetters.size())) {
-      allDeadLetters = allDeadLetters.union(more);
-    }
-    allDeadLetters.sinkTo(deadLetterSink(config)).name("dead letters: " + config.deadLetterTopic()).uid("dead-letter-sink");
+    DataStream<DeadLetter> deadLetters = union(views.stream().map(ViewStreams::deadLetters).toList());
+    deadLetters.sinkTo(deadLetterSink(config)).name("dead letters: " + config.deadLetterTopic()).uid("dead-letter-sink");
+    DataStream<CheckpointStats> malformed = deadLetters
+        .map(letter -> CheckpointStats.malformed(letter.featureView)).name("count dead letters").uid("count-dead-letters");
+    List<DataStream<CheckpointStats>> stats = new ArrayList<>(views.stream().map(ViewStreams::stats).toList());
+    stats.add(malformed);
+    union(stats).process(new CommitReporter()).name("commit reporter").uid("commit-reporter")
+        .setParallelism(1).setMaxParallelism(1);
     if (!config.maintenance().enabled()) {
       LOG.warn("Maintenance is disabled: every commit adds data and delete files, so storage and lookup cost grow "
           + "until you run 'maintain' or enable the maintenance block in the config.");
     }
   }
 
-  private static DataStream<DeadLetter> addFeatureView(
+  private static ViewStreams addFeatureView(
       StreamExecutionEnvironment env, JobConfig config, FeatureViewSpec view, Table table, MaterializeOptions options) {
     String name = view.name();
     RowType tableRow = FlinkSchemaUtil.convert(table.schema());
@@ -110,7 +113,7 @@ public final class MaterializationJob {
     SingleOutputStreamOperator<RowData> collapsed = parsed
         .keyBy(new BucketRouting(view.buckets()))
         .transform("newest wins + collapse: " + name, InternalTypeInfo.of(tableRow),
-            new NewestWinsCollapseOperator(tableRow.getFieldCount(), options.maxBufferedRows(), numericKey))
+            new NewestWinsCollapseOperator(name, tableRow.getFieldCount(), options.maxBufferedRows(), numericKey))
         .uid("newest-wins-" + name)
         .setMaxParallelism(BucketRouting.maxParallelism(view.buckets()));
 
@@ -131,8 +134,12 @@ public final class MaterializationJob {
         .uidSuffix(name)
         .append();
 
-    return parsed.getSideOutput(ParseFunction.DEAD_LETTERS);
+    return new ViewStreams(parsed.getSideOutput(ParseFunction.DEAD_LETTERS),
+        collapsed.getSideOutput(NewestWinsCollapseOperator.STATS));
   }
+
+  /** What a view's pipeline hands to the job-wide parts: its dead letters and its per-checkpoint stats. */
+  private record ViewStreams(DataStream<DeadLetter> deadLetters, DataStream<CheckpointStats> stats) {}
 
   private static KafkaSource<KafkaRecord> kafkaSource(KafkaConfig kafka, FeatureViewSpec view, boolean untilEnd) {
     var builder = KafkaSource.<KafkaRecord>builder()
@@ -190,6 +197,14 @@ public final class MaterializationJob {
     } catch (IllegalStateException e) {
       throw new StartupException(e.getMessage(), e);
     }
+  }
+
+  private static <T> DataStream<T> union(List<DataStream<T>> streams) {
+    DataStream<T> all = streams.get(0);
+    for (DataStream<T> more : streams.subList(1, streams.size())) {
+      all = all.union(more);
+    }
+    return all;
   }
 
   private static Properties properties(Map<String, String> values) {

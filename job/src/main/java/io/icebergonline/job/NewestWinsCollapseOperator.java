@@ -16,6 +16,7 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.types.RowKind;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Newest wins, then collapse, per bucket. Keeps in keyed state (keyed by bucket) the version of
@@ -32,6 +33,10 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     implements OneInputStreamOperator<RowData, RowData>, BoundedOneInput {
   private static final long serialVersionUID = 1L;
 
+  /** Side output of what each subtask did between barriers. */
+  static final OutputTag<CheckpointStats> STATS = new OutputTag<>("checkpoint-stats") {};
+
+  private final String featureView;
   private final int tableArity;
   private final int maxBufferedRows;
   private final boolean numericKey;
@@ -43,6 +48,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   private transient Counter staleDropped;
   private transient Counter rowsEmitted;
   private transient Counter deletesEmitted;
+  private transient CheckpointStats sinceBarrier;
 
   /** The newest row of a key in the current checkpoint. */
   private record BufferedRow(String key, RowData row) {}
@@ -51,7 +57,8 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
    * @param numericKey the key is a single integer column: rows are then emitted in numeric key
    *     order, as the table's sort order has them (other keys sort by their canonical string)
    */
-  NewestWinsCollapseOperator(int tableArity, int maxBufferedRows, boolean numericKey) {
+  NewestWinsCollapseOperator(String featureView, int tableArity, int maxBufferedRows, boolean numericKey) {
+    this.featureView = featureView;
     this.tableArity = tableArity;
     this.maxBufferedRows = maxBufferedRows;
     this.numericKey = numericKey;
@@ -69,21 +76,26 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     rowsEmitted = getMetricGroup().counter("rowsEmitted");
     deletesEmitted = getMetricGroup().counter("deletesEmitted");
     getMetricGroup().gauge("bufferedRows", () -> buffer.size());
+    sinceBarrier = newStats();
   }
 
   @Override
   public void processElement(StreamRecord<RowData> element) throws Exception {
     RowData versioned = element.getValue();
     eventsIn.inc();
+    sinceBarrier.eventsIn++;
     String key = VersionedRow.key(versioned);
     long eventTime = VersionedRow.eventTime(versioned);
     long createdTime = VersionedRow.createdTime(versioned);
     long[] current = appliedVersions.get(key);
     if (current != null && (eventTime < current[0] || (eventTime == current[0] && createdTime < current[1]))) {
       staleDropped.inc();
+      sinceBarrier.staleDropped++;
       return;
     }
     applied.inc();
+    sinceBarrier.applied++;
+    sinceBarrier.maxEventTime = Math.max(sinceBarrier.maxEventTime, eventTime);
     appliedVersions.put(key, new long[] {eventTime, createdTime});
     RowData row = VersionedRow.row(versioned, tableArity);
     row.setRowKind(VersionedRow.isDelete(versioned) ? RowKind.DELETE : RowKind.INSERT);
@@ -96,6 +108,9 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     flush();
+    sinceBarrier.checkpointId = checkpointId;
+    output.collect(STATS, new StreamRecord<>(sinceBarrier));
+    sinceBarrier = newStats();
     super.prepareSnapshotPreBarrier(checkpointId);
   }
 
@@ -116,11 +131,19 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     for (BufferedRow buffered : rows) {
       if (buffered.row().getRowKind() == RowKind.DELETE) {
         deletesEmitted.inc();
+        sinceBarrier.deletesWritten++;
       } else {
         rowsEmitted.inc();
+        sinceBarrier.rowsWritten++;
       }
       output.collect(reuse.replace(buffered.row()));
     }
     buffer.clear();
+  }
+
+  private CheckpointStats newStats() {
+    CheckpointStats stats = new CheckpointStats();
+    stats.featureView = featureView;
+    return stats;
   }
 }
