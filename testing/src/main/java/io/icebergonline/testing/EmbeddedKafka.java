@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A real single-node KRaft Kafka (one combined broker and controller) in this JVM, from Kafka's
@@ -38,7 +39,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static EmbeddedKafka start() throws Exception {
     long started = System.nanoTime();
     KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-        .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build());
+        .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1)
+        .setBootstrapMetadataVersion(MetadataVersion.latestProduction()) // the default enables unstable features
+        .build());
     builder.setConfigProp("offsets.topic.replication.factor", "1");
     builder.setConfigProp("offsets.topic.num.partitions", "1");
     builder.setConfigProp("transaction.state.log.replication.factor", "1");

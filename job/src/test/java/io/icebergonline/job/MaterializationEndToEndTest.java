@@ -10,6 +10,7 @@ import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
+import io.icebergonline.testing.RestCatalogOnS3;
 import io.icebergonline.testing.TableRows;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,73 +29,61 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-class MaterializationJobTest {
+/**
+ * End to end on real parts: embedded KRaft Kafka, Iceberg's REST catalog server with data on an S3
+ * mock through S3FileIO, a Flink mini-cluster with checkpoints; the table read with Iceberg's
+ * generic reader must equal the independently computed newest row per key.
+ */
+class MaterializationEndToEndTest {
   @RegisterExtension
   static final MiniClusterExtension FLINK = new MiniClusterExtension(
       new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
 
-  @TempDir static Path warehouse;
   private static EmbeddedKafka kafka;
+  private static RestCatalogOnS3 catalogServer;
 
   @BeforeAll
-  static void startKafka() throws Exception {
+  static void startServers() throws Exception {
     kafka = EmbeddedKafka.start();
+    catalogServer = RestCatalogOnS3.start();
+    System.out.printf("start-up: Kafka %d ms, S3 mock %d ms, REST catalog %d ms%n",
+        kafka.startupMillis(), catalogServer.s3StartupMillis(), catalogServer.restStartupMillis());
   }
 
   @AfterAll
-  static void stopKafka() throws Exception {
+  static void stopServers() throws Exception {
     kafka.close();
-  }
-
-  private static JobConfig config(String topic, String deadLetterTopic, int buckets) {
-    String yaml = String.join("\n",
-        "online_store:",
-        "  type: iceberg",
-        "  catalog_type: hadoop",
-        "  warehouse: " + warehouse.toUri(),
-        "  namespace: online",
-        "kafka: { bootstrap_servers: \"" + kafka.bootstrapServers() + "\", group_id: " + topic + "-group }",
-        "dead_letter_topic: " + deadLetterTopic,
-        "feature_views:",
-        FeatureEventGenerator.featureViewYaml(topic, buckets));
-    return JobConfigParser.parse(yaml, name -> null);
+    catalogServer.close();
   }
 
   @Test
   void endToEndTheTableEqualsTheOracleAndTheDeadLetterTopicHoldsExactlyTheMalformedRecords() throws Exception {
-    String topic = "driver-stats-e2e";
-    String deadLetters = "driver-stats-e2e-dlq";
-    kafka.createTopic(topic, 4);
-    kafka.createTopic(deadLetters, 1);
+    JobHarness harness = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "driver-stats-e2e");
     FeatureEventGenerator generator = new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(7, 2_000));
     List<GeneratedEvent> events = generator.next(50_000);
-    kafka.produce(topic, events);
     NewestRowOracle oracle = new NewestRowOracle();
     oracle.acceptAll(events);
 
-    JobConfig config = config(topic, deadLetters, 8);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    MaterializationJob.build(env, config,
-        new MaterializeOptions(Path.of("unused"), true, 2, Duration.ofSeconds(1), 100_000));
+    kafka.produce(harness.topic, events);
+    JobConfig config = harness.config(8);
     long started = System.nanoTime();
-    env.execute("e2e");
+    harness.runUntilEnd(config, 2, Duration.ofSeconds(1), 100_000);
     long millis = (System.nanoTime() - started) / 1_000_000;
     System.out.printf("e2e: %d events in %d ms (%.0f events/s)%n", events.size(), millis, events.size() * 1000.0 / millis);
 
-    Catalog catalog = IcebergCatalogs.load(config.onlineStore());
-    Table table = catalog.loadTable(OnlineTables.identifier("online", config.featureViews().get(0)));
-    Map<Object, Map<String, Object>> actual = TableRows.readByKey(table, "driver_id");
+    assertThat(harness.table(config).location()).startsWith("s3://" + RestCatalogOnS3.BUCKET + "/");
+    Map<Object, Map<String, Object>> actual = harness.rows(config);
     assertThat(oracle.staleCount()).isGreaterThan(0);
     assertThat(actual).hasSize(oracle.liveRows().size());
     assertThat(actual).isEqualTo(oracle.liveRows());
 
-    List<ConsumerRecord<byte[], byte[]>> dead = kafka.readCommitted(deadLetters, Duration.ofSeconds(30));
+    List<ConsumerRecord<byte[], byte[]>> dead = kafka.readCommitted(harness.deadLetterTopic, Duration.ofSeconds(30));
     List<String> expectedDead = events.stream().filter(event -> event.kind() == GeneratedEvent.Kind.MALFORMED)
         .map(GeneratedEvent::valueText).sorted().toList();
     assertThat(dead.stream().map(record -> new String(record.value(), StandardCharsets.UTF_8)).sorted().toList())
         .isEqualTo(expectedDead);
     assertThat(dead).allSatisfy(record -> {
-      assertThat(record.headers().lastHeader(DeadLetterSerializer.HEADER_SOURCE_TOPIC).value()).isEqualTo(topic.getBytes());
+      assertThat(record.headers().lastHeader(DeadLetterSerializer.HEADER_SOURCE_TOPIC).value()).isEqualTo(harness.topic.getBytes(StandardCharsets.UTF_8));
       assertThat(record.headers().lastHeader(DeadLetterSerializer.HEADER_REASON)).isNotNull();
     });
   }
