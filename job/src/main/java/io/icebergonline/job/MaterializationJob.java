@@ -22,6 +22,8 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -29,7 +31,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.table.types.logical.RowType;
-import org.apache.hadoop.conf.Configuration;
+
 import org.apache.iceberg.DistributionMode;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -66,6 +68,11 @@ public final class MaterializationJob {
       env.setParallelism(options.parallelism());
     }
     env.enableCheckpointing(options.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // At parallelism 1 Flink would chain Iceberg's writer (max parallelism 128) with its committer
+    // (max parallelism 1), and a savepoint taken so could not be restored at another parallelism.
+    Configuration pipeline = new Configuration();
+    pipeline.set(PipelineOptions.OPERATOR_CHAINING_CHAIN_OPERATORS_WITH_DIFFERENT_MAX_PARALLELISM, false);
+    env.configure(pipeline);
     checkTopicsExist(config);
 
     OnlineStoreConfig store = config.onlineStore();
@@ -119,8 +126,8 @@ public final class MaterializationJob {
 
     OnlineStoreConfig store = config.onlineStore();
     TableLoader tableLoader = TableLoader.fromCatalog(
-        CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store), new Configuration(),
-            store.catalogType().catalogImpl()),
+        CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
+            new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl()),
         OnlineTables.identifier(store.namespace(), view));
     // Iceberg's FlinkSink, not the newer IcebergSink: in 1.11 IcebergSink's write aggregator merges
     // the files of an aborted checkpoint into the next checkpoint's commit, so that commit's

@@ -85,12 +85,19 @@ final class JobHarness {
     return TableRows.readByKey(table(config), "driver_id");
   }
 
-  /** Waits until the table equals the oracle; returns the rows last read. */
-  Map<Object, Map<String, Object>> awaitOracle(JobConfig config, NewestRowOracle oracle, Duration timeout)
-      throws InterruptedException {
+  /**
+   * Waits until the table equals the oracle; returns the rows last read. Fails at once, with the
+   * job's failure, if the job stops running.
+   */
+  Map<Object, Map<String, Object>> awaitOracle(JobClient job, JobConfig config, NewestRowOracle oracle,
+      Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<Object, Map<String, Object>> rows = Map.of();
     while (System.nanoTime() < deadline) {
+      if (job.getJobStatus().get().isTerminalState()) {
+        job.getJobExecutionResult().get(); // throws the job's failure
+        throw new AssertionError("job ended with status " + job.getJobStatus().get() + " before the table was complete");
+      }
       try {
         rows = rows(config);
       } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {

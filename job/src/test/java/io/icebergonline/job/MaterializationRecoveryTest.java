@@ -132,7 +132,7 @@ class MaterializationRecoveryTest {
       harness.awaitCommits(config, 1, TIMEOUT);
       FailAfterCheckpoint.ARMED.set(true);
       produce(harness, generator, oracle, 10_000);
-      assertThat(harness.awaitOracle(config, oracle, TIMEOUT)).isEqualTo(oracle.liveRows());
+      assertThat(harness.awaitOracle(job, config, oracle, TIMEOUT)).isEqualTo(oracle.liveRows());
       assertThat(FailAfterCheckpoint.FAILURES.get()).isEqualTo(1);
     } finally {
       job.cancel().get();
@@ -155,7 +155,7 @@ class MaterializationRecoveryTest {
         flinkConfig.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
       }
       JobClient job = harness.start(config, parallelism, flinkConfig);
-      assertThat(harness.awaitOracle(config, oracle, TIMEOUT)).as("at parallelism %d", parallelism)
+      assertThat(harness.awaitOracle(job, config, oracle, TIMEOUT)).as("at parallelism %d", parallelism)
           .isEqualTo(oracle.liveRows());
       savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
           .get(60, TimeUnit.SECONDS);
@@ -177,7 +177,7 @@ class MaterializationRecoveryTest {
       cluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
       produce(harness, generator, oracle, 10_000);
       cluster.startTaskManager();
-      assertThat(harness.awaitOracle(config, oracle, TIMEOUT)).isEqualTo(oracle.liveRows());
+      assertThat(harness.awaitOracle(job, config, oracle, TIMEOUT)).isEqualTo(oracle.liveRows());
       assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
     } finally {
       job.cancel().get();
