@@ -34,7 +34,12 @@ public final class OnlineTables {
   private OnlineTables() {}
 
   public static TableIdentifier identifier(String namespace, FeatureViewSpec view) {
-    return TableIdentifier.of(Namespace.of(namespace.split("\\.")), view.name());
+    return identifier(namespace, view.name());
+  }
+
+  /** {@code namespace} may be dotted ({@code a.b}) for nested namespaces. */
+  public static TableIdentifier identifier(String namespace, String table) {
+    return TableIdentifier.of(Namespace.of(namespace.split("\\.")), table);
   }
 
   public static Table createOrVerify(Catalog catalog, String namespace, FeatureViewSpec view) {

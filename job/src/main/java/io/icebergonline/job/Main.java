@@ -1,20 +1,29 @@
 package io.icebergonline.job;
 
 import io.icebergonline.core.ConfigException;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.IncompatibleTableException;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.core.MaintenanceConfig;
+import io.icebergonline.core.OnlineTables;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of the job jar, for {@code java -jar} (local mini-cluster), {@code flink run} and
- * the Flink Kubernetes Operator alike: {@code materialize --config job.yaml [...]}.
+ * the Flink Kubernetes Operator alike: {@code materialize --config job.yaml [...]}, and the one-shot
+ * {@code maintain --config job.yaml [...]}.
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -27,6 +36,10 @@ public final class Main {
       "              [--max-buffered-rows N]",
       "      Read feature events from Kafka and keep the newest row per entity in Iceberg, exactly once.",
       "      --until-end  read up to the offsets present at start, commit, and exit 0.",
+      "  maintain --config FILE [--view NAME] [--expire-older-than 1d] [--retain-last 5]",
+      "           [--orphan-older-than 3d] [--target-file-size 128MB]",
+      "      Compact every bucket of the views' tables (applying and dropping all delete files), expire",
+      "      snapshots and delete orphan files, once. Defaults come from the config's maintenance block.",
       "  help",
       "      Show this text.",
       "");
@@ -49,6 +62,8 @@ public final class Main {
         case "materialize":
           materialize(parseMaterialize(rest));
           return 0;
+        case "maintain":
+          return maintain(rest);
         default:
           throw new CommandLine.UsageException("unknown command '" + args[0] + "'");
       }
@@ -91,6 +106,50 @@ public final class Main {
     env.execute("iceberg-online materialize " + config.featureViews().stream().map(view -> view.name()).toList());
   }
 
+  /** Maintains the tables of the config's views (or of {@code --view}); 1 if any view failed. */
+  private static int maintain(String[] args) throws Exception {
+    CommandLine line = new CommandLine(args, Set.of("--config", "--view", "--expire-older-than", "--retain-last",
+        "--orphan-older-than", "--target-file-size"), Set.of());
+    JobConfig config = JobConfigParser.load(Path.of(line.required("--config")));
+    MaintenanceConfig defaults = config.maintenance();
+    MaintenanceConfig settings = new MaintenanceConfig(true, defaults.interval(),
+        line.option("--expire-older-than") == null ? defaults.expireOlderThan() : duration(line, "--expire-older-than"),
+        line.option("--retain-last") == null ? defaults.retainLast() : positiveInt(line, "--retain-last"),
+        line.option("--orphan-older-than") == null ? defaults.orphanOlderThan() : duration(line, "--orphan-older-than"),
+        line.option("--target-file-size") == null ? defaults.targetFileSizeBytes() : byteSize(line, "--target-file-size"));
+    List<FeatureViewSpec> views = config.featureViews();
+    if (line.option("--view") != null) {
+      views = List.of(config.featureView(line.option("--view")).orElseThrow(() -> new CommandLine.UsageException(
+          "--view: no feature view named '" + line.option("--view") + "' in the config; it has "
+              + config.featureViews().stream().map(FeatureViewSpec::name).toList())));
+    }
+    Catalog catalog;
+    try {
+      catalog = IcebergCatalogs.load(config.onlineStore());
+    } catch (IllegalStateException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+    int failed = 0;
+    try {
+      for (FeatureViewSpec view : views) {
+        TableIdentifier id = OnlineTables.identifier(config.onlineStore().namespace(), view);
+        try {
+          MaintenanceReport report = OnlineTableMaintenance.run(catalog.loadTable(id), settings, "maintain");
+          LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
+        } catch (RuntimeException e) {
+          failed++;
+          LOG.error("Maintenance of feature view '{}' (table {}) failed", view.name(), id, e);
+          System.err.println("error: maintenance of feature view '" + view.name() + "' failed: " + e.getMessage());
+        }
+      }
+    } finally {
+      if (catalog instanceof AutoCloseable closeable) {
+        closeable.close();
+      }
+    }
+    return failed == 0 ? 0 : 1;
+  }
+
   private static int positiveInt(CommandLine line, String name) {
     String text = line.required(name);
     try {
@@ -102,6 +161,19 @@ public final class Main {
       // reported below
     }
     throw new CommandLine.UsageException(name + " expects a positive integer, got '" + text + "'");
+  }
+
+  private static long byteSize(CommandLine line, String name) {
+    String text = line.required(name);
+    try {
+      long bytes = MemorySize.parseBytes(text);
+      if (bytes > 0) {
+        return bytes;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below
+    }
+    throw new CommandLine.UsageException(name + " expects a size such as 128MB or 512kb, got '" + text + "'");
   }
 
   private static Duration duration(CommandLine line, String name) {

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds the materialization pipeline (DESIGN "Materialization pipeline") for every feature view
  * of a config: Kafka source, parse (bad records to the dead-letter topic), newest-wins and
- * collapse keyed by bucket, and Iceberg's own upsert sink with its exactly-once committer.
+ * collapse keyed by bucket, and Iceberg's own upsert sink with its exactly-once committer; with a
+ * {@code maintenance:} block, the {@link MaintenanceScheduler} too.
  */
 public final class MaterializationJob {
   private static final Logger LOG = LoggerFactory.getLogger(MaterializationJob.class);
@@ -92,9 +93,14 @@ public final class MaterializationJob {
         .map(letter -> CheckpointStats.malformed(letter.featureView)).name("count dead letters").uid("count-dead-letters");
     List<DataStream<CheckpointStats>> stats = new ArrayList<>(views.stream().map(ViewStreams::stats).toList());
     stats.add(malformed);
-    union(stats).process(new CommitReporter()).name("commit reporter").uid("commit-reporter")
+    DataStream<CheckpointStats> allStats = union(stats);
+    allStats.process(new CommitReporter()).name("commit reporter").uid("commit-reporter")
         .setParallelism(1).setMaxParallelism(1);
-    if (!config.maintenance().enabled()) {
+    if (config.maintenance().enabled()) {
+      allStats.process(new MaintenanceScheduler(store, config.featureViews(), config.maintenance()))
+          .name("maintenance every " + config.maintenance().interval()).uid("maintenance")
+          .setParallelism(1).setMaxParallelism(1);
+    } else {
       LOG.warn("Maintenance is disabled: every commit adds data and delete files, so storage and lookup cost grow "
           + "until you run 'maintain' or enable the maintenance block in the config.");
     }

@@ -1,0 +1,242 @@
+package io.icebergonline.job;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestFiles;
+import org.apache.iceberg.ManifestReader;
+import org.apache.iceberg.PartitionField;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.RewriteFiles;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.StructLike;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.GenericFileWriterFactory;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.exceptions.CommitFailedException;
+import org.apache.iceberg.exceptions.NotFoundException;
+import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.OutputFileFactory;
+import org.apache.iceberg.io.RollingDataWriter;
+import org.apache.iceberg.transforms.Transform;
+import org.apache.iceberg.types.Comparators;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compacts an online table bucket by bucket: reads a bucket's live rows with Iceberg's generic
+ * reader (which applies every equality and position delete), writes them sorted by key into new
+ * files of about the target size, and commits one {@link RewriteFiles} per bucket that removes all
+ * the bucket's old data files <em>and all its delete files</em>.
+ *
+ * <p>Hand-rolled because Iceberg's rewrite does not do that job: its commit step
+ * ({@code RewriteDataFilesCommitManager}, behind both the Flink maintenance task
+ * {@code RewriteDataFiles} and Spark's action) removes only the rewritten data files and dangling
+ * deletion vectors. Equality-delete files stay referenced, and every later read of the bucket
+ * still opens them; only Spark has {@code RemoveDanglingDeleteFiles}. Removing every delete file
+ * of a bucket is safe only if every data file they could apply to is rewritten in the same
+ * commit, hence whole buckets.
+ *
+ * <p>Concurrency with the materialization job: the new files keep the data sequence number of the
+ * snapshot they were read from, so equality deletes the job commits meanwhile still apply to them,
+ * and the commit validates from that snapshot (Iceberg rebases and re-validates on conflicting
+ * commits; a failed validation, e.g. another maintainer rewrote the bucket first, makes us re-read
+ * the bucket, a bounded number of times).
+ *
+ * <p>A bucket's live rows are sorted in memory: size the bucket count so that a bucket fits.
+ */
+final class BucketRewriter {
+  private static final Logger LOG = LoggerFactory.getLogger(BucketRewriter.class);
+
+  /** Attempts per bucket before the run gives up on it. */
+  static final int MAX_ATTEMPTS = 5;
+  /** Snapshot summary properties of our rewrite commits: which maintenance run made it, from which snapshot. */
+  static final String SUMMARY_RUN = "iceberg-online.maintenance-run";
+  static final String SUMMARY_READ_SNAPSHOT = "iceberg-online.rewritten-from-snapshot";
+
+  /**
+   * @param conflictsValidated bucket commits that other writers' commits raced (between reading the
+   *     bucket and committing), which Iceberg validated against and rebased onto
+   * @param retries bucket rewrites redone after a failed validation or commit
+   */
+  record Result(int bucketsRewritten, int conflictsValidated, int retries) {}
+
+  /** The live files of one bucket in one snapshot. */
+  private record BucketFiles(
+      int bucket, StructLike partition, Snapshot snapshot, List<DataFile> dataFiles, List<DeleteFile> deleteFiles) {}
+
+  private final Table table;
+  private final long targetFileSizeBytes;
+  private final String runId;
+  private final String keyColumn;
+  private final Transform<?, Integer> bucketTransform;
+  private final Comparator<Object> keyOrder;
+  private int conflictsValidated;
+  private int retries;
+
+  @SuppressWarnings("unchecked")
+  BucketRewriter(Table table, long targetFileSizeBytes, String runId) {
+    this.table = table;
+    this.targetFileSizeBytes = targetFileSizeBytes;
+    this.runId = runId;
+    PartitionSpec spec = table.spec();
+    if (spec.fields().size() != 1 || !spec.fields().get(0).transform().toString().startsWith("bucket[")) {
+      throw new IllegalStateException("Table " + table.name() + " is not an online table partitioned by bucket[N] "
+          + "of its key (partitioning " + spec + ")");
+    }
+    PartitionField field = spec.fields().get(0);
+    this.keyColumn = spec.schema().findColumnName(field.sourceId());
+    this.bucketTransform = (Transform<?, Integer>) field.transform();
+    this.keyOrder = (Comparator<Object>) Comparators.forType(spec.schema().findType(field.sourceId()).asPrimitiveType());
+  }
+
+  /** Rewrites every bucket of the current snapshot that has delete files or more than one small data file. */
+  Result rewrite() {
+    table.refresh();
+    Snapshot start = table.currentSnapshot();
+    if (start == null) {
+      return new Result(0, 0, 0);
+    }
+    int rewritten = 0;
+    for (BucketFiles planned : liveFilesByBucket(start).values()) {
+      BucketFiles files = planned;
+      for (int attempt = 1; needsRewrite(files); attempt++) {
+        try {
+          rewriteBucket(files);
+          rewritten++;
+          break;
+        } catch (ValidationException | CommitFailedException | NotFoundException e) {
+          // NotFoundException: another maintainer rewrote the bucket and expired our snapshot meanwhile
+          if (attempt == MAX_ATTEMPTS) {
+            throw new IllegalStateException("Bucket " + files.bucket() + " of " + table.name() + " could not be "
+                + "rewritten in " + MAX_ATTEMPTS + " attempts; last failure: " + e.getMessage(), e);
+          }
+          retries++;
+          LOG.info("Rewrite of bucket {} of {} conflicted with a concurrent commit, re-reading it (attempt {}): {}",
+              files.bucket(), table.name(), attempt + 1, e.getMessage());
+          table.refresh();
+          Snapshot current = table.currentSnapshot();
+          files = liveFilesByBucket(current).getOrDefault(files.bucket(),
+              new BucketFiles(files.bucket(), files.partition(), current, List.of(), List.of()));
+        }
+      }
+    }
+    return new Result(rewritten, conflictsValidated, retries);
+  }
+
+  private boolean needsRewrite(BucketFiles files) {
+    long smallFiles = files.dataFiles().stream().filter(file -> file.fileSizeInBytes() < targetFileSizeBytes).count();
+    return !files.deleteFiles().isEmpty() || smallFiles > 1;
+  }
+
+  private void rewriteBucket(BucketFiles files) {
+    Snapshot readFrom = files.snapshot();
+    List<Record> rows = liveRows(files);
+    rows.sort(Comparator.comparing(row -> row.getField(keyColumn), keyOrder));
+    List<DataFile> written = write(rows, files);
+
+    RewriteFiles rewrite = table.newRewrite()
+        .validateFromSnapshot(readFrom.snapshotId())
+        .dataSequenceNumber(readFrom.sequenceNumber())
+        .set(SUMMARY_RUN, runId)
+        .set(SUMMARY_READ_SNAPSHOT, Long.toString(readFrom.snapshotId()));
+    files.dataFiles().forEach(rewrite::deleteFile);
+    files.deleteFiles().forEach(rewrite::deleteFile);
+    written.forEach(rewrite::addFile);
+    try {
+      rewrite.commit();
+    } catch (ValidationException | CommitFailedException e) {
+      // not committed: our new files are garbage (a commit in unknown state keeps them)
+      written.forEach(file -> table.io().deleteFile(file.location()));
+      throw e;
+    }
+    if (othersCommittedSince(readFrom)) {
+      conflictsValidated++;
+    }
+    LOG.debug("Rewrote bucket {} of {}: {} data and {} delete files into {} files, {} rows", files.bucket(),
+        table.name(), files.dataFiles().size(), files.deleteFiles().size(), written.size(), rows.size());
+  }
+
+  /** Whether the snapshots between {@code readFrom} and our commit include any not made by this run. */
+  private boolean othersCommittedSince(Snapshot readFrom) {
+    Snapshot snapshot = table.snapshot(table.currentSnapshot().parentId());
+    while (snapshot != null && snapshot.snapshotId() != readFrom.snapshotId()) {
+      if (!runId.equals(snapshot.summary().get(SUMMARY_RUN))) {
+        return true;
+      }
+      snapshot = snapshot.parentId() == null ? null : table.snapshot(snapshot.parentId());
+    }
+    return false;
+  }
+
+  private List<Record> liveRows(BucketFiles files) {
+    @SuppressWarnings("unchecked")
+    Expression inBucket = Expressions.equal(Expressions.transform(keyColumn, bucketTransform), files.bucket());
+    List<Record> rows = new ArrayList<>();
+    try (CloseableIterable<Record> records =
+        IcebergGenerics.read(table).useSnapshot(files.snapshot().snapshotId()).where(inBucket).build()) {
+      records.forEach(rows::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
+  }
+
+  private List<DataFile> write(List<Record> rows, BucketFiles files) {
+    OutputFileFactory fileFactory = OutputFileFactory.builderFor(table, files.bucket(), 0)
+        .operationId(runId + "-" + files.snapshot().snapshotId())
+        .build();
+    GenericFileWriterFactory writerFactory = new GenericFileWriterFactory.Builder(table)
+        .dataSortOrder(table.sortOrder())
+        .build();
+    RollingDataWriter<Record> writer = new RollingDataWriter<>(
+        writerFactory, fileFactory, table.io(), targetFileSizeBytes, table.spec(), files.partition());
+    try (writer) {
+      rows.forEach(writer::write);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return writer.result().dataFiles();
+  }
+
+  /** Every live data and delete file of a snapshot by bucket, dangling delete files included. */
+  private Map<Integer, BucketFiles> liveFilesByBucket(Snapshot snapshot) {
+    Map<Integer, BucketFiles> buckets = new TreeMap<>();
+    for (ManifestFile manifest : snapshot.dataManifests(table.io())) {
+      try (ManifestReader<DataFile> reader = ManifestFiles.read(manifest, table.io(), table.specs())) {
+        reader.forEach(file -> bucket(buckets, snapshot, file.specId(), file.partition()).dataFiles().add(file));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    for (ManifestFile manifest : snapshot.deleteManifests(table.io())) {
+      try (ManifestReader<DeleteFile> reader = ManifestFiles.readDeleteManifest(manifest, table.io(), table.specs())) {
+        reader.forEach(file -> bucket(buckets, snapshot, file.specId(), file.partition()).deleteFiles().add(file));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return buckets;
+  }
+
+  private BucketFiles bucket(Map<Integer, BucketFiles> buckets, Snapshot snapshot, int specId, StructLike partition) {
+    if (specId != table.spec().specId()) {
+      throw new IllegalStateException("Table " + table.name() + " has files of partition spec " + specId
+          + ", not of its current spec " + table.spec().specId() + "; online tables never change partitioning");
+    }
+    int bucket = partition.get(0, Integer.class);
+    return buckets.computeIfAbsent(bucket,
+        b -> new BucketFiles(b, partition, snapshot, new ArrayList<>(), new ArrayList<>()));
+  }
+}

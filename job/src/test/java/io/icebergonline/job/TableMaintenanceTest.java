@@ -1,0 +1,269 @@
+package io.icebergonline.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.core.MaintenanceConfig;
+import io.icebergonline.testing.EmbeddedKafka;
+import io.icebergonline.testing.FeatureEventGenerator;
+import io.icebergonline.testing.GeneratedEvent;
+import io.icebergonline.testing.NewestRowOracle;
+import io.icebergonline.testing.RestCatalogOnS3;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.StreamSupport;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.SnapshotSummary;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.FileInfo;
+import org.apache.iceberg.io.PositionOutputStream;
+import org.apache.iceberg.io.SupportsPrefixOperations;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Maintenance on real parts (embedded Kafka, Iceberg's REST catalog on an S3 mock, Flink
+ * mini-cluster): after many upsert commits one {@code maintain} leaves one compact file per bucket
+ * and no delete files; maintenance in the job and one-shot, concurrent with the job's writes,
+ * loses no update.
+ */
+class TableMaintenanceTest {
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+
+  private static final int BUCKETS = 8;
+  private static final int KEYS = 400;
+  /** A small collapse buffer, so keys repeat within a checkpoint and the job writes position deletes too. */
+  private static final int MAX_BUFFERED_ROWS = 50;
+  private static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(200);
+
+  @TempDir static Path files;
+  private static EmbeddedKafka kafka;
+  private static RestCatalogOnS3 catalogServer;
+
+  @BeforeAll
+  static void startServers() throws Exception {
+    kafka = EmbeddedKafka.start();
+    catalogServer = RestCatalogOnS3.start();
+  }
+
+  @AfterAll
+  static void stopServers() throws Exception {
+    kafka.close();
+    catalogServer.close();
+  }
+
+  @Test
+  void oneMaintainAfterThirtyUpsertCommitsLeavesOneCompactFilePerBucketNoDeletesAndOnlyLiveFiles() throws Exception {
+    JobHarness harness = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "maintain-once");
+    JobConfig config = harness.config(BUCKETS);
+    FeatureEventGenerator generator = new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(3, KEYS));
+    NewestRowOracle oracle = new NewestRowOracle();
+
+    JobClient job = start(config);
+    for (int commit = 1; commit <= 30; commit++) {
+      List<GeneratedEvent> events = generator.next(2 * KEYS);
+      oracle.acceptAll(events);
+      kafka.produce(harness.topic, events);
+      awaitUpsertCommits(harness, config, commit);
+    }
+    harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60));
+    job.cancel().get();
+
+    Table table = harness.table(config);
+    Map<String, String> summary = table.currentSnapshot().summary();
+    assertThat(upsertCommits(table)).isGreaterThanOrEqualTo(30);
+    assertThat(total(summary, SnapshotSummary.TOTAL_EQ_DELETES_PROP)).isPositive();
+    assertThat(total(summary, SnapshotSummary.TOTAL_POS_DELETES_PROP)).isPositive();
+    Set<String> filesBefore = liveContentFiles(table);
+    List<FileInfo> storeBefore = store(table);
+    String planted = table.location() + "/data/planted-orphan.parquet";
+    try (PositionOutputStream out = table.io().newOutputFile(planted).create()) {
+      out.write(new byte[] {1, 2, 3});
+    }
+    Thread.sleep(1_100); // past the orphan window below
+
+    Path configFile = files.resolve("maintain-once.yaml");
+    Files.writeString(configFile, harness.configYaml(BUCKETS, ""));
+    int exit = Main.run(new String[] {
+        "maintain", "--config", configFile.toString(), "--view", "driver_stats", "--expire-older-than", "1ms",
+        "--retain-last", "1", "--orphan-older-than", "1s", "--target-file-size", "128MB"});
+    assertThat(exit).isZero();
+
+    table.refresh();
+    Map<String, String> after = table.currentSnapshot().summary();
+    assertThat(total(after, SnapshotSummary.TOTAL_DELETE_FILES_PROP)).as("live delete files").isZero();
+    assertThat(harness.rows(config)).as("one row per live key, equal to the oracle").isEqualTo(oracle.liveRows());
+
+    Map<Object, Integer> smallFilesPerBucket = new HashMap<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      for (FileScanTask task : tasks) {
+        assertThat(task.deletes()).isEmpty();
+        if (task.file().fileSizeInBytes() < 128L * 1024 * 1024) {
+          smallFilesPerBucket.merge(task.file().partition().get(0, Integer.class), 1, Integer::sum);
+        }
+      }
+    }
+    assertThat(smallFilesPerBucket).hasSize(BUCKETS).allSatisfy((bucket, count) -> assertThat(count).isEqualTo(1));
+
+    assertThat(table.snapshots()).as("snapshots after expiry with --retain-last 1").hasSize(1);
+    List<FileInfo> storeAfter = store(table);
+    Set<String> stored = locations(storeAfter);
+    assertThat(stored).as("files of expired snapshots and orphans").doesNotContainAnyElementsOf(filesBefore)
+        .doesNotContain(planted);
+    assertThat(stored.stream().filter(location -> location.contains("/data/")).toList())
+        .as("the data directory holds exactly the live data files")
+        .containsExactlyInAnyOrderElementsOf(liveContentFiles(table));
+    assertThat(stored.stream().filter(location -> location.contains("/metadata/snap-")).toList())
+        .as("manifest lists").containsExactly(table.currentSnapshot().manifestListLocation());
+
+    for (long key = 1; key <= KEYS + 1; key += 10) {
+      try (CloseableIterable<FileScanTask> tasks = table.newScan().filter(Expressions.equal("driver_id", key)).planFiles()) {
+        List<FileScanTask> planned = new ArrayList<>();
+        tasks.forEach(planned::add);
+        assertThat(planned).as("files a lookup of key %d opens", key).hasSizeLessThanOrEqualTo(1)
+            .allSatisfy(task -> assertThat(task.deletes()).isEmpty());
+        if (oracle.liveRows().containsKey(key)) {
+          assertThat(planned).hasSize(1);
+        }
+      }
+    }
+
+    System.out.printf("maintain after %d upsert commits: data files %d -> %d, delete files %d -> %d, "
+            + "live bytes %d -> %d; store files %d -> %d, store bytes %d -> %d%n",
+        30, total(summary, SnapshotSummary.TOTAL_DATA_FILES_PROP), total(after, SnapshotSummary.TOTAL_DATA_FILES_PROP),
+        total(summary, SnapshotSummary.TOTAL_DELETE_FILES_PROP), total(after, SnapshotSummary.TOTAL_DELETE_FILES_PROP),
+        total(summary, SnapshotSummary.TOTAL_FILE_SIZE_PROP), total(after, SnapshotSummary.TOTAL_FILE_SIZE_PROP),
+        storeBefore.size(), storeAfter.size(), bytes(storeBefore), bytes(storeAfter));
+  }
+
+  @Test
+  void maintenanceInTheJobAndOneShotConcurrentWithWritesLosesNoUpdate() throws Exception {
+    JobHarness harness = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "maintain-concurrent");
+    // orphan window 10 s: far above the job's write-to-commit time (one 200 ms checkpoint), so
+    // orphan cleanup runs concurrently too without touching files about to be committed
+    String yaml = harness.configYaml(BUCKETS, "") + String.join("\n",
+        "maintenance:",
+        "  interval: 1s",
+        "  expire_older_than: 5s",
+        "  retain_last: 5",
+        "  orphan_older_than: 10s",
+        "");
+    JobConfig config = JobConfigParser.parse(yaml, name -> null);
+    MaintenanceConfig settings = config.maintenance();
+    FeatureEventGenerator generator = new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(5, KEYS));
+    NewestRowOracle oracle = new NewestRowOracle();
+
+    JobClient job = start(config);
+    List<MaintenanceReport> oneShot = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (oneShot.size() < 3 || inJob(job, MaintenanceScheduler.RUNS) < 3) {
+      assertThat(System.nanoTime()).as("3 in-job and 3 one-shot runs within 60 s").isLessThan(deadline);
+      List<GeneratedEvent> events = generator.next(KEYS);
+      oracle.acceptAll(events);
+      kafka.produce(harness.topic, events);
+      if (oneShot.size() < 3 && upsertCommits(harness.table(config)) > 0) {
+        oneShot.add(OnlineTableMaintenance.run(harness.table(config), settings, "maintain"));
+      } else {
+        Thread.sleep(100);
+      }
+    }
+    harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60));
+    assertThat(harness.rows(config)).as("table after concurrent maintenance").isEqualTo(oracle.liveRows());
+    long inJobConflicts = inJob(job, MaintenanceScheduler.CONFLICTS_VALIDATED);
+    long inJobRetries = inJob(job, MaintenanceScheduler.RETRIES);
+    assertThat(inJob(job, MaintenanceScheduler.FAILED_RUNS)).isZero();
+    job.cancel().get();
+
+    MaintenanceReport last = OnlineTableMaintenance.run(harness.table(config), settings, "maintain");
+    assertThat(last.after().deleteFiles()).isZero();
+    assertThat(harness.rows(config)).as("table after the final maintenance").isEqualTo(oracle.liveRows());
+
+    int oneShotConflicts = oneShot.stream().mapToInt(MaintenanceReport::conflictsValidated).sum();
+    int oneShotRetries = oneShot.stream().mapToInt(MaintenanceReport::retries).sum();
+    System.out.printf("concurrent maintenance: in-job %d runs (%d conflicts validated, %d retries), one-shot %d runs "
+            + "(%d conflicts validated, %d retries); final: %s%n",
+        inJob(job, MaintenanceScheduler.RUNS), inJobConflicts, inJobRetries, oneShot.size(), oneShotConflicts,
+        oneShotRetries, last.describe());
+    assertThat(inJobConflicts + inJobRetries + oneShotConflicts + oneShotRetries)
+        .as("maintenance commits raced the job's commits").isPositive();
+  }
+
+  private static JobClient start(JobConfig config) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    MaterializationJob.build(env, config, JobHarness.options(false, 2, CHECKPOINT_INTERVAL, MAX_BUFFERED_ROWS));
+    return env.executeAsync("maintenance test");
+  }
+
+  private static long inJob(JobClient job, String accumulator) throws Exception {
+    Object value = job.getAccumulators().get().get(accumulator);
+    return value == null ? 0 : (Long) value;
+  }
+
+  private static void awaitUpsertCommits(JobHarness harness, JobConfig config, int commits) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (upsertCommits(harness.table(config)) < commits) {
+      assertThat(System.nanoTime()).as("%d upsert commits within 30 s", commits).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  /** Commits of the job that wrote rows (the committer also commits empty checkpoints now and then). */
+  private static long upsertCommits(Table table) {
+    return StreamSupport.stream(table.snapshots().spliterator(), false)
+        .filter(snapshot -> total(snapshot.summary(), SnapshotSummary.ADDED_RECORDS_PROP) > 0)
+        .filter(snapshot -> !snapshot.summary().containsKey(BucketRewriter.SUMMARY_RUN))
+        .count();
+  }
+
+  private static long total(Map<String, String> summary, String property) {
+    return Long.parseLong(summary.getOrDefault(property, "0"));
+  }
+
+  /** Locations of the current snapshot's data and delete files. */
+  private static Set<String> liveContentFiles(Table table) throws IOException {
+    Set<String> locations = new HashSet<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      for (FileScanTask task : tasks) {
+        locations.add(task.file().location());
+        task.deletes().forEach(delete -> locations.add(delete.location()));
+      }
+    }
+    return locations;
+  }
+
+  private static List<FileInfo> store(Table table) {
+    List<FileInfo> listed = new ArrayList<>();
+    ((SupportsPrefixOperations) table.io()).listPrefix(table.location()).forEach(listed::add);
+    return listed;
+  }
+
+  private static Set<String> locations(List<FileInfo> listed) {
+    Set<String> locations = new HashSet<>();
+    listed.forEach(file -> locations.add(file.location()));
+    return locations;
+  }
+
+  private static long bytes(List<FileInfo> listed) {
+    return listed.stream().mapToLong(FileInfo::size).sum();
+  }
+}

@@ -1,0 +1,155 @@
+package io.icebergonline.lookup;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.connector.source.DynamicTableSource;
+import org.apache.flink.table.connector.source.InputFormatProvider;
+import org.apache.flink.table.connector.source.LookupTableSource;
+import org.apache.flink.table.connector.source.abilities.SupportsLookupCustomShuffle;
+import org.apache.flink.table.connector.source.abilities.SupportsProjectionPushDown;
+import org.apache.flink.table.connector.source.lookup.AsyncLookupFunctionProvider;
+import org.apache.flink.table.connector.source.lookup.FullCachingLookupProvider;
+import org.apache.flink.table.connector.source.lookup.LookupFunctionProvider;
+import org.apache.flink.table.connector.source.lookup.LookupOptions;
+import org.apache.flink.table.connector.source.lookup.PartialCachingAsyncLookupProvider;
+import org.apache.flink.table.connector.source.lookup.PartialCachingLookupProvider;
+import org.apache.flink.table.connector.source.lookup.cache.DefaultLookupCache;
+import org.apache.flink.table.connector.source.lookup.cache.trigger.CacheReloadTrigger;
+import org.apache.flink.table.connector.source.lookup.cache.trigger.PeriodicCacheReloadTrigger;
+import org.apache.flink.table.connector.source.lookup.cache.trigger.TimedCacheReloadTrigger;
+import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.flink.TableLoader;
+import org.apache.iceberg.flink.source.FlinkSource;
+import io.icebergonline.core.IcebergCatalogs;
+
+/**
+ * The lookup source: sync or async point reads with Flink's partial cache, or Flink's full cache
+ * loaded by Iceberg's own batch reader; projection push-down; a custom shuffle that routes each
+ * key to the subtask owning its bucket.
+ */
+final class IcebergOnlineTableSource
+    implements LookupTableSource, SupportsProjectionPushDown, SupportsLookupCustomShuffle {
+  private final TableBinding binding;
+  private final ReadableConfig options;
+  private List<String> projectedColumns;
+  private List<LogicalType> projectedTypes;
+
+  IcebergOnlineTableSource(TableBinding binding, ReadableConfig options) {
+    this.binding = binding;
+    this.options = options;
+    this.projectedColumns = binding.declaredColumns();
+    this.projectedTypes = binding.declaredTypes();
+  }
+
+  @Override
+  public LookupRuntimeProvider getLookupRuntimeProvider(LookupContext context) {
+    List<String> keyColumns = new ArrayList<>();
+    for (int[] path : context.getKeys()) {
+      if (path.length != 1) {
+        throw new ValidationException("Connector '" + IcebergOnlineTableFactory.IDENTIFIER
+            + "' does not look up by nested fields");
+      }
+      keyColumns.add(projectedColumns.get(path[0]));
+    }
+    if (!keyColumns.containsAll(binding.identifierColumns())) {
+      throw new ValidationException("A lookup join on '" + binding.tableName() + "' must cover the table's key "
+          + binding.identifierColumns() + " with equality conditions; the join has " + keyColumns);
+    }
+    LookupOptions.LookupCacheType cacheType = options.get(LookupOptions.CACHE_TYPE);
+    if (cacheType == LookupOptions.LookupCacheType.FULL) {
+      return fullCache();
+    }
+    ReaderSpec spec = new ReaderSpec(binding, projectedColumns, keyColumns,
+        options.get(IcebergOnlineOptions.LOOKUP_REFRESH_INTERVAL).toMillis(), options.get(LookupOptions.MAX_RETRIES));
+    boolean async = options.get(IcebergOnlineOptions.LOOKUP_ASYNC);
+    int threads = options.get(IcebergOnlineOptions.LOOKUP_ASYNC_THREADS);
+    if (cacheType == LookupOptions.LookupCacheType.PARTIAL) {
+      DefaultLookupCache cache = DefaultLookupCache.fromConfig(options);
+      return async
+          ? PartialCachingAsyncLookupProvider.of(new IcebergOnlineAsyncLookupFunction(spec, threads), cache)
+          : PartialCachingLookupProvider.of(new IcebergOnlineLookupFunction(spec), cache);
+    }
+    return async
+        ? AsyncLookupFunctionProvider.of(new IcebergOnlineAsyncLookupFunction(spec, threads))
+        : LookupFunctionProvider.of(new IcebergOnlineLookupFunction(spec));
+  }
+
+  /** The full cache is loaded by Iceberg's batch reader (it applies all deletes) and reloaded by Flink's trigger. */
+  private LookupRuntimeProvider fullCache() {
+    Duration maxAge = binding.maxAge();
+    if (maxAge != null && !maxAge.isZero()) {
+      throw new ValidationException("'lookup.cache' = 'FULL' cannot expire rows by age (max age " + maxAge
+          + " from the feature view's ttl or 'lookup.max-age'); set 'lookup.max-age' = '0s' to serve rows of "
+          + "any age from the full cache, or use 'lookup.cache' = 'PARTIAL'");
+    }
+    TableLoader loader = TableLoader.fromCatalog(
+        CatalogLoader.custom(binding.store().catalogName(), IcebergCatalogs.catalogProperties(binding.store()),
+            new org.apache.hadoop.conf.Configuration(), binding.store().catalogType().catalogImpl()),
+        binding.identifier());
+    @SuppressWarnings("deprecation")
+    org.apache.flink.table.legacy.api.TableSchema.Builder projection = org.apache.flink.table.legacy.api.TableSchema.builder();
+    for (int i = 0; i < projectedColumns.size(); i++) {
+      projection.field(projectedColumns.get(i), org.apache.flink.table.types.utils.TypeConversions
+          .fromLogicalToDataType(projectedTypes.get(i)));
+    }
+    var format = FlinkSource.forRowData().tableLoader(loader).project(projection.build()).buildFormat();
+    CacheReloadTrigger trigger = options.get(LookupOptions.FULL_CACHE_RELOAD_STRATEGY) == LookupOptions.ReloadStrategy.TIMED
+        ? TimedCacheReloadTrigger.fromConfig(options)
+        : PeriodicCacheReloadTrigger.fromConfig(options);
+    return FullCachingLookupProvider.of(InputFormatProvider.of(format), trigger);
+  }
+
+  @Override
+  public Optional<InputDataPartitioner> getPartitioner() {
+    if (binding.buckets() == null) {
+      return Optional.empty();
+    }
+    // The join-key row holds the lookup keys in the order of the table's (projected) columns.
+    List<String> keyOrder = new ArrayList<>(projectedColumns);
+    keyOrder.retainAll(binding.identifierColumns());
+    List<LogicalType> types = new ArrayList<>();
+    int[] positions = new int[binding.identifierColumns().size()];
+    for (int i = 0; i < positions.length; i++) {
+      String column = binding.identifierColumns().get(i);
+      types.add(projectedTypes.get(projectedColumns.indexOf(column)));
+      positions[i] = keyOrder.indexOf(column);
+    }
+    return Optional.of(new BucketShufflePartitioner(binding.buckets(), binding.derivedKeyColumn() != null, types, positions));
+  }
+
+  @Override
+  public boolean supportsNestedProjection() {
+    return false;
+  }
+
+  @Override
+  public void applyProjection(int[][] projectedFields, DataType producedDataType) {
+    List<String> columns = new ArrayList<>();
+    List<LogicalType> types = new ArrayList<>();
+    for (int[] path : projectedFields) {
+      columns.add(projectedColumns.get(path[0]));
+      types.add(projectedTypes.get(path[0]));
+    }
+    projectedColumns = List.copyOf(columns);
+    projectedTypes = List.copyOf(types);
+  }
+
+  @Override
+  public DynamicTableSource copy() {
+    IcebergOnlineTableSource copy = new IcebergOnlineTableSource(binding, options);
+    copy.projectedColumns = projectedColumns;
+    copy.projectedTypes = projectedTypes;
+    return copy;
+  }
+
+  @Override
+  public String asSummaryString() {
+    return "IcebergOnline(" + binding.identifier() + ")";
+  }
+}

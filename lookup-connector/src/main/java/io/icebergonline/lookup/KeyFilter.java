@@ -1,0 +1,101 @@
+package io.icebergonline.lookup;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.iceberg.io.InputFile;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.column.values.bloomfilter.BloomFilter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.io.api.Binary;
+
+/**
+ * Which row groups of one Parquet data file may hold a key: the key column's min/max and bloom
+ * filter per row group, read once from the file's footer and kept in memory, so that a warm
+ * lookup opens only files that (very probably) hold the key.
+ */
+final class KeyFilter {
+  private final List<RowGroup> rowGroups;
+
+  private record RowGroup(Statistics<?> statistics, BloomFilter bloom) {}
+
+  private KeyFilter(List<RowGroup> rowGroups) {
+    this.rowGroups = rowGroups;
+  }
+
+  static KeyFilter load(InputFile file, String keyColumn) {
+    List<RowGroup> rowGroups = new ArrayList<>();
+    try (ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(file))) {
+      for (BlockMetaData block : reader.getRowGroups()) {
+        ColumnChunkMetaData chunk = block.getColumns().stream()
+            .filter(column -> column.getPath().toDotString().equals(keyColumn)).findFirst().orElse(null);
+        if (chunk == null) {
+          rowGroups.add(new RowGroup(null, null));
+        } else {
+          BloomFilter bloom = reader.getBloomFilterDataReader(block).readBloomFilter(chunk);
+          rowGroups.add(new RowGroup(chunk.getStatistics(), bloom));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the footer of " + file.location(), e);
+    }
+    return new KeyFilter(List.copyOf(rowGroups));
+  }
+
+  /** Approximate in-memory size, for cache weighing. */
+  int weightBytes() {
+    int weight = 64;
+    for (RowGroup rowGroup : rowGroups) {
+      weight += 64 + (rowGroup.bloom() == null ? 0 : rowGroup.bloom().getBitsetSize());
+    }
+    return weight;
+  }
+
+  /** False only when no row group can hold the key (Iceberg key value: Integer, Long, CharSequence, ByteBuffer). */
+  boolean mightContain(Object key) {
+    for (RowGroup rowGroup : rowGroups) {
+      if (mightContain(rowGroup, key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static boolean mightContain(RowGroup rowGroup, Object key) {
+    Comparable parquetValue = parquetValue(key);
+    Statistics statistics = rowGroup.statistics();
+    if (statistics != null && statistics.hasNonNullValue()
+        && (statistics.compareMinToValue(parquetValue) > 0 || statistics.compareMaxToValue(parquetValue) < 0)) {
+      return false;
+    }
+    BloomFilter bloom = rowGroup.bloom();
+    if (bloom == null) {
+      return true;
+    }
+    long hash;
+    if (key instanceof Long value) {
+      hash = bloom.hash(value.longValue());
+    } else if (key instanceof Integer value) {
+      hash = bloom.hash(value.intValue());
+    } else {
+      hash = bloom.hash((Binary) parquetValue);
+    }
+    return bloom.findHash(hash);
+  }
+
+  private static Comparable<?> parquetValue(Object key) {
+    if (key instanceof Long || key instanceof Integer) {
+      return (Comparable<?>) key;
+    } else if (key instanceof CharSequence text) {
+      return Binary.fromString(text.toString());
+    } else if (key instanceof ByteBuffer bytes) {
+      return Binary.fromConstantByteBuffer(bytes.duplicate());
+    }
+    throw new IllegalArgumentException("not a key value: " + key.getClass().getName());
+  }
+}

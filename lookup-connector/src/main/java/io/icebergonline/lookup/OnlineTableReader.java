@@ -1,0 +1,365 @@
+package io.icebergonline.lookup;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.icebergonline.core.EntityKeys;
+import io.icebergonline.core.IcebergCatalogs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.MetadataColumns;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.exceptions.NotFoundException;
+import org.apache.iceberg.expressions.Evaluator;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.expressions.InclusiveMetricsEvaluator;
+import org.apache.iceberg.expressions.Projections;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.data.FlinkParquetReaders;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.parquet.Parquet;
+import org.apache.iceberg.types.Types;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Point reads on one Iceberg table (DESIGN "Lookup connector read path"). For a key it finds the
+ * partitions that can hold it (the key's bucket), walks their data files newest first, skips a
+ * file when a newer equality delete deletes the key, when its column metrics exclude the key or
+ * when the key's bloom filter says no, reads only the row groups that can hold the key and only
+ * the needed columns, drops position-deleted rows, and returns the first live row found: the
+ * newest. The file index is refreshed in the background from new snapshots; a file that vanished
+ * (compaction, expiry) triggers a refresh and a retry. Thread-safe.
+ */
+final class OnlineTableReader implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OnlineTableReader.class);
+  private static final long KEY_FILTER_CACHE_BYTES = 256L * 1024 * 1024;
+  private static final long DELETE_CACHE_BYTES = 256L * 1024 * 1024;
+
+  /** A lookup's answer and how many data files it had to open. */
+  record Result(RowData row, int filesOpened) {}
+
+  private final TableBinding binding;
+  private final List<String> outputColumns;
+  private final List<String> keyColumns;
+  private final long refreshMillis;
+  private final int maxRetries;
+
+  private Catalog catalog;
+  private Table table;
+  private Schema readSchema;
+  private int positionIndex;
+  private int eventTimeIndex;
+  private RowData.FieldGetter[] identifierInKey;
+  private int[] identifierIndexesInRead;
+  private RowData.FieldGetter[][] extraKeys;
+  private RowData.FieldGetter[] outputGetters;
+  private RowData.FieldGetter[] readGetters;
+  private Cache<String, KeyFilter> keyFilters;
+  private DeleteIndex deletes;
+  private volatile TableFileIndex index = TableFileIndex.EMPTY;
+  private ScheduledExecutorService refresher;
+
+  /**
+   * @param outputColumns the columns a lookup returns, in order
+   * @param keyColumns the columns of the lookup key row, in order; they must include every identifier column
+   */
+  OnlineTableReader(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
+      int maxRetries) {
+    this.binding = binding;
+    this.outputColumns = outputColumns;
+    this.keyColumns = keyColumns;
+    this.refreshMillis = refreshMillis;
+    this.maxRetries = maxRetries;
+  }
+
+  void open() {
+    catalog = IcebergCatalogs.load(binding.store());
+    table = binding.loadTable(catalog);
+    List<String> readColumns = new ArrayList<>(outputColumns);
+    for (String column : binding.identifierColumns()) {
+      if (!readColumns.contains(column)) {
+        readColumns.add(column);
+      }
+    }
+    for (String column : keyColumns) {
+      if (!readColumns.contains(column)) {
+        readColumns.add(column);
+      }
+    }
+    if (binding.maxAge() != null && !readColumns.contains(binding.eventTimeColumn())) {
+      readColumns.add(binding.eventTimeColumn());
+    }
+    List<Types.NestedField> fields = new ArrayList<>();
+    readColumns.forEach(column -> fields.add(table.schema().findField(column)));
+    fields.add(MetadataColumns.ROW_POSITION);
+    readSchema = new Schema(fields);
+    RowType readType = FlinkSchemaUtil.convert(readSchema);
+    positionIndex = readColumns.size();
+    eventTimeIndex = binding.maxAge() == null ? -1 : readColumns.indexOf(binding.eventTimeColumn());
+
+    List<String> identifiers = binding.identifierColumns();
+    identifierIndexesInRead = identifiers.stream().mapToInt(readColumns::indexOf).toArray();
+    identifierInKey = identifiers.stream()
+        .map(column -> RowData.createFieldGetter(readType.getTypeAt(readColumns.indexOf(column)), keyColumns.indexOf(column)))
+        .toArray(RowData.FieldGetter[]::new);
+    // key columns beyond the identifier fields (ON d.id = o.id AND d.city = o.city) filter the row found
+    extraKeys = keyColumns.stream().filter(column -> !identifiers.contains(column))
+        .map(column -> {
+          LogicalType type = readType.getTypeAt(readColumns.indexOf(column));
+          return new RowData.FieldGetter[] {
+              RowData.createFieldGetter(type, keyColumns.indexOf(column)),
+              RowData.createFieldGetter(type, readColumns.indexOf(column))};
+        })
+        .toArray(RowData.FieldGetter[][]::new);
+    readGetters = new RowData.FieldGetter[readColumns.size()];
+    for (int i = 0; i < readColumns.size(); i++) {
+      readGetters[i] = RowData.createFieldGetter(readType.getTypeAt(i), i);
+    }
+    outputGetters = new RowData.FieldGetter[outputColumns.size()];
+    for (int i = 0; i < outputColumns.size(); i++) {
+      outputGetters[i] = readGetters[readColumns.indexOf(outputColumns.get(i))];
+    }
+
+    keyFilters = Caffeine.newBuilder().maximumWeight(KEY_FILTER_CACHE_BYTES)
+        .weigher((String path, KeyFilter filter) -> filter.weightBytes()).build();
+    deletes = new DeleteIndex(table, identifiers, DELETE_CACHE_BYTES);
+    refreshNow();
+    refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "iceberg-online-refresh-" + binding.tableName());
+      thread.setDaemon(true);
+      return thread;
+    });
+    refresher.scheduleWithFixedDelay(this::refreshQuietly, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Loads the table's newest snapshot into the file index. */
+  synchronized void refreshNow() {
+    table.refresh();
+    TableFileIndex next = index.refresh(table);
+    if (next != index) {
+      LOG.debug("Table {} at snapshot {}: {} data files, {} delete files", table.name(), next.snapshotId(),
+          next.dataFileCount(), next.deleteFileCount());
+      index = next;
+    }
+  }
+
+  private void refreshQuietly() {
+    try {
+      refreshNow();
+    } catch (RuntimeException e) {
+      LOG.warn("Refreshing the file index of {} failed; lookups keep using snapshot {}: {}", table.name(),
+          index.snapshotId(), e.toString());
+    }
+  }
+
+  /** The newest live row of the key, or a null row when there is none (or it is older than the max age). */
+  Result lookup(RowData keyRow) {
+    Object[] icebergValues = new Object[identifierInKey.length];
+    List<Object> entityValues = new ArrayList<>(identifierInKey.length);
+    Expression filter = Expressions.alwaysTrue();
+    for (int i = 0; i < identifierInKey.length; i++) {
+      Object internal = identifierInKey[i].getFieldOrNull(keyRow);
+      if (internal == null) {
+        return new Result(null, 0); // a null key joins nothing
+      }
+      Object entityValue = internal instanceof StringData text ? text.toString() : internal;
+      entityValues.add(entityValue);
+      icebergValues[i] = entityValue instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : entityValue;
+      filter = Expressions.and(filter, Expressions.equal(binding.identifierColumns().get(i), icebergValues[i]));
+    }
+    String canonicalKey = EntityKeys.compositeKey(entityValues);
+    Object filterValue = null;
+    if (binding.derivedKeyColumn() != null) {
+      filter = Expressions.and(filter, Expressions.equal(binding.derivedKeyColumn(), canonicalKey));
+      filterValue = canonicalKey;
+    } else if (binding.filterKeyColumn() != null) {
+      filterValue = icebergValues[0];
+    }
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return find(keyRow, filter, icebergValues, canonicalKey, filterValue);
+      } catch (NotFoundException | UncheckedIOException e) {
+        if (attempt >= maxRetries) {
+          throw e;
+        }
+        LOG.info("A file of {} went away during a lookup ({}); refreshing and retrying", table.name(), e.getMessage());
+        refreshNow();
+      }
+    }
+  }
+
+  private Result find(RowData keyRow, Expression filter, Object[] icebergValues, String canonicalKey, Object filterValue) {
+    TableFileIndex files = index;
+    Map<Integer, Evaluator> partitionFilters = new HashMap<>();
+    List<Candidate> candidates = new ArrayList<>();
+    for (Map.Entry<TableFileIndex.Partition, TableFileIndex.PartitionFiles> entry : files.partitions().entrySet()) {
+      int specId = entry.getKey().specId();
+      Evaluator partitionFilter = partitionFilters.computeIfAbsent(specId, id -> {
+        PartitionSpec spec = files.spec(id);
+        return new Evaluator(spec.partitionType(), Projections.inclusive(spec).project(filter));
+      });
+      if (partitionFilter.eval(entry.getKey().value().get())) {
+        entry.getValue().dataNewestFirst().forEach(data -> candidates.add(new Candidate(data, entry.getValue())));
+      }
+    }
+    candidates.sort(Comparator.comparingLong((Candidate candidate) -> candidate.data().dataSequenceNumber()).reversed());
+    InclusiveMetricsEvaluator metrics = new InclusiveMetricsEvaluator(table.schema(), filter);
+    int opened = 0;
+    for (Candidate candidate : candidates) {
+      DataFile data = candidate.data();
+      if (!metrics.eval(data) || deletedByNewerEquality(candidate, canonicalKey)) {
+        continue;
+      }
+      if (filterValue != null && !keyFilter(data).mightContain(filterValue)) {
+        continue;
+      }
+      opened++;
+      RowData row = readLiveRow(candidate, filter, icebergValues);
+      if (row != null) {
+        return new Result(matchesExtraKeys(row, keyRow) && fresh(row) ? output(row) : null, opened);
+      }
+    }
+    return new Result(null, opened);
+  }
+
+  private record Candidate(DataFile data, TableFileIndex.PartitionFiles partition) {}
+
+  private boolean deletedByNewerEquality(Candidate candidate, String canonicalKey) {
+    for (DeleteFile delete : candidate.partition().equalityDeletes()) {
+      if (delete.dataSequenceNumber() > candidate.data().dataSequenceNumber() && deletes.deletesKey(delete, canonicalKey)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private KeyFilter keyFilter(DataFile data) {
+    return keyFilters.get(data.location(),
+        path -> KeyFilter.load(table.io().newInputFile(path, data.fileSizeInBytes()), binding.filterKeyColumn()));
+  }
+
+  /** The last row of the key in the file that no position delete removes, copied; null if none. */
+  private RowData readLiveRow(Candidate candidate, Expression filter, Object[] icebergValues) {
+    DataFile data = candidate.data();
+    RowData live = null;
+    try (CloseableIterable<RowData> rows = Parquet.read(table.io().newInputFile(data.location(), data.fileSizeInBytes()))
+        .project(readSchema)
+        .filter(filter)
+        .createReaderFunc(fileSchema -> FlinkParquetReaders.buildReader(readSchema, fileSchema))
+        .build()) {
+      for (RowData row : rows) {
+        if (hasKey(row, icebergValues) && !deletedByPosition(candidate, row.getLong(positionIndex))) {
+          live = copy(row);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return live;
+  }
+
+  private boolean deletedByPosition(Candidate candidate, long position) {
+    for (DeleteFile delete : candidate.partition().positionDeletes()) {
+      if (delete.dataSequenceNumber() >= candidate.data().dataSequenceNumber()
+          && deletes.deletesPosition(delete, candidate.data().location(), position)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean hasKey(RowData row, Object[] icebergValues) {
+    for (int i = 0; i < identifierIndexesInRead.length; i++) {
+      int index = identifierIndexesInRead[i];
+      if (row.isNullAt(index)) {
+        return false;
+      }
+      Object value = icebergValues[i];
+      boolean equal;
+      if (value instanceof Long longValue) {
+        equal = row.getLong(index) == longValue;
+      } else if (value instanceof Integer intValue) {
+        equal = row.getInt(index) == intValue;
+      } else if (value instanceof ByteBuffer bytes) {
+        equal = ByteBuffer.wrap(row.getBinary(index)).equals(bytes);
+      } else {
+        equal = row.getString(index).toString().equals(value);
+      }
+      if (!equal) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean matchesExtraKeys(RowData row, RowData keyRow) {
+    for (RowData.FieldGetter[] getters : extraKeys) {
+      Object wanted = getters[0].getFieldOrNull(keyRow);
+      if (wanted == null || !wanted.equals(getters[1].getFieldOrNull(row))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean fresh(RowData row) {
+    if (eventTimeIndex < 0) {
+      return true;
+    }
+    long eventMillis = row.getTimestamp(eventTimeIndex, 6).getMillisecond();
+    return eventMillis >= System.currentTimeMillis() - binding.maxAge().toMillis();
+  }
+
+  private RowData copy(RowData row) {
+    GenericRowData copy = new GenericRowData(readGetters.length + 1);
+    for (int i = 0; i < readGetters.length; i++) {
+      copy.setField(i, readGetters[i].getFieldOrNull(row));
+    }
+    copy.setField(positionIndex, row.getLong(positionIndex));
+    return copy;
+  }
+
+  private RowData output(RowData row) {
+    GenericRowData out = new GenericRowData(outputGetters.length);
+    for (int i = 0; i < outputGetters.length; i++) {
+      out.setField(i, outputGetters[i].getFieldOrNull(row));
+    }
+    return out;
+  }
+
+  /** The number of data and delete files the reader currently knows, for metrics. */
+  int indexedFiles() {
+    TableFileIndex files = index;
+    return files.dataFileCount() + files.deleteFileCount();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (refresher != null) {
+      refresher.shutdownNow();
+    }
+    if (catalog instanceof AutoCloseable closeable) {
+      closeable.close();
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.icebergonline.lookup;
+
+import static io.icebergonline.lookup.LookupJoinHarness.NOW;
+import static io.icebergonline.lookup.LookupJoinHarness.driver;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.icebergonline.core.CatalogType;
+import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.testing.GenericUpserts;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.Record;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Lookup joins in real Flink SQL against tables written by Iceberg's generic writers. */
+class LookupJoinTest {
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+
+  @TempDir static Path warehouse;
+  private static LookupJoinHarness harness;
+
+  @BeforeAll
+  static void catalog() {
+    OnlineStoreConfig store = new OnlineStoreConfig(CatalogType.HADOOP, "lookup_tests", null,
+        warehouse.toUri().toString(), "online", Map.of());
+    harness = new LookupJoinHarness(IcebergCatalogs.load(store),
+        "'catalog-type' = 'hadoop', 'catalog-name' = 'lookup_tests', 'warehouse' = '" + warehouse.toUri() + "'", "online");
+  }
+
+  /** Several commits with equality deletes (upserts, deletes) and position deletes (a key twice in one commit). */
+  private static Map<Long, List<Object>> writeHistory(Table table) {
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    Map<Long, List<Object>> expected = new HashMap<>();
+    List<Record> first = new ArrayList<>();
+    for (long id = 1; id <= 200; id++) {
+      first.add(driver(writer, id, id / 1000.0, "c1", NOW));
+      expected.put(id, Arrays.asList(id / 1000.0, "c1"));
+    }
+    writer.upsert(first);
+    List<Record> second = new ArrayList<>();
+    for (long id = 1; id <= 50; id++) {
+      second.add(driver(writer, id, id / 100.0, "c2", NOW));
+      expected.put(id, Arrays.asList(id / 100.0, "c2"));
+    }
+    second.add(driver(writer, 7, 0.777, "c2-again", NOW)); // same key twice in one commit: position delete
+    expected.put(7L, Arrays.asList(0.777, "c2-again"));
+    writer.upsert(second);
+    List<Record> deleted = new ArrayList<>();
+    for (long id = 10; id < 20; id++) {
+      deleted.add(driver(writer, id, 0, "gone", NOW));
+      expected.remove(id);
+    }
+    writer.delete(deleted);
+    writer.upsert(List.of(driver(writer, 15, 15.5, "back", NOW), driver(writer, 300, 3.0, "new", NOW)));
+    expected.put(15L, Arrays.asList(15.5, "back"));
+    expected.put(300L, Arrays.asList(3.0, "new"));
+    return expected;
+  }
+
+  private static Map<Long, List<Object>> join(String table, String options, List<Long> probes) throws Exception {
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql(harness.createDriverTable("d", table, options));
+    sql.executeSql(LookupJoinHarness.probeView(probes));
+    return LookupJoinHarness.byId(LookupJoinHarness.collect(sql.executeSql(
+        "SELECT p.id, d.conv_rate, d.city FROM probes AS p "
+            + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id")));
+  }
+
+  private static List<Long> probes() {
+    List<Long> probes = new ArrayList<>(LongStream.rangeClosed(1, 210).boxed().toList());
+    probes.addAll(List.of(300L, 999L));
+    return probes;
+  }
+
+  private static void assertMatches(Map<Long, List<Object>> actual, Map<Long, List<Object>> expected, List<Long> probes) {
+    assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(probes);
+    for (long probe : probes) {
+      assertThat(actual.get(probe)).as("probe %d", probe)
+          .isEqualTo(expected.getOrDefault(probe, Arrays.asList(null, null)));
+    }
+  }
+
+  @Test
+  void everyProbeGetsTheNewestLiveRowAcrossEqualityAndPositionDeletes() throws Exception {
+    Map<Long, List<Object>> expected = writeHistory(harness.create(LookupJoinHarness.driverStats("history", null)));
+    assertMatches(join("history", "'lookup.cache' = 'NONE'", probes()), expected, probes());
+  }
+
+  @Test
+  void asyncLookupsGiveTheSameAnswers() throws Exception {
+    Map<Long, List<Object>> expected = writeHistory(harness.create(LookupJoinHarness.driverStats("history_async", null)));
+    assertMatches(join("history_async", "'lookup.async' = 'true', 'lookup.async-thread-number' = '4'", probes()),
+        expected, probes());
+  }
+
+  @Test
+  void theBucketShuffleRoutesKeysAndAnswersStayExact() throws Exception {
+    Map<Long, List<Object>> expected = writeHistory(harness.create(LookupJoinHarness.driverStats("history_shuffle", null)));
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql(harness.createDriverTable("d", "history_shuffle", "'lookup.cache' = 'NONE'"));
+    sql.executeSql(LookupJoinHarness.probeView(probes()));
+    Map<Long, List<Object>> actual = LookupJoinHarness.byId(LookupJoinHarness.collect(sql.executeSql(
+        "SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ p.id, d.conv_rate, d.city FROM probes AS p "
+            + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id")));
+    assertMatches(actual, expected, probes());
+  }
+}
