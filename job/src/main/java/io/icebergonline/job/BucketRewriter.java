@@ -117,7 +117,7 @@ final class BucketRewriter {
           rewritten++;
           break;
         } catch (ValidationException | CommitFailedException | NotFoundException e) {
-          // NotFoundException: another maintainer rewrote the bucket and expired our snapshot meanwhile
+          // NotFoundException: a concurrent maintenance run expired the snapshot and deleted its files
           if (attempt == MAX_ATTEMPTS) {
             throw new IllegalStateException("Bucket " + files.bucket() + " of " + table.name() + " could not be "
                 + "rewritten in " + MAX_ATTEMPTS + " attempts; last failure: " + e.getMessage(), e);
@@ -181,11 +181,15 @@ final class BucketRewriter {
   }
 
   private List<Record> liveRows(BucketFiles files) {
+    long snapshotId = files.snapshot().snapshotId();
+    ValidationException.check(table.snapshot(snapshotId) != null,
+        "Snapshot %s was expired (by a concurrent maintenance run) before bucket %s was read", snapshotId,
+        files.bucket());
     @SuppressWarnings("unchecked")
     Expression inBucket = Expressions.equal(Expressions.transform(keyColumn, bucketTransform), files.bucket());
     List<Record> rows = new ArrayList<>();
     try (CloseableIterable<Record> records =
-        IcebergGenerics.read(table).useSnapshot(files.snapshot().snapshotId()).where(inBucket).build()) {
+        IcebergGenerics.read(table).useSnapshot(snapshotId).where(inBucket).build()) {
       records.forEach(rows::add);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -80,16 +80,20 @@ class TableMaintenanceTest {
     NewestRowOracle oracle = new NewestRowOracle();
 
     JobClient job = start(config);
-    for (int commit = 1; commit <= 30; commit++) {
-      List<GeneratedEvent> events = generator.next(2 * KEYS);
-      oracle.acceptAll(events);
-      kafka.produce(harness.topic, events);
-      awaitUpsertCommits(harness, config, commit);
-    }
-    harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60));
-    job.cancel().get();
-
     Table table = harness.table(config);
+    try {
+      for (int commit = 1; commit <= 30; commit++) {
+        List<GeneratedEvent> events = generator.next(2 * KEYS);
+        oracle.acceptAll(events);
+        kafka.produce(harness.topic, events);
+        awaitUpsertCommits(job, table, commit);
+      }
+      harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60));
+    } finally {
+      job.cancel().get();
+    }
+
+    table.refresh();
     Map<String, String> summary = table.currentSnapshot().summary();
     assertThat(upsertCommits(table)).isGreaterThanOrEqualTo(30);
     assertThat(total(summary, SnapshotSummary.TOTAL_EQ_DELETES_PROP)).isPositive();
@@ -174,27 +178,36 @@ class TableMaintenanceTest {
     NewestRowOracle oracle = new NewestRowOracle();
 
     JobClient job = start(config);
+    Table table = harness.table(config);
     List<MaintenanceReport> oneShot = new ArrayList<>();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (oneShot.size() < 3 || inJob(job, MaintenanceScheduler.RUNS) < 3) {
-      assertThat(System.nanoTime()).as("3 in-job and 3 one-shot runs within 60 s").isLessThan(deadline);
-      List<GeneratedEvent> events = generator.next(KEYS);
-      oracle.acceptAll(events);
-      kafka.produce(harness.topic, events);
-      if (oneShot.size() < 3 && upsertCommits(harness.table(config)) > 0) {
-        oneShot.add(OnlineTableMaintenance.run(harness.table(config), settings, "maintain"));
-      } else {
-        Thread.sleep(100);
+    long inJobConflicts;
+    long inJobRetries;
+    long inJobRuns;
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (oneShot.size() < 3 || inJob(job, MaintenanceScheduler.RUNS) < 3) {
+        assertThat(System.nanoTime()).as("3 in-job and 3 one-shot runs within 60 s").isLessThan(deadline);
+        List<GeneratedEvent> events = generator.next(KEYS);
+        oracle.acceptAll(events);
+        kafka.produce(harness.topic, events);
+        if (oneShot.size() < 3 && upsertCommits(table) > 0) {
+          oneShot.add(OnlineTableMaintenance.run(table, settings, "maintain"));
+        } else {
+          Thread.sleep(200);
+          table.refresh();
+        }
       }
+      harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60));
+      assertThat(harness.rows(config)).as("table after concurrent maintenance").isEqualTo(oracle.liveRows());
+      assertThat(inJob(job, MaintenanceScheduler.FAILED_RUNS)).isZero();
+      inJobConflicts = inJob(job, MaintenanceScheduler.CONFLICTS_VALIDATED);
+      inJobRetries = inJob(job, MaintenanceScheduler.RETRIES);
+      inJobRuns = inJob(job, MaintenanceScheduler.RUNS);
+    } finally {
+      job.cancel().get();
     }
-    harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60));
-    assertThat(harness.rows(config)).as("table after concurrent maintenance").isEqualTo(oracle.liveRows());
-    long inJobConflicts = inJob(job, MaintenanceScheduler.CONFLICTS_VALIDATED);
-    long inJobRetries = inJob(job, MaintenanceScheduler.RETRIES);
-    assertThat(inJob(job, MaintenanceScheduler.FAILED_RUNS)).isZero();
-    job.cancel().get();
 
-    MaintenanceReport last = OnlineTableMaintenance.run(harness.table(config), settings, "maintain");
+    MaintenanceReport last = OnlineTableMaintenance.run(table, settings, "maintain");
     assertThat(last.after().deleteFiles()).isZero();
     assertThat(harness.rows(config)).as("table after the final maintenance").isEqualTo(oracle.liveRows());
 
@@ -202,7 +215,7 @@ class TableMaintenanceTest {
     int oneShotRetries = oneShot.stream().mapToInt(MaintenanceReport::retries).sum();
     System.out.printf("concurrent maintenance: in-job %d runs (%d conflicts validated, %d retries), one-shot %d runs "
             + "(%d conflicts validated, %d retries); final: %s%n",
-        inJob(job, MaintenanceScheduler.RUNS), inJobConflicts, inJobRetries, oneShot.size(), oneShotConflicts,
+        inJobRuns, inJobConflicts, inJobRetries, oneShot.size(), oneShotConflicts,
         oneShotRetries, last.describe());
     assertThat(inJobConflicts + inJobRetries + oneShotConflicts + oneShotRetries)
         .as("maintenance commits raced the job's commits").isPositive();
@@ -219,11 +232,13 @@ class TableMaintenanceTest {
     return value == null ? 0 : (Long) value;
   }
 
-  private static void awaitUpsertCommits(JobHarness harness, JobConfig config, int commits) throws InterruptedException {
+  private static void awaitUpsertCommits(JobClient job, Table table, int commits) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (upsertCommits(harness.table(config)) < commits) {
+    while (upsertCommits(table) < commits) {
       assertThat(System.nanoTime()).as("%d upsert commits within 30 s", commits).isLessThan(deadline);
+      assertThat(job.getJobStatus().get().isTerminalState()).as("job ended").isFalse();
       Thread.sleep(50);
+      table.refresh();
     }
   }
 

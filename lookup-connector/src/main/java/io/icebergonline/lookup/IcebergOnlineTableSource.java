@@ -83,7 +83,7 @@ final class IcebergOnlineTableSource
   /** The full cache is loaded by Iceberg's batch reader (it applies all deletes) and reloaded by Flink's trigger. */
   private LookupRuntimeProvider fullCache() {
     Duration maxAge = binding.maxAge();
-    if (maxAge != null && !maxAge.isZero()) {
+    if (maxAge != null) {
       throw new ValidationException("'lookup.cache' = 'FULL' cannot expire rows by age (max age " + maxAge
           + " from the feature view's ttl or 'lookup.max-age'); set 'lookup.max-age' = '0s' to serve rows of "
           + "any age from the full cache, or use 'lookup.cache' = 'PARTIAL'");

@@ -106,6 +106,9 @@ final class OnlineTableReader implements AutoCloseable {
         readColumns.add(column);
       }
     }
+    if (binding.derivedKeyColumn() != null && !readColumns.contains(binding.derivedKeyColumn())) {
+      readColumns.add(binding.derivedKeyColumn()); // the read filter refers to it
+    }
     if (binding.maxAge() != null && !readColumns.contains(binding.eventTimeColumn())) {
       readColumns.add(binding.eventTimeColumn());
     }

@@ -114,6 +114,9 @@ record TableBinding(
     String filterKey = derivedKey != null ? derivedKey : identifiers.size() == 1 ? identifiers.get(0) : null;
     String eventTime = view == null ? null : view.timestampField();
     Duration maxAge = maxAgeOption != null ? maxAgeOption : view == null ? null : view.ttl();
+    if (maxAge != null && maxAge.isZero()) {
+      maxAge = null; // 'lookup.max-age' = '0s': rows of any age
+    }
     if (maxAge != null && eventTime == null) {
       throw new ValidationException("Option '" + IcebergOnlineOptions.LOOKUP_MAX_AGE.key() + "' needs the table's "
           + "event-time column, but Iceberg table " + table.name() + " does not record a feature view (property "
