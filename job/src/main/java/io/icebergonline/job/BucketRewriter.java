@@ -19,14 +19,12 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericFileWriterFactory;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.NotFoundException;
 import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
-import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.io.RollingDataWriter;
 import org.apache.iceberg.transforms.Transform;
@@ -35,8 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Compacts an online table bucket by bucket: reads a bucket's live rows with Iceberg's generic
- * reader (which applies every equality and position delete), writes them sorted by key into new
+ * Compacts an online table bucket by bucket: reads a bucket's live rows applying every equality
+ * and position delete ({@link BucketReader}), writes them sorted by key into new
  * files of about the target size, and commits one {@link RewriteFiles} per bucket that removes all
  * the bucket's old data files <em>and all its delete files</em>.
  *
@@ -187,14 +185,7 @@ final class BucketRewriter {
         files.bucket());
     @SuppressWarnings("unchecked")
     Expression inBucket = Expressions.equal(Expressions.transform(keyColumn, bucketTransform), files.bucket());
-    List<Record> rows = new ArrayList<>();
-    try (CloseableIterable<Record> records =
-        IcebergGenerics.read(table).useSnapshot(snapshotId).where(inBucket).build()) {
-      records.forEach(rows::add);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return rows;
+    return new BucketReader(table).liveRows(snapshotId, inBucket);
   }
 
   private List<DataFile> write(List<Record> rows, BucketFiles files) {

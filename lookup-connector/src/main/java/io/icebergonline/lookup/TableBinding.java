@@ -63,14 +63,30 @@ record TableBinding(
 
   static TableBinding resolve(OnlineStoreConfig store, String tableName, ResolvedSchema declared, Duration maxAgeOption) {
     TableBinding unchecked = new TableBinding(store, tableName, List.of(), List.of(), List.of(), null, null, null, null, null);
+    Catalog catalog;
     Table table;
     try {
-      Catalog catalog = IcebergCatalogs.load(store);
+      catalog = IcebergCatalogs.load(store);
       table = unchecked.loadTable(catalog);
     } catch (RuntimeException e) {
       throw new ValidationException("Cannot load Iceberg table " + unchecked.identifier() + " for connector '"
           + IcebergOnlineTableFactory.IDENTIFIER + "': " + e.getMessage(), e);
     }
+    try {
+      return resolve(store, tableName, declared, maxAgeOption, table);
+    } finally {
+      if (catalog instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          // planning is done with the catalog; nothing to recover
+        }
+      }
+    }
+  }
+
+  private static TableBinding resolve(OnlineStoreConfig store, String tableName, ResolvedSchema declared,
+      Duration maxAgeOption, Table table) {
     org.apache.iceberg.Schema schema = table.schema();
 
     List<String> names = new ArrayList<>();

@@ -66,6 +66,27 @@ public final class GenericUpserts {
     commit(List.of(), keyRows);
   }
 
+  /** Writes the rows as data files, one per partition, without committing them (for rewrites). */
+  public java.util.Set<DataFile> writeDataFiles(List<Record> rows) {
+    Map<StructLikeWrapper, Batch> batches = new LinkedHashMap<>();
+    InternalRecordWrapper wrapper = new InternalRecordWrapper(table.schema().asStruct());
+    rows.forEach(row -> batch(batches, wrapper, row).rows.add(row));
+    java.util.Set<DataFile> written = new java.util.HashSet<>();
+    try {
+      for (Batch batch : batches.values()) {
+        DataWriter<Record> data = writers.newDataWriter(files.newOutputFile(table.spec(), batch.partition), table.spec(),
+            batch.partition);
+        try (data) {
+          batch.rows.forEach(data::write);
+        }
+        written.add(data.toDataFile());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return written;
+  }
+
   private void commit(List<Record> rows, List<Record> deletedKeys) {
     Map<StructLikeWrapper, Batch> batches = new LinkedHashMap<>();
     InternalRecordWrapper wrapper = new InternalRecordWrapper(table.schema().asStruct());
