@@ -31,14 +31,19 @@ public final class OnlineTableLayout implements Serializable {
   public static final String PROPERTY_KEY_ENCODING_VERSION = "iceberg-online.key-encoding-version";
 
   /**
-   * Expected distinct keys per row group, which sizes the key's bloom filter (32 KiB at 1% false
+   * Expected distinct keys per row group, which sizes the key's bloom filter (8 KiB at 1% false
    * positives). Without it Parquet sizes every filter at its 1 MiB maximum, which dwarfs the
    * small per-checkpoint files of an online table.
    */
-  static final int BLOOM_FILTER_KEYS_PER_ROW_GROUP = 20_000;
+  static final int BLOOM_FILTER_KEYS_PER_ROW_GROUP = 5_000;
 
-  /** Small row groups and pages: a point read decodes little beyond the row it wants. */
-  static final long ROW_GROUP_BYTES = 8L * 1024 * 1024;
+  /**
+   * Small row groups (a few thousand rows): files are sorted by key, so row-group statistics
+   * leave one row group per lookup, and a point read decodes only that one. Measured on 100k
+   * keys, 5 commits, 2 busy cores: uncached lookup p50/p99 4.9/14.9 ms with 8 MiB row groups,
+   * 2.5/8.5 ms with 256 KiB.
+   */
+  static final long ROW_GROUP_BYTES = 256L * 1024;
   static final long PAGE_BYTES = 64L * 1024;
 
   private final FeatureViewSpec view;

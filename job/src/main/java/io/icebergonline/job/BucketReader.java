@@ -16,15 +16,13 @@ import org.apache.iceberg.data.DeleteLoader;
 import org.apache.iceberg.data.GenericDeleteFilter;
 import org.apache.iceberg.data.IdentityPartitionConverters;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.expressions.Expression;
-import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.formats.FormatModelRegistry;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.util.PartitionUtil;
 
 /**
- * Reads the live rows of one bucket at one snapshot, applying every equality and position delete
- * the way Iceberg's generic reader does (same scan planning, same {@link GenericDeleteFilter}), but
+ * Reads the live rows of one bucket's scan tasks, applying every equality and position delete the
+ * way Iceberg's generic reader does (same {@link GenericDeleteFilter} on Iceberg's planned tasks), but
  * loading each delete file once per bucket instead of once per data file it applies to: a bucket
  * after N upsert commits has about N data files and N equality-delete files, and the generic
  * reader would read the deletes N²/2 times. The cache is the hook Iceberg's {@link BaseDeleteLoader}
@@ -52,30 +50,24 @@ final class BucketReader {
   }
 
   /**
-   * The live rows of the snapshot matching {@code partitionFilter}, a filter on partition values
-   * only (so no row-level residual remains), with the columns of the table schema first.
+   * The live rows of the given scan tasks (planned without a row filter), with the columns of the
+   * current table schema first.
    */
-  List<Record> liveRows(long snapshotId, Expression partitionFilter) {
-    Schema schema = table.schemas().get(table.snapshot(snapshotId).schemaId());
+  List<Record> liveRows(List<FileScanTask> tasks) {
+    Schema schema = table.schema();
     List<Record> rows = new ArrayList<>();
-    try (CloseableIterable<FileScanTask> tasks =
-        table.newScan().useSnapshot(snapshotId).filter(partitionFilter).planFiles()) {
-      for (FileScanTask task : tasks) {
-        if (task.residual() != Expressions.alwaysTrue()) {
-          throw new IllegalArgumentException("Not a partition filter: " + partitionFilter);
+    for (FileScanTask task : tasks) {
+      DeleteFilter<Record> deletes = new GenericDeleteFilter(table.io(), task, schema, schema) {
+        @Override
+        protected DeleteLoader newDeleteLoader() {
+          return deleteLoader;
         }
-        DeleteFilter<Record> deletes = new GenericDeleteFilter(table.io(), task, schema, schema) {
-          @Override
-          protected DeleteLoader newDeleteLoader() {
-            return deleteLoader;
-          }
-        };
-        try (CloseableIterable<Record> live = deletes.filter(open(task, deletes.requiredSchema()))) {
-          live.forEach(rows::add);
-        }
+      };
+      try (CloseableIterable<Record> live = deletes.filter(open(task, deletes.requiredSchema()))) {
+        live.forEach(rows::add);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
     return rows;
   }

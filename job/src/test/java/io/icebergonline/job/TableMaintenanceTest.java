@@ -88,7 +88,9 @@ class TableMaintenanceTest {
         kafka.produce(harness.topic, events);
         awaitUpsertCommits(job, table, commit);
       }
+      System.out.println("TIMING awaitOracle start");
       harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60));
+      System.out.println("TIMING awaitOracle end");
     } finally {
       job.cancel().get();
     }
@@ -113,6 +115,7 @@ class TableMaintenanceTest {
         "--retain-last", "1", "--orphan-older-than", "1s", "--target-file-size", "128MB"});
     assertThat(exit).isZero();
 
+    System.out.println("TIMING maintain end");
     table.refresh();
     Map<String, String> after = table.currentSnapshot().summary();
     assertThat(total(after, SnapshotSummary.TOTAL_DELETE_FILES_PROP)).as("live delete files").isZero();
