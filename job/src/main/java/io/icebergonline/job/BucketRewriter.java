@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.ManifestFiles;
 import org.apache.iceberg.ManifestReader;
@@ -23,8 +24,11 @@ import org.apache.iceberg.data.Record;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.NotFoundException;
 import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.expressions.Evaluator;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.expressions.Projections;
+import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.io.RollingDataWriter;
 import org.apache.iceberg.transforms.Transform;
@@ -33,8 +37,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Compacts an online table bucket by bucket: reads a bucket's live rows applying every equality
- * and position delete ({@link BucketReader}), writes them sorted by key into new
+ * Compacts an online table bucket by bucket: plans the whole snapshot once with Iceberg's scan
+ * planning, reads each bucket's live rows applying every equality and position delete
+ * ({@link BucketReader}), writes them sorted by key into new
  * files of about the target size, and commits one {@link RewriteFiles} per bucket that removes all
  * the bucket's old data files <em>and all its delete files</em>.
  *
@@ -70,9 +75,17 @@ final class BucketRewriter {
    */
   record Result(int bucketsRewritten, int conflictsValidated, int retries) {}
 
-  /** The live files of one bucket in one snapshot. */
+  /**
+   * The live files of one bucket in one snapshot: Iceberg's scan tasks (each data file with the
+   * deletes that apply to it) and every delete file, including those that apply to nothing.
+   */
   private record BucketFiles(
-      int bucket, StructLike partition, Snapshot snapshot, List<DataFile> dataFiles, List<DeleteFile> deleteFiles) {}
+      int bucket, StructLike partition, Snapshot snapshot, List<FileScanTask> tasks, List<DeleteFile> deleteFiles) {
+
+    List<DataFile> dataFiles() {
+      return tasks.stream().map(FileScanTask::file).toList();
+    }
+  }
 
   private final Table table;
   private final long targetFileSizeBytes;
@@ -107,7 +120,7 @@ final class BucketRewriter {
       return new Result(0, 0, 0);
     }
     int rewritten = 0;
-    for (BucketFiles planned : liveFilesByBucket(start).values()) {
+    for (BucketFiles planned : plan(start, Expressions.alwaysTrue()).values()) {
       BucketFiles files = planned;
       for (int attempt = 1; needsRewrite(files); attempt++) {
         try {
@@ -125,7 +138,7 @@ final class BucketRewriter {
               files.bucket(), table.name(), attempt + 1, e.getMessage());
           table.refresh();
           Snapshot current = table.currentSnapshot();
-          files = liveFilesByBucket(current).getOrDefault(files.bucket(),
+          files = plan(current, inBucket(files.bucket())).getOrDefault(files.bucket(),
               new BucketFiles(files.bucket(), files.partition(), current, List.of(), List.of()));
         }
       }
@@ -183,9 +196,7 @@ final class BucketRewriter {
     ValidationException.check(table.snapshot(snapshotId) != null,
         "Snapshot %s was expired (by a concurrent maintenance run) before bucket %s was read", snapshotId,
         files.bucket());
-    @SuppressWarnings("unchecked")
-    Expression inBucket = Expressions.equal(Expressions.transform(keyColumn, bucketTransform), files.bucket());
-    return new BucketReader(table).liveRows(snapshotId, inBucket);
+    return new BucketReader(table).liveRows(files.tasks());
   }
 
   private List<DataFile> write(List<Record> rows, BucketFiles files) {
@@ -205,24 +216,33 @@ final class BucketRewriter {
     return writer.result().dataFiles();
   }
 
-  /** Every live data and delete file of a snapshot by bucket, dangling delete files included. */
-  private Map<Integer, BucketFiles> liveFilesByBucket(Snapshot snapshot) {
+  /** The live files of a snapshot by bucket, for the buckets {@code filter} selects. */
+  private Map<Integer, BucketFiles> plan(Snapshot snapshot, Expression filter) {
     Map<Integer, BucketFiles> buckets = new TreeMap<>();
-    for (ManifestFile manifest : snapshot.dataManifests(table.io())) {
-      try (ManifestReader<DataFile> reader = ManifestFiles.read(manifest, table.io(), table.specs())) {
-        reader.forEach(file -> bucket(buckets, snapshot, file.specId(), file.partition()).dataFiles().add(file));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(snapshot.snapshotId()).filter(filter)
+        .planFiles()) {
+      tasks.forEach(task -> bucket(buckets, snapshot, task.file().specId(), task.file().partition()).tasks().add(task));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+    Evaluator selected = new Evaluator(table.spec().partitionType(), Projections.inclusive(table.spec()).project(filter));
     for (ManifestFile manifest : snapshot.deleteManifests(table.io())) {
       try (ManifestReader<DeleteFile> reader = ManifestFiles.readDeleteManifest(manifest, table.io(), table.specs())) {
-        reader.forEach(file -> bucket(buckets, snapshot, file.specId(), file.partition()).deleteFiles().add(file));
+        for (DeleteFile file : reader) {
+          if (selected.eval(file.partition())) {
+            bucket(buckets, snapshot, file.specId(), file.partition()).deleteFiles().add(file);
+          }
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
     return buckets;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Expression inBucket(int bucket) {
+    return Expressions.equal(Expressions.transform(keyColumn, bucketTransform), bucket);
   }
 
   private BucketFiles bucket(Map<Integer, BucketFiles> buckets, Snapshot snapshot, int specId, StructLike partition) {
