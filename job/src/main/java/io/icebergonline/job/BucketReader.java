@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Schema;
@@ -33,9 +34,9 @@ final class BucketReader {
   private final Map<String, Object> loadedDeletes = new ConcurrentHashMap<>();
   private final DeleteLoader deleteLoader;
 
-  BucketReader(Table table) {
+  BucketReader(Table table, ExecutorService workers) {
     this.table = table;
-    this.deleteLoader = new BaseDeleteLoader(deleteFile -> table.io().newInputFile(deleteFile)) {
+    this.deleteLoader = new BaseDeleteLoader(deleteFile -> table.io().newInputFile(deleteFile), workers) {
       @Override
       protected boolean canCache(long size) {
         return true;

@@ -7,6 +7,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileScanTask;
@@ -22,7 +25,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericFileWriterFactory;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.exceptions.CommitFailedException;
-import org.apache.iceberg.exceptions.NotFoundException;
 import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.expressions.Evaluator;
 import org.apache.iceberg.expressions.Expression;
@@ -37,11 +39,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Compacts an online table bucket by bucket: plans the whole snapshot once with Iceberg's scan
+ * Compacts an online table bucket by bucket: plans the current snapshot once with Iceberg's scan
  * planning, reads each bucket's live rows applying every equality and position delete
- * ({@link BucketReader}), writes them sorted by key into new
- * files of about the target size, and commits one {@link RewriteFiles} per bucket that removes all
- * the bucket's old data files <em>and all its delete files</em>.
+ * ({@link BucketReader}), writes them sorted by key into new files of about the target size, and
+ * commits one {@link RewriteFiles} per bucket that removes all the bucket's old data files
+ * <em>and all its delete files</em>.
  *
  * <p>Hand-rolled because Iceberg's rewrite does not do that job: its commit step
  * ({@code RewriteDataFilesCommitManager}, behind both the Flink maintenance task
@@ -54,15 +56,16 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency with the materialization job: the new files keep the data sequence number of the
  * snapshot they were read from, so equality deletes the job commits meanwhile still apply to them,
  * and the commit validates from that snapshot (Iceberg rebases and re-validates on conflicting
- * commits; a failed validation, e.g. another maintainer rewrote the bucket first, makes us re-read
- * the bucket, a bounded number of times).
+ * commits). A failed validation (another maintenance run rewrote the bucket first) or a snapshot
+ * expired under our feet (by another run) makes us re-plan and re-read the bucket from the current
+ * snapshot, a bounded number of times.
  *
  * <p>A bucket's live rows are sorted in memory: size the bucket count so that a bucket fits.
  */
 final class BucketRewriter {
   private static final Logger LOG = LoggerFactory.getLogger(BucketRewriter.class);
 
-  /** Attempts per bucket before the run gives up on it. */
+  /** Attempts of the planning and of each bucket before the run gives up. */
   static final int MAX_ATTEMPTS = 5;
   /** Snapshot summary properties of our rewrite commits: which maintenance run made it, from which snapshot. */
   static final String SUMMARY_RUN = "iceberg-online.maintenance-run";
@@ -71,7 +74,7 @@ final class BucketRewriter {
   /**
    * @param conflictsValidated bucket commits that other writers' commits raced (between reading the
    *     bucket and committing), which Iceberg validated against and rebased onto
-   * @param retries bucket rewrites redone after a failed validation or commit
+   * @param retries planning or bucket rewrites redone after a failed validation or commit
    */
   record Result(int bucketsRewritten, int conflictsValidated, int retries) {}
 
@@ -90,17 +93,20 @@ final class BucketRewriter {
   private final Table table;
   private final long targetFileSizeBytes;
   private final String runId;
+  private final ExecutorService workers;
   private final String keyColumn;
   private final Transform<?, Integer> bucketTransform;
   private final Comparator<Object> keyOrder;
   private int conflictsValidated;
   private int retries;
 
+  /** @param workers runs Iceberg's parallel planning, validation and delete-file loading */
   @SuppressWarnings("unchecked")
-  BucketRewriter(Table table, long targetFileSizeBytes, String runId) {
+  BucketRewriter(Table table, long targetFileSizeBytes, String runId, ExecutorService workers) {
     this.table = table;
     this.targetFileSizeBytes = targetFileSizeBytes;
     this.runId = runId;
+    this.workers = workers;
     PartitionSpec spec = table.spec();
     if (spec.fields().size() != 1 || !spec.fields().get(0).transform().toString().startsWith("bucket[")) {
       throw new IllegalStateException("Table " + table.name() + " is not an online table partitioned by bucket[N] "
@@ -114,36 +120,45 @@ final class BucketRewriter {
 
   /** Rewrites every bucket of the current snapshot that has delete files or more than one small data file. */
   Result rewrite() {
-    table.refresh();
-    Snapshot start = table.currentSnapshot();
-    if (start == null) {
-      return new Result(0, 0, 0);
-    }
+    Map<Integer, BucketFiles> planned = withRetries("planning", () -> plan(Expressions.alwaysTrue()));
     int rewritten = 0;
-    for (BucketFiles planned : plan(start, Expressions.alwaysTrue()).values()) {
-      BucketFiles files = planned;
-      for (int attempt = 1; needsRewrite(files); attempt++) {
-        try {
-          rewriteBucket(files);
-          rewritten++;
-          break;
-        } catch (ValidationException | CommitFailedException | NotFoundException e) {
-          // NotFoundException: a concurrent maintenance run expired the snapshot and deleted its files
-          if (attempt == MAX_ATTEMPTS) {
-            throw new IllegalStateException("Bucket " + files.bucket() + " of " + table.name() + " could not be "
-                + "rewritten in " + MAX_ATTEMPTS + " attempts; last failure: " + e.getMessage(), e);
-          }
-          retries++;
-          LOG.info("Rewrite of bucket {} of {} conflicted with a concurrent commit, re-reading it (attempt {}): {}",
-              files.bucket(), table.name(), attempt + 1, e.getMessage());
-          table.refresh();
-          Snapshot current = table.currentSnapshot();
-          files = plan(current, inBucket(files.bucket())).getOrDefault(files.bucket(),
-              new BucketFiles(files.bucket(), files.partition(), current, List.of(), List.of()));
+    for (Map.Entry<Integer, BucketFiles> bucket : planned.entrySet()) {
+      AtomicReference<BucketFiles> files = new AtomicReference<>(bucket.getValue());
+      boolean done = withRetries("bucket " + bucket.getKey(), () -> {
+        // a retry re-plans the bucket from the then current snapshot
+        BucketFiles current = files.getAndSet(null);
+        if (current == null) {
+          current = plan(inBucket(bucket.getKey())).get(bucket.getKey());
         }
-      }
+        if (current == null || !needsRewrite(current)) {
+          return false;
+        }
+        rewriteBucket(current);
+        return true;
+      });
+      rewritten += done ? 1 : 0;
     }
     return new Result(rewritten, conflictsValidated, retries);
+  }
+
+  /**
+   * Runs {@code step} up to {@link #MAX_ATTEMPTS} times while it fails validation or commit (a
+   * concurrent commit removed what it read, or expired the snapshot it read).
+   */
+  private <T> T withRetries(String step, Supplier<T> attempt) {
+    for (int number = 1; ; number++) {
+      try {
+        return attempt.get();
+      } catch (ValidationException | CommitFailedException e) {
+        if (number == MAX_ATTEMPTS) {
+          throw new IllegalStateException("Maintenance of " + table.name() + " gave up on " + step + " after "
+              + MAX_ATTEMPTS + " attempts; last failure: " + e.getMessage(), e);
+        }
+        retries++;
+        LOG.info("Maintenance of {}: {} conflicted with a concurrent commit, retrying from the current snapshot "
+            + "(attempt {}): {}", table.name(), step, number + 1, e.getMessage());
+      }
+    }
   }
 
   private boolean needsRewrite(BucketFiles files) {
@@ -153,11 +168,12 @@ final class BucketRewriter {
 
   private void rewriteBucket(BucketFiles files) {
     Snapshot readFrom = files.snapshot();
-    List<Record> rows = liveRows(files);
+    List<Record> rows = reading(readFrom, () -> new BucketReader(table, workers).liveRows(files.tasks()));
     rows.sort(Comparator.comparing(row -> row.getField(keyColumn), keyOrder));
     List<DataFile> written = write(rows, files);
 
     RewriteFiles rewrite = table.newRewrite()
+        .scanManifestsWith(workers)
         .validateFromSnapshot(readFrom.snapshotId())
         .dataSequenceNumber(readFrom.sequenceNumber())
         .set(SUMMARY_RUN, runId)
@@ -191,14 +207,6 @@ final class BucketRewriter {
     return false;
   }
 
-  private List<Record> liveRows(BucketFiles files) {
-    long snapshotId = files.snapshot().snapshotId();
-    ValidationException.check(table.snapshot(snapshotId) != null,
-        "Snapshot %s was expired (by a concurrent maintenance run) before bucket %s was read", snapshotId,
-        files.bucket());
-    return new BucketReader(table).liveRows(files.tasks());
-  }
-
   private List<DataFile> write(List<Record> rows, BucketFiles files) {
     OutputFileFactory fileFactory = OutputFileFactory.builderFor(table, files.bucket(), 0)
         .operationId(runId + "-" + files.snapshot().snapshotId())
@@ -216,28 +224,56 @@ final class BucketRewriter {
     return writer.result().dataFiles();
   }
 
-  /** The live files of a snapshot by bucket, for the buckets {@code filter} selects. */
-  private Map<Integer, BucketFiles> plan(Snapshot snapshot, Expression filter) {
+  /** The live files of the current snapshot by bucket, for the buckets {@code filter} selects. */
+  private Map<Integer, BucketFiles> plan(Expression filter) {
+    table.refresh();
+    Snapshot snapshot = table.currentSnapshot();
     Map<Integer, BucketFiles> buckets = new TreeMap<>();
-    try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(snapshot.snapshotId()).filter(filter)
-        .planFiles()) {
-      tasks.forEach(task -> bucket(buckets, snapshot, task.file().specId(), task.file().partition()).tasks().add(task));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    if (snapshot == null) {
+      return buckets;
     }
-    Evaluator selected = new Evaluator(table.spec().partitionType(), Projections.inclusive(table.spec()).project(filter));
-    for (ManifestFile manifest : snapshot.deleteManifests(table.io())) {
-      try (ManifestReader<DeleteFile> reader = ManifestFiles.readDeleteManifest(manifest, table.io(), table.specs())) {
-        for (DeleteFile file : reader) {
-          if (selected.eval(file.partition())) {
-            bucket(buckets, snapshot, file.specId(), file.partition()).deleteFiles().add(file);
-          }
-        }
+    return reading(snapshot, () -> {
+      try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(snapshot.snapshotId()).filter(filter)
+          .planWith(workers).planFiles()) {
+        tasks.forEach(task -> bucket(buckets, snapshot, task.file().specId(), task.file().partition()).tasks().add(task));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      Evaluator selected =
+          new Evaluator(table.spec().partitionType(), Projections.inclusive(table.spec()).project(filter));
+      for (ManifestFile manifest : snapshot.deleteManifests(table.io())) {
+        try (ManifestReader<DeleteFile> reader =
+            ManifestFiles.readDeleteManifest(manifest, table.io(), table.specs())) {
+          for (DeleteFile file : reader) {
+            if (selected.eval(file.partition())) {
+              bucket(buckets, snapshot, file.specId(), file.partition()).deleteFiles().add(file);
+            }
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return buckets;
+    });
+  }
+
+  /**
+   * Runs a read of {@code snapshot}'s files. A failure because a concurrent maintenance run expired
+   * the snapshot and deleted its files (which the FileIO reports in its own terms, e.g. S3's
+   * NoSuchKeyException) becomes a {@link ValidationException}, so the step is retried.
+   */
+  private <T> T reading(Snapshot snapshot, Supplier<T> read) {
+    try {
+      ValidationException.check(table.snapshot(snapshot.snapshotId()) != null, "Snapshot %s was expired",
+          snapshot.snapshotId());
+      return read.get();
+    } catch (RuntimeException e) {
+      table.refresh();
+      if (!(e instanceof ValidationException) && table.snapshot(snapshot.snapshotId()) == null) {
+        throw new ValidationException(e, "Snapshot %s was expired while it was read", snapshot.snapshotId());
+      }
+      throw e;
     }
-    return buckets;
   }
 
   @SuppressWarnings("unchecked")

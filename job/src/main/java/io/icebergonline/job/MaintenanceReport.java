@@ -12,11 +12,14 @@ import org.apache.iceberg.io.FileInfo;
  *
  * @param bucketsRewritten buckets compacted (each one commit)
  * @param conflictsValidated bucket commits raced by other writers' commits, validated and rebased
- * @param retries bucket rewrites redone after a failed validation or commit
+ * @param retries planning or bucket rewrites redone after a failed validation or commit
  */
 public record MaintenanceReport(
     String table, TableState before, TableState after, int bucketsRewritten, int conflictsValidated, int retries,
-    int orphansRemoved, long orphanBytesRemoved) {
+    int orphansRemoved, long orphanBytesRemoved, Durations durations) {
+
+  /** Wall-clock milliseconds of each step. */
+  public record Durations(long rewriteMillis, long expireMillis, long orphanMillis) {}
 
   /**
    * A table's size: live files of its current snapshot (from the snapshot summary's totals) and
@@ -50,10 +53,10 @@ public record MaintenanceReport(
   public String describe() {
     return String.format("%s: data files %d -> %d, delete files %d -> %d, live bytes %d -> %d, snapshots %d -> %d, "
             + "store files %d -> %d, store bytes %d -> %d; %d buckets rewritten, %d conflicts validated, %d retries, "
-            + "%d orphan files removed (%d bytes)",
+            + "%d orphan files removed (%d bytes); took %d ms rewriting, %d ms expiring, %d ms removing orphans",
         table, before.dataFiles(), after.dataFiles(), before.deleteFiles(), after.deleteFiles(), before.liveBytes(),
         after.liveBytes(), before.snapshots(), after.snapshots(), before.storeFiles(), after.storeFiles(),
         before.storeBytes(), after.storeBytes(), bucketsRewritten, conflictsValidated, retries, orphansRemoved,
-        orphanBytesRemoved);
+        orphanBytesRemoved, durations.rewriteMillis(), durations.expireMillis(), durations.orphanMillis());
   }
 }

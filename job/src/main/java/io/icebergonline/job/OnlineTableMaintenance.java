@@ -3,6 +3,8 @@ package io.icebergonline.job;
 import io.icebergonline.core.MaintenanceConfig;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.io.FileInfo;
 
@@ -15,6 +17,8 @@ import org.apache.iceberg.io.FileInfo;
  * with other maintenance runs: every commit is validated by Iceberg and conflicts are retried.
  */
 public final class OnlineTableMaintenance {
+  private static final int WORKER_THREADS = 2;
+
   private OnlineTableMaintenance() {}
 
   /**
@@ -22,24 +26,52 @@ public final class OnlineTableMaintenance {
    *     rewrite commits with a unique run id
    */
   public static MaintenanceReport run(Table table, MaintenanceConfig settings, String runner) {
+    // Its own small pool for Iceberg's parallel manifest and delete-file work, instead of Iceberg's
+    // JVM-wide worker pool: maintenance then does not compete with the job's committer, and no
+    // pool thread outlives the run (a JVM-wide pool thread keeps the context class loader of the
+    // Flink job that created it, which breaks class loading once that job's class loader is closed).
+    ExecutorService workers = Executors.newFixedThreadPool(WORKER_THREADS, runnable -> {
+      Thread thread = new Thread(runnable, "iceberg-online-maintenance-worker");
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      return run(table, settings, runner, workers);
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  private static MaintenanceReport run(Table table, MaintenanceConfig settings, String runner, ExecutorService workers) {
     String runId = runner + "-" + UUID.randomUUID();
     table.refresh();
     MaintenanceReport.TableState before = MaintenanceReport.TableState.of(table, OrphanFiles.list(table));
 
-    BucketRewriter.Result rewrite = new BucketRewriter(table, settings.targetFileSizeBytes(), runId).rewrite();
+    long started = System.nanoTime();
+    BucketRewriter.Result rewrite = new BucketRewriter(table, settings.targetFileSizeBytes(), runId, workers).rewrite();
+    long rewritten = System.nanoTime();
 
     long now = System.currentTimeMillis();
     table.expireSnapshots()
         .expireOlderThan(now - settings.expireOlderThan().toMillis())
         .retainLast(settings.retainLast())
         .cleanExpiredFiles(true)
+        .planWith(workers)
+        .executeDeleteWith(workers)
         .commit();
 
+    long expired = System.nanoTime();
     OrphanFiles.Result orphans = OrphanFiles.deleteOrphans(table, now - settings.orphanOlderThan().toMillis());
+    long cleaned = System.nanoTime();
     table.refresh();
     MaintenanceReport.TableState after = MaintenanceReport.TableState.of(table, orphans.remaining());
     List<FileInfo> deleted = orphans.deleted();
     return new MaintenanceReport(table.name(), before, after, rewrite.bucketsRewritten(), rewrite.conflictsValidated(),
-        rewrite.retries(), deleted.size(), deleted.stream().mapToLong(FileInfo::size).sum());
+        rewrite.retries(), deleted.size(), deleted.stream().mapToLong(FileInfo::size).sum(),
+        new MaintenanceReport.Durations(millis(started, rewritten), millis(rewritten, expired), millis(expired, cleaned)));
+  }
+
+  private static long millis(long fromNanos, long toNanos) {
+    return (toNanos - fromNanos) / 1_000_000;
   }
 }
