@@ -105,6 +105,8 @@ public final class OnlineTableLayout implements Serializable {
     properties.put(TableProperties.UPSERT_ENABLED, "true");
     properties.put(TableProperties.WRITE_DISTRIBUTION_MODE, TableProperties.WRITE_DISTRIBUTION_MODE_HASH);
     properties.put(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true");
+    // one commit per checkpoint: keep 10 old metadata files, not Iceberg's default 100
+    properties.put(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "10");
     properties.putAll(specProperties());
     return properties;
   }
