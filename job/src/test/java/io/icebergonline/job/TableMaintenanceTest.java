@@ -222,8 +222,8 @@ class TableMaintenanceTest {
           table.refresh();
         }
       }
-      harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60));
-      assertThat(harness.rows(config)).as("table after concurrent maintenance").isEqualTo(oracle.liveRows());
+      assertThat(harness.awaitOracle(job, config, oracle, Duration.ofSeconds(60)))
+          .as("table after concurrent maintenance").isEqualTo(oracle.liveRows());
       assertThat(inJob(job, MaintenanceScheduler.FAILED_RUNS)).isZero();
       inJobConflicts = inJob(job, MaintenanceScheduler.CONFLICTS_VALIDATED);
       inJobRetries = inJob(job, MaintenanceScheduler.RETRIES);
