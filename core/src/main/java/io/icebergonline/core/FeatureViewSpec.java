@@ -2,7 +2,6 @@ package io.icebergonline.core;
 
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,12 +40,5 @@ public record FeatureViewSpec(
   /** True when the entity key has more than one column (the table then carries a derived key column). */
   public boolean hasCompositeKey() {
     return entities.size() > 1;
-  }
-
-  /** Entity columns followed by feature columns. */
-  public List<FieldSpec> entitiesAndFeatures() {
-    List<FieldSpec> all = new ArrayList<>(entities);
-    all.addAll(features);
-    return all;
   }
 }

@@ -1,16 +1,15 @@
 package io.icebergonline.job;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
-/** The arguments of one subcommand: {@code --name value} options, {@code --flag}s and positional arguments. */
+/** The arguments of one subcommand: {@code --name value} options and {@code --flag}s; anything else is refused. */
 final class CommandLine {
   private final Map<String, String> options = new HashMap<>();
   private final Set<String> flags;
-  private final List<String> positional = new ArrayList<>();
 
   /** Thrown for arguments the subcommand does not take; the message says which and what is allowed. */
   static final class UsageException extends RuntimeException {
@@ -22,7 +21,7 @@ final class CommandLine {
   }
 
   CommandLine(String[] args, Set<String> valueOptions, Set<String> flags) {
-    this.flags = new java.util.HashSet<>();
+    this.flags = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (valueOptions.contains(arg)) {
@@ -33,9 +32,9 @@ final class CommandLine {
       } else if (flags.contains(arg)) {
         this.flags.add(arg);
       } else if (arg.startsWith("--")) {
-        throw new UsageException("unknown option " + arg + "; expected one of " + new java.util.TreeSet<>(union(valueOptions, flags)));
+        throw new UsageException("unknown option " + arg + "; expected one of " + new TreeSet<>(union(valueOptions, flags)));
       } else {
-        positional.add(arg);
+        throw new UsageException("unexpected argument '" + arg + "'");
       }
     }
   }
@@ -56,12 +55,8 @@ final class CommandLine {
     return flags.contains(name);
   }
 
-  List<String> positional() {
-    return positional;
-  }
-
   private static Set<String> union(Set<String> a, Set<String> b) {
-    Set<String> all = new java.util.HashSet<>(a);
+    Set<String> all = new HashSet<>(a);
     all.addAll(b);
     return all;
   }

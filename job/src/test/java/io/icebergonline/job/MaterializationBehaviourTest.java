@@ -183,6 +183,10 @@ class MaterializationBehaviourTest {
     String badConfig = captureStderr(() -> assertThat(Main.run(new String[] {
         "materialize", "--config", configFile.toString(), "--parallelism", "two"})).isEqualTo(2));
     assertThat(badConfig).startsWith("error: --parallelism expects a positive integer, got 'two'");
+
+    String stray = captureStderr(() -> assertThat(Main.run(new String[] {
+        "materialize", "--config", configFile.toString(), "job.yaml"})).isEqualTo(2));
+    assertThat(stray).startsWith("error: unexpected argument 'job.yaml'");
   }
 
   private interface Action {

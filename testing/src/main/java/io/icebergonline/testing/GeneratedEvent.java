@@ -21,10 +21,6 @@ public record GeneratedEvent(Kind kind, long driverId, byte[] key, byte[] value,
     MALFORMED
   }
 
-  public String keyText() {
-    return key == null ? null : new String(key, StandardCharsets.UTF_8);
-  }
-
   public String valueText() {
     return value == null ? null : new String(value, StandardCharsets.UTF_8);
   }
