@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
@@ -151,41 +153,30 @@ public final class Main {
   }
 
   private static int positiveInt(CommandLine line, String name) {
-    String text = line.required(name);
-    try {
-      int value = Integer.parseInt(text);
-      if (value > 0) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new CommandLine.UsageException(name + " expects a positive integer, got '" + text + "'");
+    return parsed(line, name, Integer::parseInt, value -> value > 0, "a positive integer");
   }
 
   private static long byteSize(CommandLine line, String name) {
-    String text = line.required(name);
-    try {
-      long bytes = MemorySize.parseBytes(text);
-      if (bytes > 0) {
-        return bytes;
-      }
-    } catch (IllegalArgumentException e) {
-      // reported below
-    }
-    throw new CommandLine.UsageException(name + " expects a size such as 128MB or 512kb, got '" + text + "'");
+    return parsed(line, name, MemorySize::parseBytes, bytes -> bytes > 0, "a size such as 128MB or 512kb");
   }
 
   private static Duration duration(CommandLine line, String name) {
+    return parsed(line, name, TimeUtils::parseDuration, value -> !value.isZero() && !value.isNegative(),
+        "a duration such as 30s or 2min");
+  }
+
+  /** The option's value parsed and checked, or a usage error saying what was expected. */
+  private static <T> T parsed(CommandLine line, String name, Function<String, T> parse, Predicate<T> valid,
+      String expected) {
     String text = line.required(name);
     try {
-      Duration value = TimeUtils.parseDuration(text);
-      if (!value.isZero() && !value.isNegative()) {
+      T value = parse.apply(text);
+      if (valid.test(value)) {
         return value;
       }
     } catch (IllegalArgumentException e) {
-      // reported below
+      // reported below (NumberFormatException included)
     }
-    throw new CommandLine.UsageException(name + " expects a duration such as 30s or 2min, got '" + text + "'");
+    throw new CommandLine.UsageException(name + " expects " + expected + ", got '" + text + "'");
   }
 }

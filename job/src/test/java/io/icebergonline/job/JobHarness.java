@@ -39,6 +39,16 @@ final class JobHarness {
     kafka.createTopic(deadLetterTopic, 1);
   }
 
+  /** A harness whose tables live in a Hadoop catalog under {@code warehouse} on the local file system. */
+  static JobHarness onHadoopCatalog(EmbeddedKafka kafka, Path warehouse, String name) throws Exception {
+    return new JobHarness(kafka, String.join("\n",
+        "online_store:",
+        "  type: iceberg",
+        "  catalog_type: hadoop",
+        "  warehouse: " + warehouse.toUri(),
+        ""), name);
+  }
+
   /** The generator's driver_stats view; {@code extraFeatures} are appended YAML feature items. */
   String configYaml(int buckets, String extraFeatures) {
     String view = FeatureEventGenerator.featureViewYaml(topic, buckets);

@@ -51,12 +51,7 @@ class MaterializationBehaviourTest {
   }
 
   private static JobHarness harness(String name) throws Exception {
-    return new JobHarness(kafka, String.join("\n",
-        "online_store:",
-        "  type: iceberg",
-        "  catalog_type: hadoop",
-        "  warehouse: " + warehouse.toUri(),
-        ""), name);
+    return JobHarness.onHadoopCatalog(kafka, warehouse, name);
   }
 
   /** {@code versions} successive updates of each key 1..keys, newest last, all in event-time order. */

@@ -69,12 +69,7 @@ class MaterializationRecoveryTest {
   }
 
   private static JobHarness harness(String name) throws Exception {
-    return new JobHarness(kafka, String.join("\n",
-        "online_store:",
-        "  type: iceberg",
-        "  catalog_type: hadoop",
-        "  warehouse: " + warehouse.toUri(),
-        ""), name);
+    return JobHarness.onHadoopCatalog(kafka, warehouse, name);
   }
 
   private static Configuration restartQuickly() {

@@ -87,12 +87,7 @@ class TableMaintenanceTest {
   @Test
   void oneMaintainAfterThirtyUpsertCommitsLeavesOneCompactFilePerBucketNoDeletesAndOnlyLiveFiles() throws Exception {
     // a Hadoop catalog on local files: reading 30 uncompacted commits from the S3 mock is slow
-    JobHarness harness = new JobHarness(kafka, String.join("\n",
-        "online_store:",
-        "  type: iceberg",
-        "  catalog_type: hadoop",
-        "  warehouse: " + warehouse.toUri(),
-        ""), "maintain-once");
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "maintain-once");
     JobConfig config = harness.config(BUCKETS);
     FeatureEventGenerator generator = new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(3, KEYS));
     NewestRowOracle oracle = new NewestRowOracle();
