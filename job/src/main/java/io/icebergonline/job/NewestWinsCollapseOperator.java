@@ -51,7 +51,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   private transient CheckpointStats sinceBarrier;
 
   /** The newest row of a key in the current checkpoint. */
-  private record BufferedRow(String key, RowData row) {}
+  private record BufferedRow(String key, long numericKey, RowData row) {}
 
   /**
    * @param numericKey the key is a single integer column: rows are then emitted in numeric key
@@ -99,7 +99,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     appliedVersions.put(key, new long[] {eventTime, createdTime});
     RowData row = VersionedRow.row(versioned, tableArity);
     row.setRowKind(VersionedRow.isDelete(versioned) ? RowKind.DELETE : RowKind.INSERT);
-    buffer.put(key, new BufferedRow(key, row));
+    buffer.put(key, new BufferedRow(key, numericKey ? Long.parseLong(key) : 0, row));
     if (buffer.size() >= maxBufferedRows) {
       flush();
     }
@@ -125,7 +125,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     }
     List<BufferedRow> rows = new ArrayList<>(buffer.values());
     rows.sort(numericKey
-        ? Comparator.comparingLong(buffered -> Long.parseLong(buffered.key()))
+        ? Comparator.comparingLong(BufferedRow::numericKey)
         : Comparator.comparing(BufferedRow::key));
     StreamRecord<RowData> reuse = new StreamRecord<>(null);
     for (BufferedRow buffered : rows) {
