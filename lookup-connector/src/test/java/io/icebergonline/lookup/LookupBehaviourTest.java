@@ -126,9 +126,7 @@ class LookupBehaviourTest {
     StreamTableEnvironment sql = harness.sql();
     sql.executeSql(harness.createDriverTable("d", "cached", cache));
     // one stream, parallelism 1, so all probes share one cache: key 1 twice, a commit between them
-    sql.executeSql("CREATE TABLE ticks (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', "
-        + "'fields.id.kind' = 'random', 'fields.id.min' = '1', 'fields.id.max' = '2')");
-    sql.executeSql("CREATE TEMPORARY VIEW probes AS SELECT id, PROCTIME() AS pt FROM ticks");
+    LookupJoinHarness.randomProbes(sql, 20, 2);
     TableResult result = sql.executeSql("SELECT /*+ OPTIONS('parallelism'='1') */ p.id, d.city FROM probes AS p "
         + "JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id");
     try (CloseableIterator<Row> rows = result.collect()) {
@@ -164,9 +162,7 @@ class LookupBehaviourTest {
   private static void assertNewValueBecomesVisible(String table, String options, GenericUpserts writer) throws Exception {
     StreamTableEnvironment sql = harness.sql();
     sql.executeSql(harness.createDriverTable("d", table, options));
-    sql.executeSql("CREATE TABLE ticks (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', "
-        + "'fields.id.kind' = 'random', 'fields.id.min' = '1', 'fields.id.max' = '2')");
-    sql.executeSql("CREATE TEMPORARY VIEW probes AS SELECT id, PROCTIME() AS pt FROM ticks");
+    LookupJoinHarness.randomProbes(sql, 20, 2);
     TableResult result = sql.executeSql("SELECT p.id, d.city FROM probes AS p JOIN d FOR SYSTEM_TIME AS OF p.pt AS d "
         + "ON p.id = d.driver_id WHERE p.id = 1");
     try (CloseableIterator<Row> rows = result.collect()) {

@@ -91,6 +91,13 @@ final class LookupJoinHarness {
     return "CREATE TEMPORARY VIEW probes AS SELECT id, PROCTIME() AS pt FROM (VALUES " + values + ") AS t(id)";
   }
 
+  /** An unbounded probe stream {@code probes(id, pt)} of random ids in {@code 1..maxId}. */
+  static void randomProbes(StreamTableEnvironment sql, int rowsPerSecond, long maxId) {
+    sql.executeSql("CREATE TABLE ticks (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '"
+        + rowsPerSecond + "', 'fields.id.kind' = 'random', 'fields.id.min' = '1', 'fields.id.max' = '" + maxId + "')");
+    sql.executeSql("CREATE TEMPORARY VIEW probes AS SELECT id, PROCTIME() AS pt FROM ticks");
+  }
+
   /** Runs a bounded query and returns its rows. */
   static List<Row> collect(TableResult result) throws Exception {
     List<Row> rows = new ArrayList<>();

@@ -127,9 +127,7 @@ class LookupOnRestCatalogTest {
     StreamTableEnvironment sql = harness.sql();
     // a long refresh interval: lookups keep using the pre-compaction file list until a file is missing
     sql.executeSql(harness.createDriverTable("d", "compacted", "'lookup.cache' = 'NONE', 'lookup.refresh-interval' = '1h'"));
-    sql.executeSql("CREATE TABLE ticks (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50', "
-        + "'fields.id.kind' = 'random', 'fields.id.min' = '1', 'fields.id.max' = '20')");
-    sql.executeSql("CREATE TEMPORARY VIEW probes AS SELECT id, PROCTIME() AS pt FROM ticks");
+    LookupJoinHarness.randomProbes(sql, 50, 20);
     TableResult result = sql.executeSql(
         "SELECT p.id, d.city FROM probes AS p LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id");
     try (CloseableIterator<Row> rows = result.collect()) {
