@@ -11,8 +11,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.util.TimeUtils;
 
@@ -22,7 +20,6 @@ import org.apache.flink.util.TimeUtils;
  * substitution; error messages show the text as written in the file, never the substituted value.
  */
 final class ConfigTree {
-  private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
   private final String path;
   private final JsonNode node;
@@ -167,20 +164,11 @@ final class ConfigTree {
   }
 
   private String substitute(String text) {
-    Matcher matcher = ENV_REFERENCE.matcher(text);
-    StringBuilder resolved = new StringBuilder();
-    while (matcher.find()) {
-      String value = environment.apply(matcher.group(1));
-      if (value == null) {
-        value = matcher.group(2);
-      }
-      if (value == null) {
-        throw error("environment variable " + matcher.group(1) + " is not set");
-      }
-      matcher.appendReplacement(resolved, Matcher.quoteReplacement(value));
+    try {
+      return Placeholders.substitute(text, environment);
+    } catch (Placeholders.UnsetVariableException e) {
+      throw error("environment variable " + e.variable() + " is not set");
     }
-    matcher.appendTail(resolved);
-    return resolved.toString();
   }
 
   private String describe() {

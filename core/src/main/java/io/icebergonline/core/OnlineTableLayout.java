@@ -46,6 +46,9 @@ public final class OnlineTableLayout implements Serializable {
   static final long ROW_GROUP_BYTES = 256L * 1024;
   static final long PAGE_BYTES = 64L * 1024;
 
+  /** Commit retries (Iceberg's default is 4), with Iceberg's exponential backoff from 100 ms. */
+  static final int COMMIT_RETRIES = 10;
+
   private final FeatureViewSpec view;
   private final Schema schema;
 
@@ -107,6 +110,9 @@ public final class OnlineTableLayout implements Serializable {
     properties.put(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true");
     // one commit per checkpoint: keep 10 old metadata files, not Iceberg's default 100
     properties.put(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "10");
+    // maintenance commits concurrently with the job by design (per bucket, in the job and one-shot):
+    // Iceberg's default of 4 commit retries can run out under that contention and fail the job over
+    properties.put(TableProperties.COMMIT_NUM_RETRIES, Integer.toString(COMMIT_RETRIES));
     properties.putAll(specProperties());
     return properties;
   }

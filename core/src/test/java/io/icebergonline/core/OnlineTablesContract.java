@@ -90,7 +90,8 @@ abstract class OnlineTablesContract {
     assertThat(table.properties())
         .containsEntry("write.parquet.bloom-filter-enabled.column.driver_id", "true")
         .containsEntry(OnlineTableLayout.PROPERTY_KEY_COLUMN, "driver_id")
-        .containsEntry(OnlineTableLayout.PROPERTY_KEY_ENCODING_VERSION, "1");
+        .containsEntry(OnlineTableLayout.PROPERTY_KEY_ENCODING_VERSION, "1")
+        .containsEntry("commit.retry.num-retries", "10");
     assertThat(((HasTableOperations) table).operations().current().formatVersion()).isEqualTo(2);
     assertThat(JobConfigParser.featureViewFromJson(table.properties().get(OnlineTableLayout.PROPERTY_FEATURE_VIEW)))
         .isEqualTo(spec);

@@ -24,6 +24,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.stream.StreamSupport;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -206,7 +208,14 @@ class TableMaintenanceTest {
     try {
       long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos(); // a liveness bound: the S3 mock is slow on a busy machine
       while (oneShot.size() < 3 || inJob(job, MaintenanceScheduler.RUNS) < 3) {
-        assertThat(System.nanoTime()).as("3 in-job and 3 one-shot runs within 240 s").isLessThan(deadline);
+        if (job.getJobStatus().get().isTerminalState()) {
+          job.getJobExecutionResult().get(); // throws the job's failure
+        }
+        assertThat(System.nanoTime())
+            .as("3 in-job and 3 one-shot runs within 240 s; got %d in-job (%d failed), %d one-shot, %d upsert commits",
+                inJob(job, MaintenanceScheduler.RUNS), inJob(job, MaintenanceScheduler.FAILED_RUNS), oneShot.size(),
+                upsertCommits(table))
+            .isLessThan(deadline);
         List<GeneratedEvent> events = generator.next(KEYS);
         oracle.acceptAll(events);
         kafka.produce(harness.topic, events);
@@ -265,8 +274,11 @@ class TableMaintenanceTest {
     }
   }
 
+  /** Starts the job without restarts: a failure (e.g. a commit lost to maintenance) fails the test with its cause. */
   private static JobClient start(JobConfig config) throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Configuration flinkConfig = new Configuration();
+    flinkConfig.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfig);
     MaterializationJob.build(env, config, JobHarness.options(false, 2, CHECKPOINT_INTERVAL, MAX_BUFFERED_ROWS));
     return env.executeAsync("maintenance test");
   }
