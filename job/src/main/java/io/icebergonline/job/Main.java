@@ -8,14 +8,19 @@ import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.MaintenanceConfig;
 import io.icebergonline.core.OnlineTables;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.util.TimeUtils;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -25,7 +30,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Entry point of the job jar, for {@code java -jar} (local mini-cluster), {@code flink run} and
  * the Flink Kubernetes Operator alike: {@code materialize --config job.yaml [...]}, and the one-shot
- * {@code maintain --config job.yaml [...]}.
+ * {@code maintain --config job.yaml [...]} and {@code sql FILE [...]} (lookup joins and other SQL jobs).
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -42,6 +47,9 @@ public final class Main {
       "           [--orphan-older-than 3d] [--target-file-size 128MB]",
       "      Compact every bucket of the views' tables (applying and dropping all delete files), expire",
       "      snapshots and delete orphan files, once. Defaults come from the config's maintenance block.",
+      "  sql FILE [FILE ...] [--set KEY=VALUE ...]",
+      "      Run Flink SQL scripts in order in one session (SET, DDL, queries, INSERT jobs) and wait for",
+      "      their jobs. ${KEY} / ${KEY:-default} in the scripts come from --set, else the environment.",
       "  help",
       "      Show this text.",
       "");
@@ -66,6 +74,9 @@ public final class Main {
           return 0;
         case "maintain":
           return maintain(rest);
+        case "sql":
+          runSql(rest);
+          return 0;
         default:
           throw new CommandLine.UsageException("unknown command '" + args[0] + "'");
       }
@@ -76,7 +87,7 @@ public final class Main {
     } catch (ConfigException e) {
       System.err.println("error: invalid config: " + e.getMessage());
       return 2;
-    } catch (IncompatibleTableException | StartupException e) {
+    } catch (IncompatibleTableException | StartupException | SqlScriptException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
@@ -150,6 +161,35 @@ public final class Main {
       }
     }
     return failed == 0 ? 0 : 1;
+  }
+
+  /** Runs the scripts in one session on the local mini-cluster or, as an application, on the cluster. */
+  private static void runSql(String[] args) throws Exception {
+    CommandLine line = new CommandLine(args, Set.of(), Set.of("--set"), Set.of(), true);
+    if (line.positionals().isEmpty()) {
+      throw new CommandLine.UsageException("sql needs at least one script file");
+    }
+    Map<String, String> values = new HashMap<>();
+    for (String assignment : line.options("--set")) {
+      int equals = assignment.indexOf('=');
+      if (equals <= 0) {
+        throw new CommandLine.UsageException("--set expects KEY=VALUE, got '" + assignment + "'");
+      }
+      values.put(assignment.substring(0, equals), assignment.substring(equals + 1));
+    }
+    List<Path> files = line.positionals().stream().map(Path::of).toList();
+    for (Path file : files) {
+      if (!Files.isRegularFile(file)) {
+        throw new CommandLine.UsageException("no SQL script at " + file);
+      }
+    }
+    SqlRunner runner = new SqlRunner(TableEnvironment.create(EnvironmentSettings.inStreamingMode()),
+        name -> values.containsKey(name) ? values.get(name) : System.getenv(name));
+    for (Path file : files) {
+      LOG.info("Running SQL script {}", file);
+      runner.run(file);
+    }
+    runner.awaitJobs();
   }
 
   private static int positiveInt(CommandLine line, String name) {

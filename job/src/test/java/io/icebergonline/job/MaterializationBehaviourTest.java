@@ -8,8 +8,6 @@ import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,33 +168,17 @@ class MaterializationBehaviourTest {
         io.icebergonline.testing.FeatureEventGenerator.featureViewYaml(harness.topic, 4));
     Path configFile = files.resolve("unreachable.yaml");
     Files.writeString(configFile, unreachableCatalog.replace("${CLIENT_SECRET}", "client:s3cr3t-value"));
-    String stderr = captureStderr(() -> assertThat(Main.run(new String[] {
+    String stderr = StandardError.capture(() -> assertThat(Main.run(new String[] {
         "materialize", "--config", configFile.toString(), "--until-end"})).isEqualTo(1));
     assertThat(stderr).startsWith("error: Cannot load the rest catalog 'online_catalog' at http://127.0.0.1:1")
         .doesNotContain("s3cr3t");
 
-    String badConfig = captureStderr(() -> assertThat(Main.run(new String[] {
+    String badConfig = StandardError.capture(() -> assertThat(Main.run(new String[] {
         "materialize", "--config", configFile.toString(), "--parallelism", "two"})).isEqualTo(2));
     assertThat(badConfig).startsWith("error: --parallelism expects a positive integer, got 'two'");
 
-    String stray = captureStderr(() -> assertThat(Main.run(new String[] {
+    String stray = StandardError.capture(() -> assertThat(Main.run(new String[] {
         "materialize", "--config", configFile.toString(), "job.yaml"})).isEqualTo(2));
     assertThat(stray).startsWith("error: unexpected argument 'job.yaml'");
-  }
-
-  private interface Action {
-    void run() throws Exception;
-  }
-
-  private static String captureStderr(Action action) throws Exception {
-    PrintStream original = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      action.run();
-    } finally {
-      System.setErr(original);
-    }
-    return captured.toString(StandardCharsets.UTF_8);
   }
 }

@@ -84,8 +84,9 @@ public class IcebergOnlineTableFactory implements DynamicTableSourceFactory {
         .orElseThrow(() -> new ValidationException("Option '" + CATALOG_TYPE.key() + "' must be one of "
             + Arrays.stream(CatalogType.values()).map(CatalogType::configName).collect(Collectors.toList())
             + ", got '" + typeName + "'"));
-    String uri = options.getOptional(URI).orElse(null);
-    String warehouse = options.getOptional(WAREHOUSE).orElse(null);
+    // an empty value counts as unset, so that one templated script (${WAREHOUSE:-}) serves every catalog type
+    String uri = options.getOptional(URI).filter(value -> !value.isBlank()).orElse(null);
+    String warehouse = options.getOptional(WAREHOUSE).filter(value -> !value.isBlank()).orElse(null);
     if (type.requiresUri() && uri == null) {
       throw new ValidationException("Option '" + URI.key() + "' is required for catalog-type " + type.configName());
     }
@@ -95,7 +96,7 @@ public class IcebergOnlineTableFactory implements DynamicTableSourceFactory {
     }
     Map<String, String> catalogProperties = new HashMap<>();
     rawOptions.forEach((key, value) -> {
-      if (key.startsWith(CATALOG_PROPERTIES_PREFIX)) {
+      if (key.startsWith(CATALOG_PROPERTIES_PREFIX) && !value.isBlank()) {
         catalogProperties.put(key.substring(CATALOG_PROPERTIES_PREFIX.length()), value);
       }
     });

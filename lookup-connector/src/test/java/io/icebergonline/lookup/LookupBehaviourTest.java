@@ -186,6 +186,8 @@ class LookupBehaviourTest {
     assertPlanningFails("'catalog-type' = 'nessie', 'table' = 'checked'",
         "Option 'catalog-type' must be one of [rest, hadoop, jdbc, glue, hive], got 'nessie'");
     assertPlanningFails("'catalog-type' = 'rest', 'table' = 'checked'", "Option 'uri' is required for catalog-type rest");
+    assertPlanningFails("'catalog-type' = 'rest', 'uri' = ' ', 'table' = 'checked'",
+        "Option 'uri' is required for catalog-type rest");
     assertPlanningFails(harness.connectorOptions + ", 'namespace' = 'online', 'table' = 'checked', 'lookup.cachee' = 'NONE'",
         "lookup.cachee");
     assertPlanningFails(harness.connectorOptions + ", 'namespace' = 'online', 'table' = 'checked', 'lookup.cache' = 'FULL'",
