@@ -1,5 +1,6 @@
 package io.icebergonline.job;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -7,32 +8,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * The arguments of one subcommand: {@code --name value} options (given at most once, unless
  * declared repeatable), {@code --flag}s and, where the subcommand takes them, positional arguments;
  * anything else is refused.
  */
-final class CommandLine {
+public final class CommandLine {
   private final Map<String, List<String>> options = new HashMap<>();
   private final Set<String> flags = new HashSet<>();
   private final List<String> positionals = new ArrayList<>();
 
   /** Thrown for arguments the subcommand does not take; the message says which and what is allowed. */
-  static final class UsageException extends RuntimeException {
+  public static final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    UsageException(String message) {
+    public UsageException(String message) {
       super(message);
     }
   }
 
   /** A subcommand without positional arguments or repeatable options. */
-  CommandLine(String[] args, Set<String> valueOptions, Set<String> flags) {
+  public CommandLine(String[] args, Set<String> valueOptions, Set<String> flags) {
     this(args, valueOptions, Set.of(), flags, false);
   }
 
-  CommandLine(String[] args, Set<String> valueOptions, Set<String> repeatableOptions, Set<String> flags,
+  public CommandLine(String[] args, Set<String> valueOptions, Set<String> repeatableOptions, Set<String> flags,
       boolean takesPositionals) {
     Set<String> allOptions = new HashSet<>(valueOptions);
     allOptions.addAll(repeatableOptions);
@@ -61,17 +66,17 @@ final class CommandLine {
     }
   }
 
-  String option(String name) {
+  public String option(String name) {
     List<String> values = options.get(name);
     return values == null ? null : values.get(0);
   }
 
   /** Every value of a repeatable option, in the order given. */
-  List<String> options(String name) {
+  public List<String> options(String name) {
     return options.getOrDefault(name, List.of());
   }
 
-  String required(String name) {
+  public String required(String name) {
     String value = option(name);
     if (value == null) {
       throw new UsageException(name + " is required");
@@ -79,11 +84,38 @@ final class CommandLine {
     return value;
   }
 
-  boolean flag(String name) {
+  public boolean flag(String name) {
     return flags.contains(name);
   }
 
-  List<String> positionals() {
+  public List<String> positionals() {
     return List.copyOf(positionals);
+  }
+
+  public int positiveInt(String name) {
+    return parsed(name, Integer::parseInt, value -> value > 0, "a positive integer");
+  }
+
+  public long byteSize(String name) {
+    return parsed(name, MemorySize::parseBytes, bytes -> bytes > 0, "a size such as 128MB or 512kb");
+  }
+
+  public Duration duration(String name) {
+    return parsed(name, TimeUtils::parseDuration, value -> !value.isZero() && !value.isNegative(),
+        "a duration such as 30s or 2min");
+  }
+
+  /** The option's value parsed and checked, or a usage error saying what was expected. */
+  private <T> T parsed(String name, Function<String, T> parse, Predicate<T> valid, String expected) {
+    String text = required(name);
+    try {
+      T value = parse.apply(text);
+      if (valid.test(value)) {
+        return value;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below (NumberFormatException included)
+    }
+    throw new UsageException(name + " expects " + expected + ", got '" + text + "'");
   }
 }

@@ -10,18 +10,13 @@ import io.icebergonline.core.MaintenanceConfig;
 import io.icebergonline.core.OnlineTables;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.Predicate;
-import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
-import org.apache.flink.util.TimeUtils;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.slf4j.Logger;
@@ -99,13 +94,13 @@ public final class Main {
     return new MaterializeOptions(
         Path.of(line.required("--config")),
         line.flag("--until-end"),
-        line.option("--parallelism") == null ? null : positiveInt(line, "--parallelism"),
+        line.option("--parallelism") == null ? null : line.positiveInt("--parallelism"),
         line.option("--checkpoint-interval") == null
             ? MaterializeOptions.DEFAULT_CHECKPOINT_INTERVAL
-            : duration(line, "--checkpoint-interval"),
+            : line.duration("--checkpoint-interval"),
         line.option("--max-buffered-rows") == null
             ? MaterializeOptions.DEFAULT_MAX_BUFFERED_ROWS
-            : positiveInt(line, "--max-buffered-rows"));
+            : line.positiveInt("--max-buffered-rows"));
   }
 
   private static void materialize(MaterializeOptions options) throws Exception {
@@ -126,10 +121,10 @@ public final class Main {
     JobConfig config = JobConfigParser.load(Path.of(line.required("--config")));
     MaintenanceConfig defaults = config.maintenance();
     MaintenanceConfig settings = new MaintenanceConfig(true, defaults.interval(),
-        line.option("--expire-older-than") == null ? defaults.expireOlderThan() : duration(line, "--expire-older-than"),
-        line.option("--retain-last") == null ? defaults.retainLast() : positiveInt(line, "--retain-last"),
-        line.option("--orphan-older-than") == null ? defaults.orphanOlderThan() : duration(line, "--orphan-older-than"),
-        line.option("--target-file-size") == null ? defaults.targetFileSizeBytes() : byteSize(line, "--target-file-size"));
+        line.option("--expire-older-than") == null ? defaults.expireOlderThan() : line.duration("--expire-older-than"),
+        line.option("--retain-last") == null ? defaults.retainLast() : line.positiveInt("--retain-last"),
+        line.option("--orphan-older-than") == null ? defaults.orphanOlderThan() : line.duration("--orphan-older-than"),
+        line.option("--target-file-size") == null ? defaults.targetFileSizeBytes() : line.byteSize("--target-file-size"));
     List<FeatureViewSpec> views = config.featureViews();
     if (line.option("--view") != null) {
       views = List.of(config.featureView(line.option("--view")).orElseThrow(() -> new CommandLine.UsageException(
@@ -190,33 +185,5 @@ public final class Main {
       runner.run(file);
     }
     runner.awaitJobs();
-  }
-
-  private static int positiveInt(CommandLine line, String name) {
-    return parsed(line, name, Integer::parseInt, value -> value > 0, "a positive integer");
-  }
-
-  private static long byteSize(CommandLine line, String name) {
-    return parsed(line, name, MemorySize::parseBytes, bytes -> bytes > 0, "a size such as 128MB or 512kb");
-  }
-
-  private static Duration duration(CommandLine line, String name) {
-    return parsed(line, name, TimeUtils::parseDuration, value -> !value.isZero() && !value.isNegative(),
-        "a duration such as 30s or 2min");
-  }
-
-  /** The option's value parsed and checked, or a usage error saying what was expected. */
-  private static <T> T parsed(CommandLine line, String name, Function<String, T> parse, Predicate<T> valid,
-      String expected) {
-    String text = line.required(name);
-    try {
-      T value = parse.apply(text);
-      if (valid.test(value)) {
-        return value;
-      }
-    } catch (IllegalArgumentException e) {
-      // reported below (NumberFormatException included)
-    }
-    throw new CommandLine.UsageException(name + " expects " + expected + ", got '" + text + "'");
   }
 }

@@ -46,7 +46,12 @@ public final class SqlRunner {
   }
 
   public void run(Path file) throws IOException {
-    run(SqlScript.parse(file.toString(), Files.readString(file)));
+    run(file.toString(), Files.readString(file));
+  }
+
+  /** Runs a script given as text; {@code name} identifies it in messages. */
+  public void run(String name, String script) {
+    run(SqlScript.parse(name, script));
   }
 
   void run(SqlScript script) {

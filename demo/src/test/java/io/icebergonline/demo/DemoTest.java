@@ -1,0 +1,49 @@
+package io.icebergonline.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.icebergonline.testing.FeatureEventGenerator;
+import io.icebergonline.testing.NewestRowOracle;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo at reduced size: it ends with exit code 0 and prints the enriched orders and a summary that add up. */
+class DemoTest {
+
+  @Test
+  void printsEnrichedOrdersAndASummaryThatAddUp(@TempDir Path workDir) throws Exception {
+    int drivers = 300;
+    int events = 6_000;
+    int seed = 3;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int exit = Demo.run(new String[] {"--drivers", "" + drivers, "--events", "" + events, "--orders", "400", "--seed",
+        "" + seed, "--work-dir", workDir.toString()}, new PrintStream(captured, true, StandardCharsets.UTF_8));
+    String output = captured.toString(StandardCharsets.UTF_8);
+    System.out.print(output);
+
+    // the truth, independently: the same generated events through the oracle
+    NewestRowOracle all = new NewestRowOracle();
+    all.acceptAll(new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(seed, drivers)).next(events));
+
+    assertThat(exit).as("exit code").isZero();
+    assertThat(output)
+        .contains("produced 6,000 of 6,000 driver events")
+        .contains("Enriched orders (first 12 of 400)")
+        .containsPattern("order +driver +amount +conv_rate +trips +city +features as of")
+        .contains(String.format(Locale.ROOT, "dead-lettered      %,d in driver_stats_dlq (every malformed event)",
+            all.malformedCount()))
+        .contains(String.format(Locale.ROOT, "live rows          %,d (equal to the newest event per driver)",
+            all.liveRows().size()))
+        .containsPattern("orders enriched +400 of 400 \\(\\d+ without features; all equal to the table\\)")
+        .containsPattern("lookups +400 \\(one per order: \\d+ answered by the cache, [1-9]\\d* point reads on Iceberg\\)")
+        .containsPattern("lookup p50 / p99 +\\d+\\.\\d\\d ms / \\d+\\.\\d\\d ms per point read")
+        .containsPattern("freshness +\\d+\\.\\d s from the last event to the complete table")
+        .containsPattern("Iceberg commits +[1-9]\\d* ");
+    assertThat(all.malformedCount()).as("the generator sends malformed events").isPositive();
+  }
+}
