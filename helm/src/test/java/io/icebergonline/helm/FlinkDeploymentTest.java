@@ -153,7 +153,7 @@ class FlinkDeploymentTest {
     assertThat(job.path("jarURI").asText()).isEqualTo("local:///opt/flink/usrlib/iceberg-online-job.jar");
     assertThat(job.path("entryClass").asText()).isEqualTo("io.icebergonline.job.Main");
     assertThat(texts(job.path("args"))).containsExactly("sql", "/opt/iceberg-online/sql/enrich-orders.sql",
-        "--set", "pipeline.name=enrich-orders", "--set", "table.exec.source.idle-timeout=1min");
+        "--set", "CATALOG_URI=http://iceberg-rest.catalog:8181", "--set", "KAFKA_BOOTSTRAP_SERVERS=kafka-bootstrap.kafka:9092");
     assertThat(job.path("parallelism").asInt()).isEqualTo(2);
     assertThat(job.path("upgradeMode").asText()).isEqualTo("savepoint");
     assertThat(mount.path("mountPath").asText()).isEqualTo("/opt/iceberg-online/sql");
