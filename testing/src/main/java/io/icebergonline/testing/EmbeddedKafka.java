@@ -66,9 +66,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     return startupMillis;
   }
 
+  /**
+   * Creates the topic and waits until the broker lists it: the controller acknowledges the creation
+   * before the broker's metadata has it, and a job started at once would not find the topic.
+   */
   public void createTopic(String topic, int partitions) throws ExecutionException, InterruptedException {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!admin.listTopics().names().get().contains(topic)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("topic " + topic + " was created but is not listed after 30 s");
+        }
+        Thread.sleep(20);
+      }
     }
   }
 
