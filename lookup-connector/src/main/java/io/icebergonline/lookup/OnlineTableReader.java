@@ -199,20 +199,29 @@ final class OnlineTableReader implements AutoCloseable {
       filterValue = icebergValues[0];
     }
     for (int attempt = 0; ; attempt++) {
+      TableFileIndex files = index;
       try {
-        return find(keyRow, filter, icebergValues, canonicalKey, filterValue);
-      } catch (NotFoundException | UncheckedIOException e) {
+        return find(files, keyRow, filter, icebergValues, canonicalKey, filterValue);
+      } catch (RuntimeException e) {
         if (attempt >= maxRetries) {
           throw e;
         }
-        LOG.info("A file of {} went away during a lookup ({}); refreshing and retrying", table.name(), e.getMessage());
         refreshNow();
+        // A file the lookup read may have gone with a compaction and expiry since: FileIOs say so
+        // differently (NotFoundException on open, S3's NoSuchKeyException in the middle of a read),
+        // so any failure on a snapshot that is no longer current is retried on the current one.
+        boolean missingFile = e instanceof NotFoundException || e instanceof UncheckedIOException;
+        if (!missingFile && index.snapshotId() == files.snapshotId()) {
+          throw e;
+        }
+        LOG.info("A file of {} went away during a lookup ({}); retrying on snapshot {}", table.name(), e.getMessage(),
+            index.snapshotId());
       }
     }
   }
 
-  private Result find(RowData keyRow, Expression filter, Object[] icebergValues, String canonicalKey, Object filterValue) {
-    TableFileIndex files = index;
+  private Result find(TableFileIndex files, RowData keyRow, Expression filter, Object[] icebergValues,
+      String canonicalKey, Object filterValue) {
     Map<Integer, Evaluator> partitionFilters = new HashMap<>();
     List<Candidate> candidates = new ArrayList<>();
     for (Map.Entry<TableFileIndex.Partition, TableFileIndex.PartitionFiles> entry : files.partitions().entrySet()) {
