@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.table.api.ResultKind;
@@ -100,7 +101,7 @@ public final class SqlRunner {
       try {
         job.client().getJobExecutionResult().get();
         LOG.info("Job {} for {} finished", job.client().getJobID(), job.location());
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw new SqlScriptException("the job of " + job.location() + " failed: " + describe(e.getCause()), e);
       }
     }
