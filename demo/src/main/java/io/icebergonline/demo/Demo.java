@@ -48,6 +48,8 @@ import org.apache.iceberg.catalog.Catalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one-command local demo: embedded Kafka, a local Iceberg warehouse, generated driver events
@@ -57,6 +59,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * against the table, and the dead letters against the malformed events it sent.
  */
 public final class Demo {
+  static {
+    // the Flink test jars the demo uses carry log4j2-test.properties, which would win over ours
+    if (System.getProperty("log4j2.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", "iceberg-online-demo-log4j2.properties");
+    }
+  }
+
+  /**
+   * Created first, so that logging is set up (its console appender bound to the real standard
+   * output) before {@link #quietly} silences Kafka's start-up prints.
+   */
+  private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String NAMESPACE = "feast_online";
   private static final String EVENTS_TOPIC = "driver_stats";
@@ -117,6 +131,7 @@ public final class Demo {
   private boolean run() throws Exception {
     out.printf("iceberg-online demo: %,d driver events over %,d drivers, then %,d orders enriched by a lookup join%n",
         events, drivers, orders);
+    LOG.debug("Demo work directory {}", workDir);
     progress("starting embedded Kafka (KRaft)");
     try (EmbeddedKafka kafka = quietly(EmbeddedKafka::start)) {
       kafka.createTopic(EVENTS_TOPIC, 4);
@@ -240,7 +255,11 @@ public final class Demo {
 
   /** Produces the driver events in waves, so that the job commits several times while they arrive. */
   private NewestRowOracle produceEvents(EmbeddedKafka kafka) throws InterruptedException {
-    FeatureEventGenerator generator = new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(seed, drivers));
+    // event times run up to about now (the generator advances them by (1 + stepMillis) / 2 per event on
+    // average), so the job's freshness lag is close to the real one
+    FeatureEventGenerator.Settings settings = FeatureEventGenerator.Settings.defaults(seed, drivers);
+    settings = settings.withStartMillis(System.currentTimeMillis() - events * (1 + settings.stepMillis()) / 2);
+    FeatureEventGenerator generator = new FeatureEventGenerator(settings);
     NewestRowOracle oracle = new NewestRowOracle();
     int produced = 0;
     for (int wave = 1; wave <= WAVES; wave++) {

@@ -9,6 +9,7 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Sums the per-subtask {@link CheckpointStats} of every feature view and, when a checkpoint
@@ -46,7 +47,10 @@ final class CommitReporter extends ProcessFunction<CheckpointStats, Void> implem
       if (stats.maxEventTime != Long.MIN_VALUE) {
         committedEventTime.merge(stats.featureView, stats.maxEventTime, Math::max);
       }
-      LOG.info("Feature view '{}' checkpoint {} committed: {} events in, {} applied, {} stale dropped, {} malformed; "
+      // a checkpoint that saw nothing is logged at DEBUG, so an idle job does not repeat zeros at INFO
+      boolean idle = stats.eventsIn == 0 && stats.malformed == 0;
+      LOG.atLevel(idle ? Level.DEBUG : Level.INFO).log(
+          "Feature view '{}' checkpoint {} committed: {} events in, {} applied, {} stale dropped, {} malformed; "
               + "{} rows and {} deletes written; freshness lag {} ms",
           stats.featureView, checkpointId, stats.eventsIn, stats.applied, stats.staleDropped, stats.malformed,
           stats.rowsWritten, stats.deletesWritten, freshnessLag(stats.featureView));

@@ -61,6 +61,12 @@ public final class FeatureEventGenerator {
       return new Settings(seed, keys, zipfExponent, late, duplicate, malformed, tombstone, startMillis, stepMillis,
           maxLatenessMillis);
     }
+
+    /** These settings with event times starting at {@code start} (epoch milliseconds). */
+    public Settings withStartMillis(long start) {
+      return new Settings(seed, keys, zipfExponent, lateRate, duplicateRate, malformedRate, tombstoneRate, start,
+          stepMillis, maxLatenessMillis);
+    }
   }
 
   public FeatureEventGenerator(Settings settings) {
