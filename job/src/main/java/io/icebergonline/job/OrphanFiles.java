@@ -73,7 +73,9 @@ final class OrphanFiles {
   /** Normalized locations of every file the table's metadata references. */
   static Set<String> reachable(Table table) {
     Set<String> locations = new HashSet<>();
-    locations.addAll(ReachableFileUtil.metadataFileLocations(table, true));
+    // the current metadata file and its log; not recursive: with delete-after-commit, the older
+    // metadata files the log names are often gone, and reading them logs an error per file
+    locations.addAll(ReachableFileUtil.metadataFileLocations(table, false));
     locations.add(ReachableFileUtil.versionHintLocation(table)); // Hadoop tables only; absent elsewhere
     locations.addAll(ReachableFileUtil.manifestListLocations(table));
     locations.addAll(ReachableFileUtil.statisticsFilesLocations(table));
