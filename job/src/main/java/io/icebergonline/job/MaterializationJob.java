@@ -65,15 +65,7 @@ public final class MaterializationJob {
    * feature view to {@code env}. Fails with a {@link StartupException} that says what to fix.
    */
   public static void build(StreamExecutionEnvironment env, JobConfig config, MaterializeOptions options) {
-    if (options.parallelism() != null) {
-      env.setParallelism(options.parallelism());
-    }
-    env.enableCheckpointing(options.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
-    // At parallelism 1 Flink would chain Iceberg's writer (max parallelism 128) with its committer
-    // (max parallelism 1), and a savepoint taken so could not be restored at another parallelism.
-    Configuration pipeline = new Configuration();
-    pipeline.set(PipelineOptions.OPERATOR_CHAINING_CHAIN_OPERATORS_WITH_DIFFERENT_MAX_PARALLELISM, false);
-    env.configure(pipeline);
+    configure(env, options);
     checkTopicsExist(config);
 
     OnlineStoreConfig store = config.onlineStore();
@@ -82,7 +74,11 @@ public final class MaterializationJob {
     try {
       for (FeatureViewSpec view : config.featureViews()) {
         Table table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
-        views.add(addFeatureView(env, config, view, table, options));
+        DataStream<KafkaRecord> records = env
+            .fromSource(kafkaSource(config.kafka(), view, options.untilEnd()), WatermarkStrategy.noWatermarks(),
+                "kafka: " + view.topic())
+            .uid("source-" + view.name());
+        views.add(addFeatureView(store, view, table, records, options));
       }
     } finally {
       closeQuietly(catalog);
@@ -106,16 +102,49 @@ public final class MaterializationJob {
     }
   }
 
-  private static ViewStreams addFeatureView(
-      StreamExecutionEnvironment env, JobConfig config, FeatureViewSpec view, Table table, MaterializeOptions options) {
+  /**
+   * Adds the pipeline of one feature view fed by {@code records} instead of a Kafka source: the
+   * same parse, newest wins + collapse and Iceberg upsert sink as {@link #build}, on an environment
+   * set up as {@link #build} sets it, with the per-checkpoint log line; malformed records are
+   * counted but written nowhere. Benchmarks use it to feed this pipeline and other sinks the same
+   * in-process stream.
+   */
+  public static void buildView(StreamExecutionEnvironment env, OnlineStoreConfig store, FeatureViewSpec view,
+      DataStream<KafkaRecord> records, MaterializeOptions options) {
+    configure(env, options);
+    Catalog catalog = loadCatalog(store);
+    Table table;
+    try {
+      table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
+    } finally {
+      closeQuietly(catalog);
+    }
+    ViewStreams streams = addFeatureView(store, view, table, records, options);
+    DataStream<CheckpointStats> malformed = streams.deadLetters()
+        .map(letter -> CheckpointStats.malformed(letter.featureView)).name("count dead letters").uid("count-dead-letters");
+    streams.stats().union(malformed).process(new CommitReporter()).name("commit reporter").uid("commit-reporter")
+        .setParallelism(1).setMaxParallelism(1);
+  }
+
+  private static void configure(StreamExecutionEnvironment env, MaterializeOptions options) {
+    if (options.parallelism() != null) {
+      env.setParallelism(options.parallelism());
+    }
+    env.enableCheckpointing(options.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // At parallelism 1 Flink would chain Iceberg's writer (max parallelism 128) with its committer
+    // (max parallelism 1), and a savepoint taken so could not be restored at another parallelism.
+    Configuration pipeline = new Configuration();
+    pipeline.set(PipelineOptions.OPERATOR_CHAINING_CHAIN_OPERATORS_WITH_DIFFERENT_MAX_PARALLELISM, false);
+    env.configure(pipeline);
+  }
+
+  private static ViewStreams addFeatureView(OnlineStoreConfig store, FeatureViewSpec view, Table table,
+      DataStream<KafkaRecord> records, MaterializeOptions options) {
     String name = view.name();
     RowType tableRow = FlinkSchemaUtil.convert(table.schema());
     FeatureEventParser parser = new FeatureEventParser(view, table.schema());
 
-    SingleOutputStreamOperator<RowData> parsed = env
-        .fromSource(kafkaSource(config.kafka(), view, options.untilEnd()), WatermarkStrategy.noWatermarks(),
-            "kafka: " + view.topic())
-        .uid("source-" + name)
+    SingleOutputStreamOperator<RowData> parsed = records
         .process(new ParseFunction(name, parser))
         .returns(InternalTypeInfo.of(VersionedRow.type(tableRow)))
         .name("parse: " + name)
@@ -130,7 +159,6 @@ public final class MaterializationJob {
         .uid("newest-wins-" + name)
         .setMaxParallelism(BucketRouting.maxParallelism(view.buckets()));
 
-    OnlineStoreConfig store = config.onlineStore();
     TableLoader tableLoader = TableLoader.fromCatalog(
         CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
             new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl()),

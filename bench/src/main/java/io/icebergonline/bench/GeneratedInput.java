@@ -1,0 +1,102 @@
+package io.icebergonline.bench;
+
+import io.icebergonline.job.KafkaRecord;
+import io.icebergonline.testing.FeatureEventGenerator;
+import io.icebergonline.testing.GeneratedEvent;
+import io.icebergonline.testing.NewestRowOracle;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * One generated materialization input (Zipf-skewed keys, late, duplicate and malformed events,
+ * tombstones), held in memory so that every pipeline of a run replays exactly the same records,
+ * and the newest row per key computed from it by the independent {@link NewestRowOracle}.
+ *
+ * <p>{@link #replay} feeds the records to a Flink job the way a Kafka topic would: one reader in
+ * generation order, each record routed to the partition Kafka's default partitioner picks for its
+ * key, so every key's records stay in order. The records reach the Flink source through a registry
+ * in this JVM (the mini-cluster runs in it), not through the job graph.
+ */
+final class GeneratedInput implements AutoCloseable {
+  private static final Map<String, List<GeneratedEvent>> REGISTRY = new ConcurrentHashMap<>();
+
+  private final String id = UUID.randomUUID().toString();
+  private final List<GeneratedEvent> events;
+  private final NewestRowOracle oracle = new NewestRowOracle();
+
+  private GeneratedInput(List<GeneratedEvent> events) {
+    this.events = events;
+    events.forEach(oracle::accept);
+    REGISTRY.put(id, events);
+  }
+
+  static GeneratedInput generate(long seed, int keys, int count) {
+    return new GeneratedInput(new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(seed, keys)).next(count));
+  }
+
+  List<GeneratedEvent> events() {
+    return events;
+  }
+
+  NewestRowOracle oracle() {
+    return oracle;
+  }
+
+  /** The records as a stream of {@code partitions} Kafka-like partitions. */
+  DataStream<KafkaRecord> replay(StreamExecutionEnvironment env, int partitions) {
+    DataGeneratorSource<KafkaRecord> source = new DataGeneratorSource<>(
+        new Replay(id, partitions), events.size(), TypeInformation.of(KafkaRecord.class));
+    return env.fromSource(source, WatermarkStrategy.noWatermarks(), "generated events").setParallelism(1)
+        .partitionCustom((partition, subtasks) -> partition % subtasks, record -> record.partition);
+  }
+
+  @Override
+  public void close() {
+    REGISTRY.remove(id);
+  }
+
+  /** The i-th generated event as the Kafka record a producer would have written. */
+  private static final class Replay implements GeneratorFunction<Long, KafkaRecord> {
+    private static final long serialVersionUID = 1L;
+    private static final String TOPIC = "generated";
+
+    private final String inputId;
+    private final int partitions;
+    private transient List<GeneratedEvent> events;
+
+    Replay(String inputId, int partitions) {
+      this.inputId = inputId;
+      this.partitions = partitions;
+    }
+
+    @Override
+    public void open(SourceReaderContext readerContext) {
+      events = REGISTRY.get(inputId);
+    }
+
+    @Override
+    public KafkaRecord map(Long index) {
+      GeneratedEvent event = events.get(index.intValue());
+      KafkaRecord record = new KafkaRecord();
+      record.topic = TOPIC;
+      record.partition = Utils.toPositive(Utils.murmur2(event.key())) % partitions;
+      record.offset = index;
+      record.timestamp = event.recordTimestamp();
+      record.key = event.key();
+      record.value = event.value();
+      record.headerKeys = new String[0];
+      record.headerValues = new byte[0][];
+      return record;
+    }
+  }
+}

@@ -1,0 +1,394 @@
+package io.icebergonline.bench;
+
+import io.icebergonline.job.MaintenanceReport;
+import io.icebergonline.job.OnlineTableMaintenance;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.HdrHistogram.Histogram;
+import org.apache.commons.math3.distribution.ZipfDistribution;
+import org.apache.commons.math3.random.Well19937c;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.Schema;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.data.RowData;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+
+/**
+ * Lookups on a table of {@code lookupKeys} keys and {@value Sizes#LOOKUP_FEATURES} features after
+ * {@code lookupCommits} upsert commits, and again after maintenance: single lookups through the
+ * connector uncached and with Flink's partial cache (~80% hit rate on Zipf-skewed keys), against a
+ * plain Iceberg scan with a {@code driver_id = k} filter per lookup (Iceberg's generic reader);
+ * lookup-join throughput through Flink SQL; uncached p99 at other table sizes.
+ */
+final class LookupBench {
+  private static final String NAMESPACE = "lookup";
+
+  private final Sizes sizes;
+  private final BenchCatalog catalog;
+  private final Report report;
+  private final Report.ResultTable latencies = new Report.ResultTable("lookup-latency.csv",
+      "Single lookups (latency in ms)", "table keys", "table state", "method", "lookups", "p50 ms", "p99 ms",
+      "p99.9 ms", "max ms", "cache hit rate", "data files opened per table lookup", "wrong answers");
+
+  LookupBench(Sizes sizes, BenchCatalog catalog, Report report) {
+    this.sizes = sizes;
+    this.catalog = catalog;
+    this.report = report;
+  }
+
+  /** One measured series of single lookups. */
+  record Series(String method, long lookups, double p50, double p99, double p999, double max, double hitRate,
+      double filesPerTableLookup, long wrong) {}
+
+  void run() throws Exception {
+    int keys = sizes.lookupKeys();
+    LookupTableBuilder.Built built = LookupTableBuilder.build(catalog, NAMESPACE, keys, sizes.lookupCommits() - 1,
+        sizes.updateShare(), Sizes.SEED);
+    Table table = built.table();
+    int cacheRows = cacheRowsForHitRate(keys, Sizes.CACHE_HIT_TARGET);
+
+    Map<String, Series> before = measure(built, "after " + built.commits() + " commits", cacheRows);
+    double joinRowsPerSecond = joinThroughput(built, cacheRows);
+
+    Progress.log("lookup: maintenance of %s", table.name());
+    MaintenanceReport maintenance = OnlineTableMaintenance.run(table, MaterializeBench.COMPACT_ALL, "bench");
+    Progress.log("lookup: %s", maintenance.describe());
+    Map<String, Series> after = measure(built, "after maintenance", cacheRows);
+
+    Map<Integer, Double> scaleP99 = new LinkedHashMap<>();
+    scaleP99.put(keys, before.get("uncached").p99());
+    for (int scaleKeys : sizes.scaleKeys()) {
+      LookupTableBuilder.Built scaled = LookupTableBuilder.build(catalog, NAMESPACE, scaleKeys,
+          sizes.lookupCommits() - 1, sizes.updateShare(), Sizes.SEED + scaleKeys);
+      Series series = uncached(scaled);
+      latencies.add(scaleKeys, "after " + scaled.commits() + " commits", series.method(), series.lookups(),
+          series.p50(), series.p99(), series.p999(), series.max(), "", series.filesPerTableLookup(), series.wrong());
+      scaleP99.put(scaleKeys, series.p99());
+    }
+    writeResults(built, cacheRows, before, after, joinRowsPerSecond, maintenance, scaleP99);
+  }
+
+  private Map<String, Series> measure(LookupTableBuilder.Built built, String state, int cacheRows) throws Exception {
+    Map<String, Series> series = new LinkedHashMap<>();
+    series.put("uncached", uncached(built));
+    series.put("cached", cached(built, cacheRows));
+    series.put("scan", plainScan(built));
+    for (Series one : series.values()) {
+      latencies.add(built.expectedF1().length - 1, state, one.method(), one.lookups(), one.p50(), one.p99(),
+          one.p999(), one.max(), Double.isNaN(one.hitRate()) ? "" : one.hitRate(), one.filesPerTableLookup(),
+          one.wrong());
+    }
+    return series;
+  }
+
+  private Series uncached(LookupTableBuilder.Built built) throws Exception {
+    int keys = built.expectedF1().length - 1;
+    Random random = new Random(Sizes.SEED + 1);
+    try (ConnectorLookup lookup = ConnectorLookup.open(options(built, "NONE", 0), built.table(), BenchCatalog.KEY_COLUMN)) {
+      Progress.log("lookup: %s: uncached, %,d warm-up + %,d timed lookups", built.table().name(), sizes.warmupLookups(),
+          sizes.uncachedSamples());
+      for (int i = 0; i < sizes.warmupLookups(); i++) {
+        lookup.lookup(1 + random.nextInt(keys));
+      }
+      long lookupsBefore = lookup.tableLookups();
+      long filesBefore = lookup.filesOpened();
+      Histogram micros = new Histogram(3);
+      long wrong = 0;
+      for (int i = 0; i < sizes.uncachedSamples(); i++) {
+        long key = 1 + random.nextInt(keys);
+        long started = System.nanoTime();
+        RowData row = lookup.lookup(key);
+        micros.recordValue((System.nanoTime() - started) / 1_000);
+        wrong += isRight(built, key, row) ? 0 : 1;
+      }
+      double files = (lookup.filesOpened() - filesBefore) / (double) (lookup.tableLookups() - lookupsBefore);
+      Series series = series("ours, uncached", micros, Double.NaN, files, wrong);
+      log(built, series);
+      return series;
+    }
+  }
+
+  private Series cached(LookupTableBuilder.Built built, int cacheRows) throws Exception {
+    int keys = built.expectedF1().length - 1;
+    ZipfDistribution zipf = new ZipfDistribution(new Well19937c(Sizes.SEED + 2), keys, Sizes.ZIPF_EXPONENT);
+    try (ConnectorLookup lookup = ConnectorLookup.open(options(built, "PARTIAL", cacheRows), built.table(),
+        BenchCatalog.KEY_COLUMN)) {
+      Progress.log("lookup: %s: partial cache of %,d rows, Zipf keys, %,d warm-up + %,d timed lookups",
+          built.table().name(), cacheRows, sizes.cachedSamples(), sizes.cachedSamples());
+      for (int i = 0; i < sizes.cachedSamples(); i++) {
+        lookup.lookup(zipf.sample());
+      }
+      long lookupsBefore = lookup.tableLookups();
+      long filesBefore = lookup.filesOpened();
+      Histogram micros = new Histogram(3);
+      long wrong = 0;
+      for (int i = 0; i < sizes.cachedSamples(); i++) {
+        long key = zipf.sample();
+        long started = System.nanoTime();
+        RowData row = lookup.lookup(key);
+        micros.recordValue((System.nanoTime() - started) / 1_000);
+        wrong += isRight(built, key, row) ? 0 : 1;
+      }
+      long misses = lookup.tableLookups() - lookupsBefore;
+      double hitRate = 1 - misses / (double) sizes.cachedSamples();
+      Series series = series("ours, partial cache", micros, hitRate,
+          misses == 0 ? 0 : (lookup.filesOpened() - filesBefore) / (double) misses, wrong);
+      log(built, series);
+      return series;
+    }
+  }
+
+  /** The seed's approach: a pruned Iceberg scan per key, read with Iceberg's generic reader. */
+  private Series plainScan(LookupTableBuilder.Built built) throws IOException {
+    int keys = built.expectedF1().length - 1;
+    Random random = new Random(Sizes.SEED + 3);
+    Table table = built.table();
+    table.refresh();
+    Progress.log("lookup: %s: plain Iceberg scan with driver_id = k, %d lookups", table.name(), sizes.scanSamples());
+    Histogram micros = new Histogram(3);
+    long wrong = 0;
+    for (int i = 0; i < sizes.scanSamples(); i++) {
+      long key = 1 + random.nextInt(keys);
+      long started = System.nanoTime();
+      Double f1 = null;
+      try (CloseableIterable<Record> rows = IcebergGenerics.read(table)
+          .where(Expressions.equal(BenchCatalog.KEY_COLUMN, key)).select(BenchCatalog.KEY_COLUMN,
+              LookupTableBuilder.CHECKED_FEATURE).build()) {
+        for (Record row : rows) {
+          f1 = (Double) row.getField(LookupTableBuilder.CHECKED_FEATURE);
+        }
+      }
+      micros.recordValue((System.nanoTime() - started) / 1_000);
+      wrong += f1 != null && f1 == built.expectedF1()[(int) key] ? 0 : 1;
+    }
+    Series series = series("plain Iceberg scan per key", micros, Double.NaN, Double.NaN, wrong);
+    log(built, series);
+    return series;
+  }
+
+  /** Rows per second of a Flink SQL lookup join (Zipf-skewed probes, partial cache, bucket shuffle) into a blackhole. */
+  private double joinThroughput(LookupTableBuilder.Built built, int cacheRows) throws Exception {
+    int keys = built.expectedF1().length - 1;
+    StreamExecutionEnvironment env = MaterializeBench.localEnvironment(catalog);
+    StreamTableEnvironment sql = StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
+    DataGeneratorSource<Long> probes = new DataGeneratorSource<>(new ZipfKeys(keys, Sizes.SEED + 4),
+        sizes.joinProbes(), Types.LONG);
+    sql.createTemporaryView("probes", sql.fromDataStream(
+        env.fromSource(probes, WatermarkStrategy.noWatermarks(), "zipf probes"),
+        Schema.newBuilder().column("f0", DataTypes.BIGINT()).columnByExpression("pt", "PROCTIME()").build()));
+    Map<String, String> options = new LinkedHashMap<>(catalog.connectorOptions(NAMESPACE, built.view().name()));
+    options.put("lookup.cache", "PARTIAL");
+    options.put("lookup.partial-cache.max-rows", Integer.toString(cacheRows));
+    options.put("lookup.partial-cache.expire-after-write", "1h");
+    sql.executeSql("CREATE TABLE features (driver_id BIGINT, f1 DOUBLE, f5 BIGINT, f8 STRING) WITH ("
+        + options.entrySet().stream().map(e -> "'" + e.getKey() + "' = '" + e.getValue() + "'")
+            .collect(Collectors.joining(", ")) + ")");
+    sql.executeSql("CREATE TABLE enriched (id BIGINT, f1 DOUBLE, f5 BIGINT, f8 STRING) WITH ('connector' = 'blackhole')");
+    Progress.log("lookup: Flink SQL lookup join of %,d Zipf-skewed probes, partial cache %,d rows per subtask, "
+        + "parallelism %d", sizes.joinProbes(), cacheRows, Sizes.PARALLELISM);
+    TableResult result = sql.executeSql("INSERT INTO enriched SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ "
+        + "p.f0, d.f1, d.f5, d.f8 FROM probes AS p JOIN features FOR SYSTEM_TIME AS OF p.pt AS d ON p.f0 = d.driver_id");
+    result.await();
+    long millis = result.getJobClient().orElseThrow().getJobExecutionResult().get().getNetRuntime(TimeUnit.MILLISECONDS);
+    double rowsPerSecond = sizes.joinProbes() * 1000.0 / millis;
+    Progress.log("lookup: SQL lookup join: %,d rows in %.1f s = %,.0f enriched rows/s", sizes.joinProbes(),
+        millis / 1000.0, rowsPerSecond);
+    return rowsPerSecond;
+  }
+
+  private void writeResults(LookupTableBuilder.Built built, int cacheRows, Map<String, Series> before,
+      Map<String, Series> after, double joinRowsPerSecond, MaintenanceReport maintenance, Map<Integer, Double> scaleP99) {
+    Report.Section section = report.section("Lookups");
+    section.note("Table: %,d keys (`driver_id` 1..%,d), %d features (4 double, 3 long, 3 string), %d buckets, "
+            + "written by Iceberg's generic writers as %d upsert commits: every key, then %d commits each rewriting "
+            + "%.0f%% of the keys (random); local Hadoop-catalog warehouse.", built.expectedF1().length - 1,
+        built.expectedF1().length - 1, Sizes.LOOKUP_FEATURES, Sizes.BUCKETS, built.commits(),
+        sizes.lookupCommits() - 1, sizes.updateShare() * 100);
+    section.note("Ours: the connector's lookup function built through its Flink table factory and called directly, "
+        + "one key at a time, `lookup.refresh-interval` = %s; uncached = `'lookup.cache' = 'NONE'` on uniformly "
+        + "random keys after %,d warm-up lookups; partial cache = `'lookup.cache' = 'PARTIAL'` wrapped in Flink's "
+        + "`CachingLookupFunction` with `max-rows` = %,d (sized for ~%.0f%% hits), Zipf (s = %.1f) keys, measured after "
+        + "as many warm-up lookups.", Sizes.LOOKUP_REFRESH, sizes.warmupLookups(), cacheRows, Sizes.CACHE_HIT_TARGET * 100,
+        Sizes.ZIPF_EXPONENT);
+    section.note("Plain scan: `IcebergGenerics.read(table).where(Expressions.equal(\"driver_id\", k))` per lookup "
+        + "(partition pruning by the bucket transform, metrics and row-group filtering, deletes applied by the reader).");
+    section.note("Wrong answers: lookups whose `f1` differs from the value last written for the key (the builder "
+        + "remembers it).");
+    section.note("Maintenance before the second series: %s", maintenance.describe());
+    section.tables().add(latencies);
+
+    Map<String, Double> p99 = new LinkedHashMap<>();
+    before.values().forEach(s -> p99.put(s.method() + ", before maintenance", s.p99()));
+    after.values().forEach(s -> p99.put(s.method() + ", after maintenance", s.p99()));
+    section.charts().add(new Report.BarChart("lookup-p99.svg", "Single-lookup p99 latency", "ms", p99));
+
+    Report.ResultTable join = new Report.ResultTable("lookup-join.csv", "Flink SQL lookup join throughput", "probes",
+        "parallelism", "partial cache rows per subtask", "enriched rows/s");
+    join.add(sizes.joinProbes(), Sizes.PARALLELISM, cacheRows, Math.round(joinRowsPerSecond));
+    section.tables().add(join);
+    section.note("Lookup join: `INSERT INTO blackhole SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ ... "
+        + "JOIN features FOR SYSTEM_TIME AS OF p.pt` over %,d Zipf-skewed probe rows from a bounded datagen source, "
+        + "parallelism %d, synchronous lookups, the same partial cache size, before maintenance; "
+        + "rows/s = rows / the job's net runtime, which includes the cold start of the caches (every distinct key "
+        + "misses once).", sizes.joinProbes(),
+        Sizes.PARALLELISM);
+
+    Report.ResultTable scale = new Report.ResultTable("lookup-scale.csv", "Uncached lookup p99 by table size",
+        "table keys", "p99 ms");
+    Map<String, Double> scaleChart = new LinkedHashMap<>();
+    scaleP99.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
+      scale.add(entry.getKey(), entry.getValue());
+      scaleChart.put(String.format(Locale.ROOT, "%,d keys", entry.getKey()), entry.getValue());
+    });
+    section.tables().add(scale);
+    section.charts().add(new Report.BarChart("lookup-scale.svg", "Uncached lookup p99 by table size", "ms", scaleChart));
+
+    Series uncachedBefore = before.get("uncached");
+    Series uncachedAfter = after.get("uncached");
+    Series scanBefore = before.get("scan");
+    Series scanAfter = after.get("scan");
+    report.target("Lookups", "uncached p99 ≤ 5 ms before maintenance", ms(uncachedBefore.p99()),
+        uncachedBefore.p99() <= 5);
+    report.target("Lookups", "uncached p99 ≤ 2 ms after maintenance", ms(uncachedAfter.p99()), uncachedAfter.p99() <= 2);
+    double ratioBefore = scanBefore.p99() / uncachedBefore.p99();
+    double ratioAfter = scanAfter.p99() / uncachedAfter.p99();
+    report.target("Lookups", "≥ 100x the plain Iceberg scan at p99",
+        String.format(Locale.ROOT, "%.0fx before maintenance (%s vs %s), %.0fx after (%s vs %s)", ratioBefore,
+            ms(scanBefore.p99()), ms(uncachedBefore.p99()), ratioAfter, ms(scanAfter.p99()), ms(uncachedAfter.p99())),
+        ratioBefore >= 100 && ratioAfter >= 100);
+    double files = Math.max(uncachedBefore.filesPerTableLookup(), uncachedAfter.filesPerTableLookup());
+    report.target("Lookups", "≤ 1.5 data files read per uncached lookup (metadata warm)",
+        String.format(Locale.ROOT, "%.2f before maintenance, %.2f after", uncachedBefore.filesPerTableLookup(),
+            uncachedAfter.filesPerTableLookup()), files <= 1.5);
+    Series cachedBefore = before.get("cached");
+    report.target("Lookups", "partial cache at ~80% hit rate (setup)",
+        String.format(Locale.ROOT, "hit rate %.1f%%, p50 %s, p99 %s", cachedBefore.hitRate() * 100,
+            ms(cachedBefore.p50()), ms(cachedBefore.p99())), Math.abs(cachedBefore.hitRate() - 0.8) <= 0.05);
+    report.target("Lookups", "≥ 100k enriched rows/s through Flink SQL with the cache (2 cores)",
+        String.format(Locale.ROOT, "%,.0f rows/s", joinRowsPerSecond), joinRowsPerSecond >= 100_000);
+    long wrong = before.values().stream().mapToLong(Series::wrong).sum()
+        + after.values().stream().mapToLong(Series::wrong).sum();
+    report.target("Lookups", "every lookup answers the newest row", wrong + " wrong answers", wrong == 0);
+    double flatness = scaleP99.values().stream().mapToDouble(Double::doubleValue).max().orElse(0)
+        / scaleP99.values().stream().mapToDouble(Double::doubleValue).min().orElse(1);
+    report.target("Scale", "uncached p99 stays flat from 100k to 1M keys (10M with --ten-million-keys); flat = max/min ≤ 1.5",
+        scaleP99.entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .map(e -> String.format(Locale.ROOT, "%,d keys: %s", e.getKey(), ms(e.getValue())))
+            .collect(Collectors.joining("; ")) + String.format(Locale.ROOT, " (max/min %.2f)", flatness),
+        flatness <= 1.5);
+  }
+
+  private Map<String, String> options(LookupTableBuilder.Built built, String cache, int cacheRows) {
+    Map<String, String> options = new HashMap<>(catalog.connectorOptions(NAMESPACE, built.view().name()));
+    options.put("lookup.cache", cache);
+    options.put("lookup.refresh-interval", Sizes.LOOKUP_REFRESH.toMillis() + "ms");
+    if (cacheRows > 0) {
+      options.put("lookup.partial-cache.max-rows", Integer.toString(cacheRows));
+      options.put("lookup.partial-cache.expire-after-write", "1h");
+    }
+    return options;
+  }
+
+  private static boolean isRight(LookupTableBuilder.Built built, long key, RowData row) {
+    int f1 = built.table().schema().columns().indexOf(built.table().schema().findField(LookupTableBuilder.CHECKED_FEATURE));
+    return row != null && row.getLong(0) == key && row.getDouble(f1) == built.expectedF1()[(int) key];
+  }
+
+  /**
+   * The partial-cache size that gives about {@code hitRate} on this benchmark's Zipf-skewed keys:
+   * the smallest size whose least-recently-used cache reaches it on a simulated probe sequence.
+   */
+  static int cacheRowsForHitRate(int keys, double hitRate) {
+    ZipfDistribution zipf = new ZipfDistribution(new Well19937c(Sizes.SEED + 5), keys, Sizes.ZIPF_EXPONENT);
+    int[] probes = zipf.sample(200_000);
+    int low = 1;
+    int high = keys;
+    while (low < high) {
+      int size = (low + high) / 2;
+      if (lruHitRate(probes, size) >= hitRate) {
+        high = size;
+      } else {
+        low = size + 1;
+      }
+    }
+    return low;
+  }
+
+  private static double lruHitRate(int[] probes, int size) {
+    Map<Integer, Boolean> lru = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
+        return size() > size;
+      }
+    };
+    long hits = 0;
+    int measuredFrom = probes.length / 2;
+    for (int i = 0; i < probes.length; i++) {
+      if (lru.get(probes[i]) != null) {
+        hits += i >= measuredFrom ? 1 : 0;
+      } else {
+        lru.put(probes[i], Boolean.TRUE);
+      }
+    }
+    return hits / (double) (probes.length - measuredFrom);
+  }
+
+  private static Series series(String method, Histogram micros, double hitRate, double files, long wrong) {
+    return new Series(method, micros.getTotalCount(), micros.getValueAtPercentile(50) / 1000.0,
+        micros.getValueAtPercentile(99) / 1000.0, micros.getValueAtPercentile(99.9) / 1000.0,
+        micros.getMaxValue() / 1000.0, hitRate, files, wrong);
+  }
+
+  private static void log(LookupTableBuilder.Built built, Series series) {
+    Progress.log("lookup: %s: %s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms%s%s", built.table().name(), series.method(),
+        series.p50(), series.p99(), series.p999(),
+        Double.isNaN(series.hitRate()) ? "" : String.format(Locale.ROOT, ", hit rate %.1f%%", series.hitRate() * 100),
+        Double.isNaN(series.filesPerTableLookup()) ? ""
+            : String.format(Locale.ROOT, ", %.2f files per table lookup", series.filesPerTableLookup()));
+  }
+
+  private static String ms(double millis) {
+    return String.format(Locale.ROOT, "%.2f ms", millis);
+  }
+
+  /** Zipf-skewed keys {@code 1..keys}, each subtask with its own seeded stream. */
+  private static final class ZipfKeys implements GeneratorFunction<Long, Long> {
+    private static final long serialVersionUID = 1L;
+    private final int keys;
+    private final long seed;
+    private transient ZipfDistribution zipf;
+
+    ZipfKeys(int keys, long seed) {
+      this.keys = keys;
+      this.seed = seed;
+    }
+
+    @Override
+    public void open(SourceReaderContext readerContext) {
+      zipf = new ZipfDistribution(new Well19937c(seed + readerContext.getIndexOfSubtask()), keys, Sizes.ZIPF_EXPONENT);
+    }
+
+    @Override
+    public Long map(Long index) {
+      return (long) zipf.sample();
+    }
+  }
+}

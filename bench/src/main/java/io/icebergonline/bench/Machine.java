@@ -1,0 +1,41 @@
+package io.icebergonline.bench;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.flink.runtime.util.EnvironmentInformation;
+import org.apache.iceberg.IcebergBuild;
+import org.apache.kafka.common.utils.AppInfoParser;
+
+/** Facts about the machine and the software a run measured, for the report. */
+final class Machine {
+  private Machine() {}
+
+  static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  static Map<String, String> facts() {
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("CPU cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    facts.put("Memory", gib(os.getTotalMemorySize()) + " GiB");
+    facts.put("JVM max heap", gib(Runtime.getRuntime().maxMemory()) + " GiB");
+    facts.put("JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    facts.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+    return facts;
+  }
+
+  static Map<String, String> versions() {
+    Map<String, String> versions = new LinkedHashMap<>();
+    versions.put("Apache Flink", EnvironmentInformation.getVersion());
+    versions.put("Apache Iceberg", IcebergBuild.version());
+    versions.put("Kafka clients (embedded KRaft broker)", AppInfoParser.getVersion());
+    return versions;
+  }
+
+  private static String gib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f", bytes / (1024.0 * 1024 * 1024));
+  }
+}

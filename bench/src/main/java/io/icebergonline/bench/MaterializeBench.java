@@ -1,0 +1,300 @@
+package io.icebergonline.bench;
+
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.MaintenanceConfig;
+import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.core.OnlineTables;
+import io.icebergonline.job.KafkaRecord;
+import io.icebergonline.job.MaintenanceReport;
+import io.icebergonline.job.MaterializationJob;
+import io.icebergonline.job.MaterializeOptions;
+import io.icebergonline.job.OnlineTableMaintenance;
+import io.icebergonline.testing.EmbeddedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.TableLoader;
+import org.apache.iceberg.flink.sink.FlinkSink;
+
+/**
+ * Materialization, same input, same run: our pipeline, Iceberg's stock Flink upsert sink (keyed by
+ * the table's hash distribution, no newest-wins, no collapse) and the append-only Iceberg sink, each
+ * fed by the same in-process replay of one generated input; then ours end to end from Kafka JSON.
+ * Every upsert table is compared with the oracle; storage is measured before and after our
+ * maintenance.
+ */
+final class MaterializeBench {
+  /** A pipeline under test. */
+  enum Variant {
+    OURS("ours: newest wins + collapse + upsert sink", "materialize_ours"),
+    STOCK_UPSERT("Iceberg stock upsert FlinkSink", "materialize_stock_upsert"),
+    APPEND_ONLY("Iceberg append-only FlinkSink", "materialize_append"),
+    OURS_FROM_KAFKA("ours, end to end from Kafka JSON", "materialize_kafka");
+
+    final String label;
+    final String namespace;
+
+    Variant(String label, String namespace) {
+      this.label = label;
+      this.namespace = namespace;
+    }
+  }
+
+  /** One variant's run: how long the job ran and what it wrote. */
+  record Run(Variant variant, long events, long netRuntimeMillis, WriteStats stats, OracleComparison comparison) {
+    double eventsPerSecond() {
+      return events * 1000.0 / netRuntimeMillis;
+    }
+
+    double rowsWrittenPerEvent() {
+      return stats.rowsWritten() / (double) events;
+    }
+  }
+
+  /** The maintenance settings of the storage measurement: compact, keep only the current snapshot. */
+  static final MaintenanceConfig COMPACT_ALL =
+      new MaintenanceConfig(false, Duration.ofHours(1), Duration.ZERO, 1, Duration.ZERO, 128L * 1024 * 1024);
+
+  private final Sizes sizes;
+  private final BenchCatalog catalog;
+  private final Report report;
+  private long liveKeys;
+
+  MaterializeBench(Sizes sizes, BenchCatalog catalog, Report report) {
+    this.sizes = sizes;
+    this.catalog = catalog;
+    this.report = report;
+  }
+
+  void run() throws Exception {
+    Progress.log("materialize: generating %,d events over %,d keys (seed %d)", sizes.events(), sizes.keys(), Sizes.SEED);
+    Map<Variant, Run> runs = new LinkedHashMap<>();
+    MaintenanceReport maintenance;
+    try (GeneratedInput input = GeneratedInput.generate(Sizes.SEED, sizes.keys(), sizes.events())) {
+      Progress.log("materialize: oracle has %,d live keys, %,d stale events, %,d malformed",
+          input.oracle().liveRows().size(), input.oracle().staleCount(), input.oracle().malformedCount());
+      Map<Long, Map<String, Object>> truth = input.oracle().liveRows();
+      liveKeys = truth.size();
+      for (Variant variant : List.of(Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY)) {
+        runs.put(variant, runReplayed(variant, input, truth));
+      }
+      runs.put(Variant.OURS_FROM_KAFKA, runFromKafka(input, truth));
+      Table ours = catalog.load(Variant.OURS.namespace, view(Variant.OURS));
+      Progress.log("materialize: maintenance of our table (compaction applying deletes, expiry, orphans)");
+      maintenance = OnlineTableMaintenance.run(ours, COMPACT_ALL, "bench");
+      Progress.log("materialize: %s", maintenance.describe());
+    }
+    writeResults(runs, maintenance);
+  }
+
+  private Run runReplayed(Variant variant, GeneratedInput input, Map<Long, Map<String, Object>> truth) throws Exception {
+    Progress.log("materialize: %s, %,d events, parallelism %d, checkpoint %s", variant.label, input.events().size(),
+        Sizes.PARALLELISM, sizes.materializeCheckpoint());
+    StreamExecutionEnvironment env = localEnvironment(catalog);
+    FeatureViewSpec view = view(variant);
+    OnlineStoreConfig store = catalog.store(variant.namespace);
+    DataStream<KafkaRecord> records = input.replay(env, Sizes.PARALLELISM);
+    if (variant == Variant.OURS) {
+      MaterializationJob.buildView(env, store, view, records, options(false));
+    } else {
+      env.setParallelism(Sizes.PARALLELISM);
+      env.enableCheckpointing(sizes.materializeCheckpoint().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+      Table table = catalog.create(variant.namespace, view);
+      boolean upsert = variant == Variant.STOCK_UPSERT;
+      if (!upsert) {
+        // a plain append table: same schema, partitioning and sort, but no key and no upsert default
+        table.updateSchema().setIdentifierFields(List.of()).commit();
+        table.updateProperties().set(TableProperties.UPSERT_ENABLED, "false").commit();
+      }
+      RowType tableRow = FlinkSchemaUtil.convert(table.schema());
+      DataStream<RowData> rows = records
+          .flatMap(new BaselineRowParser(tableRow, BenchCatalog.KEY_COLUMN, upsert))
+          .returns(InternalTypeInfo.of(tableRow))
+          .name("parse JSON (baseline)");
+      FlinkSink.Builder sink = FlinkSink.forRowData(rows)
+          .tableLoader(tableLoader(store, view))
+          .writeParallelism(Sizes.PARALLELISM);
+      if (upsert) {
+        sink.upsert(true).equalityFieldColumns(List.of(BenchCatalog.KEY_COLUMN));
+      } else {
+        sink.upsert(false);
+      }
+      sink.append();
+    }
+    JobExecutionResult result = env.execute("bench " + variant.name());
+    return measure(variant, input.events().size(), result, truth);
+  }
+
+  private Run runFromKafka(GeneratedInput input, Map<Long, Map<String, Object>> truth) throws Exception {
+    Variant variant = Variant.OURS_FROM_KAFKA;
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      String topic = "driver-stats";
+      kafka.createTopic(topic, Sizes.PARALLELISM);
+      kafka.createTopic(topic + "-dlq", 1);
+      Progress.log("materialize: producing %,d events to embedded Kafka (not timed)", input.events().size());
+      long produceStarted = System.nanoTime();
+      kafka.produce(topic, input.events());
+      Progress.log("materialize: produced in %d s; %s", (System.nanoTime() - produceStarted) / 1_000_000_000,
+          variant.label);
+      JobConfig config = catalog.driverStatsConfig(variant.namespace, kafka.bootstrapServers(), topic);
+      StreamExecutionEnvironment env = localEnvironment(catalog);
+      MaterializationJob.build(env, config, options(true));
+      JobExecutionResult result = env.execute("bench " + variant.name());
+      return measure(variant, input.events().size(), result, truth);
+    }
+  }
+
+  private Run measure(Variant variant, long events, JobExecutionResult result, Map<Long, Map<String, Object>> truth) {
+    long millis = result.getNetRuntime(TimeUnit.MILLISECONDS);
+    Table table = catalog.load(variant.namespace, view(variant));
+    WriteStats stats = WriteStats.of(table);
+    Progress.log("materialize: %s: %,d events in %.1f s = %,.0f events/s; %d commits, %.2f rows written per event",
+        variant.label, events, millis / 1000.0, events * 1000.0 / millis, stats.commits(),
+        stats.rowsWritten() / (double) events);
+    OracleComparison comparison = null;
+    if (variant != Variant.APPEND_ONLY) {
+      Progress.log("materialize: comparing %s with the oracle (Iceberg generic reader)", variant.label);
+      comparison = OracleComparison.of(table, truth);
+      Progress.log("materialize: %s: %,d live rows, %,d keys differ from the oracle", variant.label,
+          comparison.tableRows(), comparison.wrongKeys());
+    }
+    return new Run(variant, events, millis, stats, comparison);
+  }
+
+  private void writeResults(Map<Variant, Run> runs, MaintenanceReport maintenance) {
+    Report.Section section = report.section("Materialization");
+    section.note("Input: %,d events over %,d keys, Zipf-skewed keys (s = %.1f), 5%% late (up to 60 s), 2%% exact "
+            + "duplicates, 1%% malformed, 1%% tombstones; generated in-process with seed %d. Truth: `NewestRowOracle`.",
+        sizes.events(), sizes.keys(), Sizes.ZIPF_EXPONENT, Sizes.SEED);
+    section.note("Parallelism %d, checkpoint every %s, %d buckets, tables in a local Hadoop-catalog warehouse "
+        + "(local disk, no object-store mock).", Sizes.PARALLELISM, sizes.materializeCheckpoint(), Sizes.BUCKETS);
+    section.note("The first three share one in-process source: the generated records replayed by one reader in "
+        + "order, each routed to the partition Kafka's default partitioner gives its key (per-key order kept, as "
+        + "from Kafka). The baselines parse the same JSON with Jackson before Iceberg's `FlinkSink` (upsert with "
+        + "equality field `driver_id`, the table's hash distribution; append-only: the same table without identifier "
+        + "fields and upsert default, tombstones dropped).");
+    section.note("Events/s = events / the Flink job's net runtime, which includes task deployment and the wait, "
+        + "after the input ends, for the next checkpoint to make the final commit (up to one interval).");
+    Report.ResultTable table = new Report.ResultTable("materialize.csv", "Materialization runs", "pipeline", "events",
+        "net runtime s", "events/s", "commits", "data rows", "equality-delete rows", "position-delete rows",
+        "rows written per event", "data files", "delete files", "files per commit", "live table bytes",
+        "store bytes", "rows in live files", "keys differing from oracle", "stale", "missing", "resurrected", "duplicated");
+    for (Run run : runs.values()) {
+      OracleComparison c = run.comparison();
+      WriteStats s = run.stats();
+      table.add(run.variant().label, run.events(), run.netRuntimeMillis() / 1000.0, Math.round(run.eventsPerSecond()),
+          s.commits(), s.dataRows(), s.equalityDeleteRows(), s.positionDeleteRows(), run.rowsWrittenPerEvent(),
+          s.dataFiles(), s.deleteFiles(), s.filesPerCommit(), s.liveBytes(), s.storeBytes(), s.liveRows(),
+          c == null ? "n/a (append-only)" : c.wrongKeys(), c == null ? "" : c.staleKeys(),
+          c == null ? "" : c.missingKeys(), c == null ? "" : c.extraKeys(), c == null ? "" : c.duplicateKeys());
+    }
+    section.tables().add(table);
+
+    Map<String, Double> eventsPerSecond = new LinkedHashMap<>();
+    Map<String, Double> rowsPerEvent = new LinkedHashMap<>();
+    runs.values().forEach(run -> {
+      eventsPerSecond.put(run.variant().label, (double) Math.round(run.eventsPerSecond()));
+      rowsPerEvent.put(run.variant().label, run.rowsWrittenPerEvent());
+    });
+    section.charts().add(new Report.BarChart("materialize-throughput.svg", "Materialization throughput", "events/s",
+        eventsPerSecond));
+    section.charts().add(new Report.BarChart("materialize-rows-per-event.svg", "Rows written per event",
+        "data + delete rows / event", rowsPerEvent));
+
+    Run ours = runs.get(Variant.OURS);
+    Run stock = runs.get(Variant.STOCK_UPSERT);
+    Run kafka = runs.get(Variant.OURS_FROM_KAFKA);
+    double speedup = ours.eventsPerSecond() / stock.eventsPerSecond();
+    report.target("Materialization", "≥ 3x the stock upsert sink's events/s",
+        String.format("%.2fx (%,.0f vs %,.0f events/s)", speedup, ours.eventsPerSecond(), stock.eventsPerSecond()),
+        speedup >= 3);
+    report.target("Materialization", "≤ 0.4 rows written per event",
+        String.format("%.3f (stock upsert: %.3f)", ours.rowsWrittenPerEvent(), stock.rowsWrittenPerEvent()),
+        ours.rowsWrittenPerEvent() <= 0.4);
+    report.target("Materialization", "zero stale keys (table = oracle)",
+        String.format("%d keys differ (stock upsert: %d)", ours.comparison().wrongKeys(), stock.comparison().wrongKeys()),
+        ours.comparison().wrongKeys() == 0);
+    report.target("Materialization", "end to end from Kafka JSON ≥ 150k events/s",
+        String.format("%,.0f events/s, %d keys differ from the oracle", kafka.eventsPerSecond(),
+            kafka.comparison().wrongKeys()),
+        kafka.eventsPerSecond() >= 150_000 && kafka.comparison().wrongKeys() == 0);
+
+    writeStorage(runs, maintenance);
+  }
+
+  private void writeStorage(Map<Variant, Run> runs, MaintenanceReport maintenance) {
+    Report.Section section = report.section("Storage");
+    long compacted = maintenance.after().liveBytes();
+    section.note("Denominator (\"one live row per key\"): our table after maintenance, i.e. the %,d live rows "
+            + "compacted into %d data files without deletes = %,d bytes (%.1f bytes per row).", liveKeys,
+        maintenance.after().dataFiles(), compacted, compacted / (double) Math.max(1, liveKeys));
+    section.note("Live = files of the current snapshot; store = every file under the table location (all "
+        + "snapshots' data, deletes, manifests, metadata). Maintenance: compaction applying deletes, expiry keeping "
+        + "the last snapshot, orphan removal; it took %d ms rewriting, %d ms expiring, %d ms removing orphans.",
+        maintenance.durations().rewriteMillis(), maintenance.durations().expireMillis(),
+        maintenance.durations().orphanMillis());
+    Report.ResultTable table = new Report.ResultTable("storage.csv", "Table size relative to one live row per key",
+        "table", "when", "data files", "delete files", "live bytes", "store bytes", "live / one row per key",
+        "store / one row per key");
+    for (Run run : runs.values()) {
+      WriteStats s = run.stats();
+      table.add(run.variant().label, "after the run", s.dataFiles(), s.deleteFiles(), s.liveBytes(), s.storeBytes(),
+          s.liveBytes() / (double) compacted, s.storeBytes() / (double) compacted);
+    }
+    MaintenanceReport.TableState after = maintenance.after();
+    table.add(Variant.OURS.label, "after maintenance", after.dataFiles(), after.deleteFiles(), after.liveBytes(),
+        after.storeBytes(), after.liveBytes() / (double) compacted, after.storeBytes() / (double) compacted);
+    section.tables().add(table);
+    Map<String, Double> ratios = new LinkedHashMap<>();
+    for (Run run : runs.values()) {
+      ratios.put(run.variant().label, run.stats().storeBytes() / (double) compacted);
+    }
+    ratios.put(Variant.OURS.label + ", after maintenance", after.storeBytes() / (double) compacted);
+    section.charts().add(new Report.BarChart("storage.svg", "Store bytes relative to one live row per key", "ratio",
+        ratios));
+  }
+
+  private FeatureViewSpec view(Variant variant) {
+    return catalog.driverStatsConfig(variant.namespace, "unused:9092", "driver_stats").featureViews().get(0);
+  }
+
+  private MaterializeOptions options(boolean untilEnd) {
+    return new MaterializeOptions(Path.of("unused"), untilEnd, Sizes.PARALLELISM, sizes.materializeCheckpoint(),
+        MaterializeOptions.DEFAULT_MAX_BUFFERED_ROWS);
+  }
+
+  private static TableLoader tableLoader(OnlineStoreConfig store, FeatureViewSpec view) {
+    return TableLoader.fromCatalog(
+        CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
+            new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl()),
+        OnlineTables.identifier(store.namespace(), view));
+  }
+
+  /** A local mini-cluster environment with a slot per subtask and no restarts (a failure fails the run). */
+  static StreamExecutionEnvironment localEnvironment(BenchCatalog catalog) {
+    Configuration configuration = new Configuration();
+    configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, catalog.checkpoints().toUri().toString());
+    return StreamExecutionEnvironment.createLocalEnvironment(Sizes.PARALLELISM, configuration);
+  }
+}

@@ -1,0 +1,48 @@
+package io.icebergonline.bench;
+
+import java.time.Duration;
+
+/**
+ * The data sizes and sample counts of one run. {@link #full()} follows the issue's sizes; {@link
+ * #quick()} is a few seconds' worth of the same shapes, for the smoke test and trying things out.
+ *
+ * @param keys distinct entity keys of the materialization input
+ * @param events generated events of the materialization input (Zipf s = 1.1, 5% late)
+ * @param lookupKeys keys of the lookup table
+ * @param lookupCommits upsert commits building the lookup table (the first writes every key)
+ * @param updateShare share of the keys each later commit rewrites
+ * @param uncachedSamples timed lookups per uncached measurement
+ * @param cachedSamples timed lookups per cached measurement
+ * @param scanSamples timed plain Iceberg scans per measurement
+ * @param joinProbes probe rows of the Flink SQL lookup-join throughput run
+ * @param scaleKeys table sizes of the scale measurement (besides {@code lookupKeys})
+ * @param freshnessSamples marker events of the freshness run
+ * @param materializeCheckpoint checkpoint interval of the materialization runs (a bounded run waits up to one
+ *     interval for its final commit, so quick runs use a short one)
+ * @param warmupLookups uncached lookups before the timed ones, so every file's metadata is loaded
+ */
+record Sizes(
+    String name, int keys, int events, int lookupKeys, int lookupCommits, double updateShare, int uncachedSamples,
+    int cachedSamples, int scanSamples, int joinProbes, int[] scaleKeys, int freshnessSamples,
+    Duration materializeCheckpoint, int warmupLookups) {
+
+  static final int PARALLELISM = 2;
+  static final int BUCKETS = 16;
+  static final long SEED = 20_260_101L;
+  static final double ZIPF_EXPONENT = 1.1;
+  static final Duration FRESHNESS_CHECKPOINT = Duration.ofSeconds(5);
+  static final Duration LOOKUP_REFRESH = Duration.ofSeconds(1);
+  static final int LOOKUP_FEATURES = 10;
+  static final double CACHE_HIT_TARGET = 0.8;
+
+  static Sizes full(boolean tenMillionKeys) {
+    return new Sizes("full", 1_000_000, 10_000_000, 1_000_000, 20, 0.05,
+        5_000, 10_000, 30, 100_000, tenMillionKeys ? new int[] {100_000, 10_000_000} : new int[] {100_000}, 15,
+        Duration.ofSeconds(10), 3_000);
+  }
+
+  static Sizes quick() {
+    return new Sizes("quick", 5_000, 50_000, 5_000, 5, 0.05, 500, 2_000, 5, 20_000, new int[] {2_000}, 3,
+        Duration.ofSeconds(1), 500);
+  }
+}

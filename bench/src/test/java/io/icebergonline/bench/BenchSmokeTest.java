@@ -1,0 +1,59 @@
+package io.icebergonline.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs every benchmark at the quick sizes and checks that the report, its CSVs and charts are
+ * written and that the correctness columns hold (our table equals the oracle, every lookup answered
+ * the newest row). No timing is asserted: timings belong in the report, not in a test.
+ */
+class BenchSmokeTest {
+  @TempDir Path results;
+
+  @Test
+  void quickRunWritesTheReportWithCorrectResults() throws Exception {
+    Path report = Bench.run("all", Sizes.quick(), results, "all --quick");
+
+    String markdown = Files.readString(report);
+    assertThat(markdown).contains("## Targets", "## Materialization", "## Storage", "## Lookups", "## Freshness",
+        "CPU cores", "Apache Iceberg");
+    assertThat(markdown).doesNotContain("NOT MEASURED");
+    for (String file : List.of("materialize.csv", "storage.csv", "lookup-latency.csv", "lookup-join.csv",
+        "lookup-scale.csv", "freshness.csv", "materialize-throughput.svg", "lookup-p99.svg", "freshness.svg")) {
+      assertThat(results.resolve(file)).isNotEmptyFile();
+    }
+
+    List<Map<String, String>> materialized = csv(results.resolve("materialize.csv"));
+    assertThat(materialized).hasSize(4);
+    assertThat(materialized).filteredOn(row -> row.get("pipeline").startsWith("ours"))
+        .hasSize(2)
+        .allSatisfy(row -> assertThat(row.get("keys differing from oracle")).isEqualTo("0"));
+    assertThat(csv(results.resolve("lookup-latency.csv")))
+        .isNotEmpty()
+        .allSatisfy(row -> assertThat(row.get("wrong answers")).isEqualTo("0"));
+  }
+
+  private static List<Map<String, String>> csv(Path file) throws Exception {
+    List<String> lines = Files.readAllLines(file);
+    String[] header = lines.get(0).split(",");
+    List<Map<String, String>> rows = new ArrayList<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] cells = line.split(",", -1);
+      Map<String, String> row = new LinkedHashMap<>();
+      for (int i = 0; i < header.length; i++) {
+        row.put(header[i], cells[i]);
+      }
+      rows.add(row);
+    }
+    return rows;
+  }
+}
