@@ -50,6 +50,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     builder.setConfigProp("share.coordinator.state.topic.replication.factor", "1");
     builder.setConfigProp("share.coordinator.state.topic.min.isr", "1");
     builder.setConfigProp("group.initial.rebalance.delay.ms", "0");
+    // generated events carry historical timestamps: time-based retention would delete them as soon as
+    // a segment rolls (a benchmark's 10M events lost their first gigabyte)
+    builder.setConfigProp("log.retention.ms", "-1");
     KafkaClusterTestKit cluster = builder.build();
     cluster.format();
     cluster.startup();
