@@ -44,16 +44,39 @@ class BenchSmokeTest {
 
   private static List<Map<String, String>> csv(Path file) throws Exception {
     List<String> lines = Files.readAllLines(file);
-    String[] header = lines.get(0).split(",");
+    List<String> header = cells(lines.get(0));
     List<Map<String, String>> rows = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
-      String[] cells = line.split(",", -1);
+      List<String> cells = cells(line);
       Map<String, String> row = new LinkedHashMap<>();
-      for (int i = 0; i < header.length; i++) {
-        row.put(header[i], cells[i]);
+      for (int i = 0; i < header.size(); i++) {
+        row.put(header.get(i), cells.get(i));
       }
       rows.add(row);
     }
     return rows;
+  }
+
+  /** The cells of one CSV line (RFC 4180 quoting: "a, b" and "" inside quotes). */
+  private static List<String> cells(String line) {
+    List<String> cells = new ArrayList<>();
+    StringBuilder cell = new StringBuilder();
+    boolean quoted = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+        cell.append('"');
+        i++;
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        cells.add(cell.toString());
+        cell.setLength(0);
+      } else {
+        cell.append(c);
+      }
+    }
+    cells.add(cell.toString());
+    return cells;
   }
 }
