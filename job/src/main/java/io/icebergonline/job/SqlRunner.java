@@ -88,8 +88,6 @@ public final class SqlRunner {
           result.print();
         }
       }
-    } catch (SqlScriptException e) {
-      throw e;
     } catch (RuntimeException e) {
       throw new SqlScriptException(location + ": " + describe(e), e);
     }
