@@ -14,6 +14,7 @@ import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
+import io.icebergonline.testing.PlainJson;
 import io.icebergonline.testing.TableRows;
 import java.io.IOException;
 import java.io.InputStream;
@@ -362,7 +363,7 @@ public final class Demo {
   }
 
   private static String text(JsonNode row, String field, String format) {
-    Object value = plain(row.get(field));
+    Object value = PlainJson.value(row.get(field));
     return value == null ? "-" : String.format(Locale.ROOT, format, value);
   }
 
@@ -374,9 +375,9 @@ public final class Demo {
       Map<String, Object> expected = rows.get(driverOfOrder.get(row.get("order_id").asText()));
       boolean matches = expected == null
           ? row.get("conv_rate").isNull() && row.get("city").isNull()
-          : Objects.equals(plain(row.get("conv_rate")), expected.get("conv_rate"))
-              && Objects.equals(plain(row.get("trips")), expected.get("trips"))
-              && Objects.equals(plain(row.get("city")), expected.get("city"))
+          : Objects.equals(PlainJson.value(row.get("conv_rate")), expected.get("conv_rate"))
+              && Objects.equals(PlainJson.value(row.get("trips")), expected.get("trips"))
+              && Objects.equals(PlainJson.value(row.get("city")), expected.get("city"))
               && Instant.parse(row.get("features_as_of").asText()).toEpochMilli()
                   == (Long) expected.get("event_timestamp");
       if (!matches) {
@@ -384,16 +385,6 @@ public final class Demo {
       }
     }
     return wrong;
-  }
-
-  private static Object plain(JsonNode value) {
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (value.isIntegralNumber()) {
-      return value.longValue();
-    }
-    return value.isNumber() ? (Object) value.doubleValue() : value.asText();
   }
 
   private static String resource(String name) {

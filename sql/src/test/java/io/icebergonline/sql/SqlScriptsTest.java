@@ -14,6 +14,7 @@ import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GenericUpserts;
 import io.icebergonline.testing.NewestRowOracle;
+import io.icebergonline.testing.PlainJson;
 import io.icebergonline.testing.RestCatalogOnS3;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,7 +152,7 @@ class SqlScriptsTest {
       } else {
         withFeatures++;
         for (String feature : List.of("conv_rate", "trips", "city")) {
-          assertThat(value(row.get(feature))).as("%s of driver %d", feature, driver).isEqualTo(live.get(feature));
+          assertThat(PlainJson.value(row.get(feature))).as("%s of driver %d", feature, driver).isEqualTo(live.get(feature));
         }
         assertThat(Instant.parse(row.get("features_as_of").asText()))
             .isEqualTo(eventTime(live).toInstant());
@@ -198,17 +199,6 @@ class SqlScriptsTest {
         "AWS_REGION", fileIo.get("client.region"),
         "AWS_ACCESS_KEY_ID", fileIo.get("s3.access-key-id"),
         "AWS_SECRET_ACCESS_KEY", fileIo.get("s3.secret-access-key"));
-  }
-
-  /** A JSON value as the oracle holds it (null, Long, Double or String). */
-  private static Object value(JsonNode node) {
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (node.isIntegralNumber()) {
-      return node.longValue();
-    }
-    return node.isNumber() ? (Object) node.doubleValue() : node.asText();
   }
 
   private static OffsetDateTime eventTime(Map<String, Object> live) {
