@@ -97,30 +97,43 @@ final class MaintenanceScheduler extends ProcessFunction<CheckpointStats, Void> 
   }
 
   private void maintainAll() {
-    Catalog catalog = IcebergCatalogs.load(store);
+    long started = System.nanoTime();
+    boolean failed = false;
     try {
-      for (FeatureViewSpec view : views) {
-        try {
-          MaintenanceReport report =
-              OnlineTableMaintenance.run(catalog.loadTable(OnlineTables.identifier(store.namespace(), view)), settings,
-                  "in-job");
-          conflictsValidated.add(report.conflictsValidated());
-          retries.add(report.retries());
-          LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
-        } catch (RuntimeException e) {
-          failedRuns.add(1);
-          LOG.warn("Maintenance of feature view '{}' failed; retrying in {}", view.name(), settings.interval(), e);
+      Catalog catalog = IcebergCatalogs.load(store);
+      try {
+        for (FeatureViewSpec view : views) {
+          failed |= !maintain(catalog, view);
         }
-      }
-      runs.add(1);
-    } finally {
-      if (catalog instanceof AutoCloseable closeable) {
-        try {
+      } finally {
+        if (catalog instanceof AutoCloseable closeable) {
           closeable.close();
-        } catch (Exception e) {
-          LOG.debug("Closing the catalog failed", e);
         }
       }
+    } catch (Exception | LinkageError e) {
+      // e.g. the catalog cannot be loaded: counted and logged here, as nothing reads the run's Future
+      failed = true;
+      LOG.warn("Maintenance run failed; retrying in {}", settings.interval(), e);
+    }
+    runs.add(1);
+    if (failed) {
+      failedRuns.add(1);
+    }
+    LOG.debug("Maintenance run took {} ms", (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** Maintains one view's table; false if that failed (logged). */
+  private boolean maintain(Catalog catalog, FeatureViewSpec view) {
+    try {
+      MaintenanceReport report = OnlineTableMaintenance.run(
+          catalog.loadTable(OnlineTables.identifier(store.namespace(), view)), settings, "in-job");
+      conflictsValidated.add(report.conflictsValidated());
+      retries.add(report.retries());
+      LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
+      return true;
+    } catch (RuntimeException e) {
+      LOG.warn("Maintenance of feature view '{}' failed; retrying in {}", view.name(), settings.interval(), e);
+      return false;
     }
   }
 
