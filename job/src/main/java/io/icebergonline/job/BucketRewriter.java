@@ -4,11 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
@@ -26,14 +27,9 @@ import org.apache.iceberg.data.GenericFileWriterFactory;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.ValidationException;
-import org.apache.iceberg.expressions.Evaluator;
-import org.apache.iceberg.expressions.Expression;
-import org.apache.iceberg.expressions.Expressions;
-import org.apache.iceberg.expressions.Projections;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.io.RollingDataWriter;
-import org.apache.iceberg.transforms.Transform;
 import org.apache.iceberg.types.Comparators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * Compacts an online table bucket by bucket: plans the current snapshot once with Iceberg's scan
  * planning, reads each bucket's live rows applying every equality and position delete
  * ({@link BucketReader}), writes them sorted by key into new files of about the target size, and
- * commits one {@link RewriteFiles} per bucket that removes all the bucket's old data files
- * <em>and all its delete files</em>.
+ * commits {@link RewriteFiles} that remove the rewritten buckets' old data files <em>and all their
+ * delete files</em>: one commit per run, or one per {@link #COMMIT_EVERY_BYTES} written on big
+ * tables.
  *
  * <p>Hand-rolled because Iceberg's rewrite does not do that job: its commit step
  * ({@code RewriteDataFilesCommitManager}, behind both the Flink maintenance task
@@ -56,25 +53,33 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency with the materialization job: the new files keep the data sequence number of the
  * snapshot they were read from, so equality deletes the job commits meanwhile still apply to them,
  * and the commit validates from that snapshot (Iceberg rebases and re-validates on conflicting
- * commits). A failed validation (another maintenance run rewrote the bucket first) or a snapshot
- * expired under our feet (by another run) makes us re-plan and re-read the bucket from the current
- * snapshot, a bounded number of times.
+ * commits). Hence all buckets of one commit are read from one snapshot. Few commits matter: the
+ * job commits every checkpoint, and each maintenance commit must win a race against it (a commit
+ * per bucket loses that race ever more often as the bucket count grows). A failed validation
+ * (another maintenance run rewrote a bucket first) or a snapshot expired under our feet (by
+ * another run) makes us re-plan from the current snapshot and rewrite the buckets not yet
+ * committed, a bounded number of times.
  *
  * <p>A bucket's live rows are sorted in memory: size the bucket count so that a bucket fits.
  */
 final class BucketRewriter {
   private static final Logger LOG = LoggerFactory.getLogger(BucketRewriter.class);
 
-  /** Attempts of the planning and of each bucket before the run gives up. */
+  /** Attempts of the rewrite (planning, reading, writing, committing) before the run gives up. */
   static final int MAX_ATTEMPTS = 5;
+  /**
+   * Written bytes after which the buckets rewritten so far are committed, so that a failure late
+   * in a run over a big table keeps the earlier progress.
+   */
+  static final long COMMIT_EVERY_BYTES = 1L << 30;
   /** Snapshot summary properties of our rewrite commits: which maintenance run made it, from which snapshot. */
   static final String SUMMARY_RUN = "iceberg-online.maintenance-run";
   static final String SUMMARY_READ_SNAPSHOT = "iceberg-online.rewritten-from-snapshot";
 
   /**
-   * @param conflictsValidated bucket commits that other writers' commits raced (between reading the
-   *     bucket and committing), which Iceberg validated against and rebased onto
-   * @param retries planning or bucket rewrites redone after a failed validation or commit
+   * @param conflictsValidated commits that other writers' commits raced (between reading the
+   *     buckets and committing), which Iceberg validated against and rebased onto
+   * @param retries rewrites redone from a new plan after a failed validation or commit
    */
   record Result(int bucketsRewritten, int conflictsValidated, int retries) {}
 
@@ -90,13 +95,31 @@ final class BucketRewriter {
     }
   }
 
+  /** Rewritten buckets of one snapshot, written but not yet committed. */
+  private static final class PendingCommit {
+    private final Snapshot readFrom;
+    private final List<BucketFiles> replaced = new ArrayList<>();
+    private final List<DataFile> written = new ArrayList<>();
+    private long writtenBytes;
+
+    PendingCommit(Snapshot readFrom) {
+      this.readFrom = readFrom;
+    }
+
+    void add(BucketFiles bucket, List<DataFile> files) {
+      replaced.add(bucket);
+      written.addAll(files);
+      writtenBytes += files.stream().mapToLong(DataFile::fileSizeInBytes).sum();
+    }
+  }
+
   private final Table table;
   private final long targetFileSizeBytes;
   private final String runId;
   private final ExecutorService workers;
   private final String keyColumn;
-  private final Transform<?, Integer> bucketTransform;
   private final Comparator<Object> keyOrder;
+  private final Set<Integer> committedBuckets = new HashSet<>();
   private int conflictsValidated;
   private int retries;
 
@@ -114,51 +137,49 @@ final class BucketRewriter {
     }
     PartitionField field = spec.fields().get(0);
     this.keyColumn = spec.schema().findColumnName(field.sourceId());
-    this.bucketTransform = (Transform<?, Integer>) field.transform();
     this.keyOrder = (Comparator<Object>) Comparators.forType(spec.schema().findType(field.sourceId()).asPrimitiveType());
   }
 
   /** Rewrites every bucket of the current snapshot that has delete files or more than one small data file. */
   Result rewrite() {
-    Map<Integer, BucketFiles> planned = withRetries("planning", () -> plan(Expressions.alwaysTrue()));
-    int rewritten = 0;
-    for (Map.Entry<Integer, BucketFiles> bucket : planned.entrySet()) {
-      AtomicReference<BucketFiles> files = new AtomicReference<>(bucket.getValue());
-      boolean done = withRetries("bucket " + bucket.getKey(), () -> {
-        // a retry re-plans the bucket from the then current snapshot
-        BucketFiles current = files.getAndSet(null);
-        if (current == null) {
-          current = plan(inBucket(bucket.getKey())).get(bucket.getKey());
-        }
-        if (current == null || !needsRewrite(current)) {
-          return false;
-        }
-        rewriteBucket(current);
-        return true;
-      });
-      rewritten += done ? 1 : 0;
-    }
-    return new Result(rewritten, conflictsValidated, retries);
-  }
-
-  /**
-   * Runs {@code step} up to {@link #MAX_ATTEMPTS} times while it fails validation or commit (a
-   * concurrent commit removed what it read, or expired the snapshot it read).
-   */
-  private <T> T withRetries(String step, Supplier<T> attempt) {
-    for (int number = 1; ; number++) {
+    for (int attempt = 1; ; attempt++) {
       try {
-        return attempt.get();
+        rewriteUncommittedBuckets();
+        return new Result(committedBuckets.size(), conflictsValidated, retries);
       } catch (ValidationException | CommitFailedException e) {
-        if (number == MAX_ATTEMPTS) {
-          throw new IllegalStateException("Maintenance of " + table.name() + " gave up on " + step + " after "
-              + MAX_ATTEMPTS + " attempts; last failure: " + e.getMessage(), e);
+        if (attempt == MAX_ATTEMPTS) {
+          throw new IllegalStateException("Maintenance of " + table.name() + " gave up after " + MAX_ATTEMPTS
+              + " attempts to rewrite its buckets; last failure: " + e.getMessage(), e);
         }
         retries++;
-        LOG.info("Maintenance of {}: {} conflicted with a concurrent commit, retrying from the current snapshot "
-            + "(attempt {}): {}", table.name(), step, number + 1, e.getMessage());
+        LOG.info("Maintenance of {}: the rewrite conflicted with a concurrent commit, retrying from the current "
+            + "snapshot (attempt {}): {}", table.name(), attempt + 1, e.getMessage());
       }
     }
+  }
+
+  /** Plans the current snapshot and rewrites the buckets that need it and no earlier attempt committed. */
+  private void rewriteUncommittedBuckets() {
+    Snapshot snapshot = refreshedSnapshot();
+    if (snapshot == null) {
+      return;
+    }
+    PendingCommit pending = new PendingCommit(snapshot);
+    for (BucketFiles bucket : plan(snapshot).values()) {
+      if (committedBuckets.contains(bucket.bucket()) || !needsRewrite(bucket)) {
+        continue;
+      }
+      List<Record> rows = reading(snapshot, () -> new BucketReader(table, workers).liveRows(bucket.tasks()));
+      rows.sort(Comparator.comparing(row -> row.getField(keyColumn), keyOrder));
+      pending.add(bucket, write(rows, bucket));
+      LOG.debug("Rewrote bucket {} of {}: {} data and {} delete files, {} rows", bucket.bucket(), table.name(),
+          bucket.dataFiles().size(), bucket.deleteFiles().size(), rows.size());
+      if (pending.writtenBytes >= COMMIT_EVERY_BYTES) {
+        commit(pending);
+        pending = new PendingCommit(snapshot);
+      }
+    }
+    commit(pending);
   }
 
   private boolean needsRewrite(BucketFiles files) {
@@ -166,33 +187,33 @@ final class BucketRewriter {
     return !files.deleteFiles().isEmpty() || smallFiles > 1;
   }
 
-  private void rewriteBucket(BucketFiles files) {
-    Snapshot readFrom = files.snapshot();
-    List<Record> rows = reading(readFrom, () -> new BucketReader(table, workers).liveRows(files.tasks()));
-    rows.sort(Comparator.comparing(row -> row.getField(keyColumn), keyOrder));
-    List<DataFile> written = write(rows, files);
-
+  private void commit(PendingCommit pending) {
+    if (pending.replaced.isEmpty()) {
+      return;
+    }
+    Snapshot readFrom = pending.readFrom;
     RewriteFiles rewrite = table.newRewrite()
         .scanManifestsWith(workers)
         .validateFromSnapshot(readFrom.snapshotId())
         .dataSequenceNumber(readFrom.sequenceNumber())
         .set(SUMMARY_RUN, runId)
         .set(SUMMARY_READ_SNAPSHOT, Long.toString(readFrom.snapshotId()));
-    files.dataFiles().forEach(rewrite::deleteFile);
-    files.deleteFiles().forEach(rewrite::deleteFile);
-    written.forEach(rewrite::addFile);
+    for (BucketFiles bucket : pending.replaced) {
+      bucket.dataFiles().forEach(rewrite::deleteFile);
+      bucket.deleteFiles().forEach(rewrite::deleteFile);
+    }
+    pending.written.forEach(rewrite::addFile);
     try {
       rewrite.commit();
     } catch (ValidationException | CommitFailedException e) {
       // not committed: our new files are garbage (a commit in unknown state keeps them)
-      written.forEach(file -> table.io().deleteFile(file.location()));
+      pending.written.forEach(file -> table.io().deleteFile(file.location()));
       throw e;
     }
+    pending.replaced.forEach(bucket -> committedBuckets.add(bucket.bucket()));
     if (othersCommittedSince(readFrom)) {
       conflictsValidated++;
     }
-    LOG.debug("Rewrote bucket {} of {}: {} data and {} delete files into {} files, {} rows", files.bucket(),
-        table.name(), files.dataFiles().size(), files.deleteFiles().size(), written.size(), rows.size());
   }
 
   /** Whether the snapshots between {@code readFrom} and our commit include any not made by this run. */
@@ -209,7 +230,7 @@ final class BucketRewriter {
 
   private List<DataFile> write(List<Record> rows, BucketFiles files) {
     OutputFileFactory fileFactory = OutputFileFactory.builderFor(table, files.bucket(), 0)
-        .operationId(runId + "-" + files.snapshot().snapshotId())
+        .operationId(runId + "-" + retries) // unique per attempt: a retry may read the same snapshot
         .build();
     GenericFileWriterFactory writerFactory = new GenericFileWriterFactory.Builder(table)
         .dataSortOrder(table.sortOrder())
@@ -224,30 +245,26 @@ final class BucketRewriter {
     return writer.result().dataFiles();
   }
 
-  /** The live files of the current snapshot by bucket, for the buckets {@code filter} selects. */
-  private Map<Integer, BucketFiles> plan(Expression filter) {
+  private Snapshot refreshedSnapshot() {
     table.refresh();
-    Snapshot snapshot = table.currentSnapshot();
+    return table.currentSnapshot();
+  }
+
+  /** The live files of {@code snapshot} by bucket. */
+  private Map<Integer, BucketFiles> plan(Snapshot snapshot) {
     Map<Integer, BucketFiles> buckets = new TreeMap<>();
-    if (snapshot == null) {
-      return buckets;
-    }
     return reading(snapshot, () -> {
-      try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(snapshot.snapshotId()).filter(filter)
-          .planWith(workers).planFiles()) {
+      try (CloseableIterable<FileScanTask> tasks =
+          table.newScan().useSnapshot(snapshot.snapshotId()).planWith(workers).planFiles()) {
         tasks.forEach(task -> bucket(buckets, snapshot, task.file().specId(), task.file().partition()).tasks().add(task));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      Evaluator selected =
-          new Evaluator(table.spec().partitionType(), Projections.inclusive(table.spec()).project(filter));
       for (ManifestFile manifest : snapshot.deleteManifests(table.io())) {
         try (ManifestReader<DeleteFile> reader =
             ManifestFiles.readDeleteManifest(manifest, table.io(), table.specs())) {
           for (DeleteFile file : reader) {
-            if (selected.eval(file.partition())) {
-              bucket(buckets, snapshot, file.specId(), file.partition()).deleteFiles().add(file);
-            }
+            bucket(buckets, snapshot, file.specId(), file.partition()).deleteFiles().add(file);
           }
         } catch (IOException e) {
           throw new UncheckedIOException(e);
@@ -274,11 +291,6 @@ final class BucketRewriter {
       }
       throw e;
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private Expression inBucket(int bucket) {
-    return Expressions.equal(Expressions.transform(keyColumn, bucketTransform), bucket);
   }
 
   private BucketFiles bucket(Map<Integer, BucketFiles> buckets, Snapshot snapshot, int specId, StructLike partition) {
