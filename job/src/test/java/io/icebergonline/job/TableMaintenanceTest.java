@@ -65,7 +65,15 @@ class TableMaintenanceTest {
   private static final int KEYS = 200;
   /** A small collapse buffer, so keys repeat within a checkpoint and the job writes position deletes too. */
   private static final int MAX_BUFFERED_ROWS = 50;
+  /** Many commits in little time for the 30-commit test. */
   private static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(200);
+  /**
+   * The concurrent test's: a maintenance commit must win the race against the job's next commit,
+   * and on a busy machine one attempt (rebase, validation, manifest list, catalog commit on the S3
+   * mock) can take longer than 200 ms, so with 200 ms checkpoints it could lose nearly every time.
+   * One second still puts several job commits into every maintenance run (30 s in production).
+   */
+  private static final Duration CONCURRENT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
 
   @TempDir static Path files;
   @TempDir static Path warehouse;
@@ -94,7 +102,7 @@ class TableMaintenanceTest {
     FeatureEventGenerator generator = new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(3, KEYS));
     NewestRowOracle oracle = new NewestRowOracle();
 
-    JobClient job = start(config);
+    JobClient job = start(config, CHECKPOINT_INTERVAL);
     Table table = harness.table(config);
     try {
       for (int commit = 1; commit <= 30; commit++) {
@@ -185,7 +193,7 @@ class TableMaintenanceTest {
   @Test
   void maintenanceInTheJobAndOneShotConcurrentWithWritesLosesNoUpdate() throws Exception {
     JobHarness harness = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "maintain-concurrent");
-    // orphan window 10 s: far above the job's write-to-commit time (one 200 ms checkpoint), so
+    // orphan window 10 s: far above the job's write-to-commit time (one 1 s checkpoint), so
     // orphan cleanup runs concurrently too without touching files about to be committed
     String yaml = harness.configYaml(BUCKETS, "") + String.join("\n",
         "maintenance:",
@@ -199,7 +207,7 @@ class TableMaintenanceTest {
     FeatureEventGenerator generator = new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(5, KEYS));
     NewestRowOracle oracle = new NewestRowOracle();
 
-    JobClient job = start(config);
+    JobClient job = start(config, CONCURRENT_CHECKPOINT_INTERVAL);
     Table table = harness.table(config);
     List<MaintenanceReport> oneShot = new ArrayList<>();
     long inJobConflicts;
@@ -275,11 +283,11 @@ class TableMaintenanceTest {
   }
 
   /** Starts the job without restarts: a failure (e.g. a commit lost to maintenance) fails the test with its cause. */
-  private static JobClient start(JobConfig config) throws Exception {
+  private static JobClient start(JobConfig config, Duration checkpointInterval) throws Exception {
     Configuration flinkConfig = new Configuration();
     flinkConfig.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfig);
-    MaterializationJob.build(env, config, JobHarness.options(false, 2, CHECKPOINT_INTERVAL, MAX_BUFFERED_ROWS));
+    MaterializationJob.build(env, config, JobHarness.options(false, 2, checkpointInterval, MAX_BUFFERED_ROWS));
     return env.executeAsync("maintenance test");
   }
 
