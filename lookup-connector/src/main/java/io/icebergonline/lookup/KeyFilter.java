@@ -16,7 +16,7 @@ import org.apache.parquet.io.api.Binary;
 /**
  * Which row groups of one Parquet data file may hold a key: the key column's min/max and bloom
  * filter per row group, read once from the file's footer and kept in memory, so that a warm
- * lookup opens only files that (very probably) hold the key.
+ * lookup opens only files that (very probably) hold the key. Thread-safe.
  */
 final class KeyFilter {
   private final List<RowGroup> rowGroups;
@@ -77,15 +77,19 @@ final class KeyFilter {
     if (bloom == null) {
       return true;
     }
-    long hash;
-    if (key instanceof Long value) {
-      hash = bloom.hash(value.longValue());
-    } else if (key instanceof Integer value) {
-      hash = bloom.hash(value.intValue());
-    } else {
-      hash = bloom.hash((Binary) parquetValue);
+    // Parquet's BlockSplitBloomFilter hashes and probes through scratch buffers of the instance, so
+    // concurrent checks (async lookups share this filter) would corrupt each other into false "no"s
+    synchronized (bloom) {
+      long hash;
+      if (key instanceof Long value) {
+        hash = bloom.hash(value.longValue());
+      } else if (key instanceof Integer value) {
+        hash = bloom.hash(value.intValue());
+      } else {
+        hash = bloom.hash((Binary) parquetValue);
+      }
+      return bloom.findHash(hash);
     }
-    return bloom.findHash(hash);
   }
 
   private static Comparable<?> parquetValue(Object key) {
