@@ -21,7 +21,7 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.parquet.Parquet;
+import org.apache.iceberg.parquet.ParquetReader;
 
 /**
  * Delete files in memory: for each equality-delete file the set of canonical entity keys it
@@ -94,10 +94,9 @@ final class DeleteIndex {
           + "; lookups read Parquet delete files");
     }
     List<Record> rows = new ArrayList<>();
-    try (CloseableIterable<Record> records = Parquet.read(table.io().newInputFile(delete.location(), delete.fileSizeInBytes()))
-        .project(schema)
-        .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(schema, fileSchema))
-        .build()) {
+    try (CloseableIterable<Record> records = new ParquetReader<>(
+        table.io().newInputFile(delete.location(), delete.fileSizeInBytes()), schema, ParquetInputFile.readOptions(),
+        fileSchema -> GenericParquetReaders.buildReader(schema, fileSchema), null, null, false, true)) {
       records.forEach(rows::add);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -29,7 +29,7 @@ final class KeyFilter {
 
   static KeyFilter load(InputFile file, String keyColumn) {
     List<RowGroup> rowGroups = new ArrayList<>();
-    try (ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(file))) {
+    try (ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(file), ParquetInputFile.readOptions())) {
       for (BlockMetaData block : reader.getRowGroups()) {
         ColumnChunkMetaData chunk = block.getColumns().stream()
             .filter(column -> column.getPath().toDotString().equals(keyColumn)).findFirst().orElse(null);

@@ -36,7 +36,7 @@ import org.apache.iceberg.expressions.Projections;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.data.FlinkParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.parquet.Parquet;
+import org.apache.iceberg.parquet.ParquetReader;
 import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -274,11 +274,11 @@ final class OnlineTableReader implements AutoCloseable {
   private RowData readLiveRow(Candidate candidate, Expression filter, Object[] icebergValues) {
     DataFile data = candidate.data();
     RowData live = null;
-    try (CloseableIterable<RowData> rows = Parquet.read(table.io().newInputFile(data.location(), data.fileSizeInBytes()))
-        .project(readSchema)
-        .filter(filter)
-        .createReaderFunc(fileSchema -> FlinkParquetReaders.buildReader(readSchema, fileSchema))
-        .build()) {
+    // Iceberg's reader built directly rather than through Parquet.read(), which copies the Hadoop
+    // configuration for every read of a HadoopFileIO file (see ParquetInputFile.readOptions)
+    try (CloseableIterable<RowData> rows = new ParquetReader<>(
+        table.io().newInputFile(data.location(), data.fileSizeInBytes()), readSchema, ParquetInputFile.readOptions(),
+        fileSchema -> FlinkParquetReaders.buildReader(readSchema, fileSchema), null, filter, false, true)) {
       for (RowData row : rows) {
         if (hasKey(row, icebergValues) && !deletedByPosition(candidate, row.getLong(positionIndex))) {
           live = copy(row);
