@@ -14,6 +14,7 @@ import org.apache.iceberg.FileContent;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.util.SnapshotUtil;
@@ -86,11 +87,13 @@ final class TableFileIndex {
     List<Snapshot> added = new ArrayList<>();
     SnapshotUtil.ancestorsBetween(table, current.snapshotId(), snapshotId).forEach(added::add);
     for (int i = added.size() - 1; i >= 0; i--) { // oldest first
-      Snapshot snapshot = added.get(i);
-      snapshot.removedDataFiles(table.io()).forEach(file -> data.remove(file.location()));
-      snapshot.addedDataFiles(table.io()).forEach(file -> data.put(file.location(), file));
-      snapshot.removedDeleteFiles(table.io()).forEach(file -> deletes.remove(file.location()));
-      snapshot.addedDeleteFiles(table.io()).forEach(file -> deletes.put(file.location(), file));
+      // with the table's partition specs: Snapshot.addedDataFiles(io) and friends read them from
+      // each manifest, which Iceberg 1.11 logs as deprecated (two warnings per refresh)
+      SnapshotChanges changes = SnapshotChanges.builderFor(table).snapshot(added.get(i)).build();
+      changes.removedDataFiles().forEach(file -> data.remove(file.location()));
+      changes.addedDataFiles().forEach(file -> data.put(file.location(), file));
+      changes.removedDeleteFiles().forEach(file -> deletes.remove(file.location()));
+      changes.addedDeleteFiles().forEach(file -> deletes.put(file.location(), file));
     }
     return build(current.snapshotId(), table, data, deletes);
   }

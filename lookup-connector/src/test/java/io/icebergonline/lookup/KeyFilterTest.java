@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.LongStream;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.data.Record;
@@ -46,7 +47,7 @@ class KeyFilterTest {
         .mapToObj(id -> LookupJoinHarness.driver(writer, id, 0.5, "c", NOW)).toList());
     table.refresh();
     List<DataFile> files = new ArrayList<>();
-    table.currentSnapshot().addedDataFiles(table.io()).forEach(files::add);
+    SnapshotChanges.builderFor(table).snapshot(table.currentSnapshot()).build().addedDataFiles().forEach(files::add);
     assertThat(files).as("one data file per bucket").hasSize(BUCKETS);
     List<KeyFilter> filters = files.stream()
         .map(file -> KeyFilter.load(table.io().newInputFile(file.location(), file.fileSizeInBytes()), "driver_id"))
