@@ -165,21 +165,27 @@ final class BucketRewriter {
       return;
     }
     PendingCommit pending = new PendingCommit(snapshot);
-    for (BucketFiles bucket : plan(snapshot).values()) {
-      if (committedBuckets.contains(bucket.bucket()) || !needsRewrite(bucket)) {
-        continue;
+    try {
+      for (BucketFiles bucket : plan(snapshot).values()) {
+        if (committedBuckets.contains(bucket.bucket()) || !needsRewrite(bucket)) {
+          continue;
+        }
+        List<Record> rows = reading(snapshot, () -> new BucketReader(table, workers).liveRows(bucket.tasks()));
+        rows.sort(Comparator.comparing(row -> row.getField(keyColumn), keyOrder));
+        pending.add(bucket, write(rows, bucket));
+        LOG.debug("Rewrote bucket {} of {}: {} data and {} delete files, {} rows", bucket.bucket(), table.name(),
+            bucket.dataFiles().size(), bucket.deleteFiles().size(), rows.size());
+        if (pending.writtenBytes >= COMMIT_EVERY_BYTES) {
+          commit(pending);
+          pending = new PendingCommit(snapshot);
+        }
       }
-      List<Record> rows = reading(snapshot, () -> new BucketReader(table, workers).liveRows(bucket.tasks()));
-      rows.sort(Comparator.comparing(row -> row.getField(keyColumn), keyOrder));
-      pending.add(bucket, write(rows, bucket));
-      LOG.debug("Rewrote bucket {} of {}: {} data and {} delete files, {} rows", bucket.bucket(), table.name(),
-          bucket.dataFiles().size(), bucket.deleteFiles().size(), rows.size());
-      if (pending.writtenBytes >= COMMIT_EVERY_BYTES) {
-        commit(pending);
-        pending = new PendingCommit(snapshot);
-      }
+      commit(pending);
+    } catch (ValidationException | CommitFailedException e) {
+      // not committed: the files written for it are garbage (a commit in unknown state keeps them)
+      pending.written.forEach(file -> table.io().deleteFile(file.location()));
+      throw e;
     }
-    commit(pending);
   }
 
   private boolean needsRewrite(BucketFiles files) {
@@ -203,13 +209,7 @@ final class BucketRewriter {
       bucket.deleteFiles().forEach(rewrite::deleteFile);
     }
     pending.written.forEach(rewrite::addFile);
-    try {
-      rewrite.commit();
-    } catch (ValidationException | CommitFailedException e) {
-      // not committed: our new files are garbage (a commit in unknown state keeps them)
-      pending.written.forEach(file -> table.io().deleteFile(file.location()));
-      throw e;
-    }
+    rewrite.commit();
     pending.replaced.forEach(bucket -> committedBuckets.add(bucket.bucket()));
     if (othersCommittedSince(readFrom)) {
       conflictsValidated++;
