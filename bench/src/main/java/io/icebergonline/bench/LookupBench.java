@@ -248,8 +248,8 @@ final class LookupBench {
         + "random keys after %,d warm-up lookups; partial cache = `'lookup.cache' = 'PARTIAL'` wrapped in Flink's "
         + "`CachingLookupFunction` with `max-rows` = %,d (sized for ~%.0f%% hits), Zipf (s = %.1f) keys, measured after "
         + "as many warm-up lookups. Every timed series (scans too) starts after a forced garbage collection "
-        + "(`System.gc()`, as JMH does between iterations).", Sizes.LOOKUP_REFRESH, sizes.warmupLookups(), cacheRows, Sizes.CACHE_HIT_TARGET * 100,
-        Sizes.ZIPF_EXPONENT);
+        + "(`System.gc()`, as JMH does between iterations).", Sizes.LOOKUP_REFRESH, sizes.warmupLookups(), cacheRows,
+        Sizes.CACHE_HIT_TARGET * 100, Sizes.ZIPF_EXPONENT);
     section.note("Plain scan: `IcebergGenerics.read(table).where(Expressions.equal(\"driver_id\", k))` per lookup "
         + "(partition pruning by the bucket transform, metrics and row-group filtering, deletes applied by the reader).");
     section.note("Wrong answers: lookups whose `f1` differs from the value last written for the key (the builder "
