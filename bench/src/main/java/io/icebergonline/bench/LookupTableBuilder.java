@@ -3,6 +3,7 @@ package io.icebergonline.bench;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.testing.GenericUpserts;
+import io.icebergonline.testing.PlaceholderConfig;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -35,17 +36,12 @@ final class LookupTableBuilder {
     String features = IntStream.rangeClosed(1, Sizes.LOOKUP_FEATURES)
         .mapToObj(i -> "{ name: f" + i + ", type: " + (i <= 4 ? "DOUBLE" : i <= 7 ? "INT64" : "STRING") + " }")
         .collect(Collectors.joining(", "));
-    String yaml = String.join("\n",
-        "online_store: { type: iceberg, catalog_type: hadoop, warehouse: /unused }",
-        "kafka: { bootstrap_servers: unused }",
-        "dead_letter_topic: dlq",
-        "feature_views:",
+    String yaml = PlaceholderConfig.withFeatureViews(
         "  - name: " + name,
         "    topic: unused",
         "    entities: [ { name: driver_id, type: INT64 } ]",
         "    features: [ " + features + " ]",
-        "    buckets: " + Sizes.BUCKETS,
-        "");
+        "    buckets: " + Sizes.BUCKETS);
     return JobConfigParser.parse(yaml, env -> null).featureViews().get(0);
   }
 

@@ -3,6 +3,7 @@ package io.icebergonline.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.icebergonline.testing.PlaceholderConfig;
 import io.icebergonline.testing.TableRows;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,19 +40,14 @@ import org.junit.jupiter.api.Test;
 
 /** Create, verify and evolve online tables; run against each catalog by a subclass. */
 abstract class OnlineTablesContract {
-  private static final String VIEW_YAML = String.join("\n",
-      "online_store: { type: iceberg, catalog_type: hadoop, warehouse: /unused }",
-      "kafka: { bootstrap_servers: unused }",
-      "dead_letter_topic: dlq",
-      "feature_views:",
+  private static final String VIEW_YAML = PlaceholderConfig.withFeatureViews(
       "  - name: %s",
       "    topic: t",
       "    entities: [ %s ]",
       "    features: [ %s ]",
       "    created_timestamp_column: created",
       "    ttl: 2h",
-      "    buckets: %d",
-      "");
+      "    buckets: %d");
 
   /** The catalog under test, shared by the test class. */
   abstract Catalog catalog();

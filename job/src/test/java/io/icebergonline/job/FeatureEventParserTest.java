@@ -7,6 +7,7 @@ import io.icebergonline.core.EntityKeys;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.OnlineTableLayout;
+import io.icebergonline.testing.PlaceholderConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -19,11 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class FeatureEventParserTest {
-  private static final String CONFIG = String.join("\n",
-      "online_store: { type: iceberg, catalog_type: hadoop, warehouse: /unused }",
-      "kafka: { bootstrap_servers: unused }",
-      "dead_letter_topic: dlq",
-      "feature_views:",
+  private static final String CONFIG = PlaceholderConfig.withFeatureViews(
       "  - name: driver_stats",
       "    topic: t",
       "    entities: [ { name: driver_id, type: INT64 } ]",
@@ -34,8 +31,7 @@ class FeatureEventParserTest {
       "  - name: customer_region",
       "    topic: t2",
       "    entities: [ { name: customer_id, type: STRING }, { name: region, type: INT32 } ]",
-      "    features: [ { name: spend, type: FLOAT } ]",
-      "");
+      "    features: [ { name: spend, type: FLOAT } ]");
 
   private static final List<FeatureViewSpec> VIEWS = JobConfigParser.parse(CONFIG, name -> null).featureViews();
   private static final FeatureViewSpec DRIVER = VIEWS.get(0);

@@ -4,6 +4,7 @@ import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.OnlineTables;
 import io.icebergonline.testing.GenericUpserts;
+import io.icebergonline.testing.PlaceholderConfig;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -38,18 +39,13 @@ final class LookupJoinHarness {
   }
 
   static FeatureViewSpec view(String name, String entities, String features, String ttl) {
-    String yaml = String.join("\n",
-        "online_store: { type: iceberg, catalog_type: hadoop, warehouse: /unused }",
-        "kafka: { bootstrap_servers: unused }",
-        "dead_letter_topic: dlq",
-        "feature_views:",
+    String yaml = PlaceholderConfig.withFeatureViews(
         "  - name: " + name,
         "    topic: t",
         "    entities: [ " + entities + " ]",
         "    features: [ " + features + " ]",
         ttl == null ? "" : "    ttl: " + ttl,
-        "    buckets: 4",
-        "");
+        "    buckets: 4");
     return JobConfigParser.parse(yaml, key -> null).featureViews().get(0);
   }
 

@@ -14,6 +14,7 @@ import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GenericUpserts;
 import io.icebergonline.testing.NewestRowOracle;
+import io.icebergonline.testing.PlaceholderConfig;
 import io.icebergonline.testing.PlainJson;
 import io.icebergonline.testing.RestCatalogOnS3;
 import java.nio.charset.StandardCharsets;
@@ -65,12 +66,9 @@ class SqlScriptsTest {
   static void start() throws Exception {
     kafka = EmbeddedKafka.start();
     server = RestCatalogOnS3.start();
-    FeatureViewSpec view = JobConfigParser.parse(String.join("\n",
-        "online_store: { type: iceberg, catalog_type: hadoop, warehouse: /unused }",
-        "kafka: { bootstrap_servers: unused }",
-        "dead_letter_topic: dlq",
-        "feature_views:",
-        FeatureEventGenerator.featureViewYaml("driver_stats", 4)), name -> null).featureViews().get(0);
+    FeatureViewSpec view = JobConfigParser.parse(
+        PlaceholderConfig.withFeatureViews(FeatureEventGenerator.featureViewYaml("driver_stats", 4)), name -> null)
+        .featureViews().get(0);
 
     oracle = new NewestRowOracle();
     oracle.acceptAll(new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(11, DRIVERS)).next(3_000));
