@@ -1,5 +1,6 @@
 package io.icebergonline.job;
 
+import io.icebergonline.core.LiveTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -113,7 +114,8 @@ final class BucketRewriter {
     }
   }
 
-  private final Table table;
+  private final LiveTable liveTable;
+  private Table table;
   private final long targetFileSizeBytes;
   private final String runId;
   private final ExecutorService workers;
@@ -125,8 +127,9 @@ final class BucketRewriter {
 
   /** @param workers runs Iceberg's parallel planning, validation and delete-file loading */
   @SuppressWarnings("unchecked")
-  BucketRewriter(Table table, long targetFileSizeBytes, String runId, ExecutorService workers) {
-    this.table = table;
+  BucketRewriter(LiveTable liveTable, long targetFileSizeBytes, String runId, ExecutorService workers) {
+    this.liveTable = liveTable;
+    this.table = liveTable.table();
     this.targetFileSizeBytes = targetFileSizeBytes;
     this.runId = runId;
     this.workers = workers;
@@ -246,7 +249,7 @@ final class BucketRewriter {
   }
 
   private Snapshot refreshedSnapshot() {
-    table.refresh();
+    table = liveTable.refresh();
     return table.currentSnapshot();
   }
 
@@ -285,7 +288,7 @@ final class BucketRewriter {
           snapshot.snapshotId());
       return read.get();
     } catch (RuntimeException e) {
-      table.refresh();
+      table = liveTable.refresh();
       if (!(e instanceof ValidationException) && table.snapshot(snapshot.snapshotId()) == null) {
         throw new ValidationException(e, "Snapshot %s was expired while it was read", snapshot.snapshotId());
       }

@@ -142,7 +142,7 @@ public final class Main {
       for (FeatureViewSpec view : views) {
         TableIdentifier id = OnlineTables.identifier(config.onlineStore().namespace(), view);
         try {
-          MaintenanceReport report = OnlineTableMaintenance.run(catalog.loadTable(id), settings, "maintain");
+          MaintenanceReport report = OnlineTableMaintenance.run(() -> catalog.loadTable(id), settings, "maintain");
           LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
         } catch (RuntimeException e) {
           failed++;

@@ -16,6 +16,7 @@ import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,8 +126,8 @@ final class MaintenanceScheduler extends ProcessFunction<CheckpointStats, Void> 
   /** Maintains one view's table; false if that failed (logged). */
   private boolean maintain(Catalog catalog, FeatureViewSpec view) {
     try {
-      MaintenanceReport report = OnlineTableMaintenance.run(
-          catalog.loadTable(OnlineTables.identifier(store.namespace(), view)), settings, "in-job");
+      TableIdentifier id = OnlineTables.identifier(store.namespace(), view);
+      MaintenanceReport report = OnlineTableMaintenance.run(() -> catalog.loadTable(id), settings, "in-job");
       conflictsValidated.add(report.conflictsValidated());
       retries.add(report.retries());
       LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());

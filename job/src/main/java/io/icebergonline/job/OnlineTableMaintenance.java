@@ -1,10 +1,12 @@
 package io.icebergonline.job;
 
+import io.icebergonline.core.LiveTable;
 import io.icebergonline.core.MaintenanceConfig;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.io.FileInfo;
 
@@ -22,10 +24,12 @@ public final class OnlineTableMaintenance {
   private OnlineTableMaintenance() {}
 
   /**
+   * @param loader loads the table from its catalog: at the start, and again whenever the loaded
+   *     object cannot refresh any more ({@link LiveTable}; a run can outlast many job commits)
    * @param runner who runs it ({@code maintain}, {@code in-job}); recorded in the snapshot summary of
    *     rewrite commits with a unique run id
    */
-  public static MaintenanceReport run(Table table, MaintenanceConfig settings, String runner) {
+  public static MaintenanceReport run(Supplier<Table> loader, MaintenanceConfig settings, String runner) {
     // Its own small pool for Iceberg's parallel manifest and delete-file work, instead of Iceberg's
     // JVM-wide worker pool: maintenance then does not compete with the job's committer, and no
     // pool thread outlives the run (a JVM-wide pool thread keeps the context class loader of the
@@ -36,21 +40,24 @@ public final class OnlineTableMaintenance {
       return thread;
     });
     try {
-      return run(table, settings, runner, workers);
+      return run(new LiveTable(loader), settings, runner, workers);
     } finally {
       workers.shutdownNow();
     }
   }
 
-  private static MaintenanceReport run(Table table, MaintenanceConfig settings, String runner, ExecutorService workers) {
+  private static MaintenanceReport run(LiveTable liveTable, MaintenanceConfig settings, String runner,
+      ExecutorService workers) {
     String runId = runner + "-" + UUID.randomUUID();
-    table.refresh();
+    Table table = liveTable.table();
     MaintenanceReport.TableState before = MaintenanceReport.TableState.of(table, OrphanFiles.list(table));
 
     long started = System.nanoTime();
-    BucketRewriter.Result rewrite = new BucketRewriter(table, settings.targetFileSizeBytes(), runId, workers).rewrite();
+    BucketRewriter.Result rewrite =
+        new BucketRewriter(liveTable, settings.targetFileSizeBytes(), runId, workers).rewrite();
     long rewritten = System.nanoTime();
 
+    table = liveTable.refresh();
     long now = System.currentTimeMillis();
     table.expireSnapshots()
         .expireOlderThan(now - settings.expireOlderThan().toMillis())
@@ -61,9 +68,9 @@ public final class OnlineTableMaintenance {
         .commit();
 
     long expired = System.nanoTime();
-    OrphanFiles.Result orphans = OrphanFiles.deleteOrphans(table, now - settings.orphanOlderThan().toMillis());
+    OrphanFiles.Result orphans = OrphanFiles.deleteOrphans(liveTable, now - settings.orphanOlderThan().toMillis());
     long cleaned = System.nanoTime();
-    table.refresh();
+    table = liveTable.refresh();
     MaintenanceReport.TableState after = MaintenanceReport.TableState.of(table, orphans.remaining());
     List<FileInfo> deleted = orphans.deleted();
     return new MaintenanceReport(table.name(), before, after, rewrite.bucketsRewritten(), rewrite.conflictsValidated(),

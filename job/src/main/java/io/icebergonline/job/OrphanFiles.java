@@ -1,5 +1,6 @@
 package io.icebergonline.job;
 
+import io.icebergonline.core.LiveTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -51,9 +52,9 @@ final class OrphanFiles {
    * reachable from the table's current metadata. Lists first and reads the metadata after, so a
    * file committed in between counts as reachable.
    */
-  static Result deleteOrphans(Table table, long olderThanMillis) {
-    List<FileInfo> listed = list(table);
-    table.refresh();
+  static Result deleteOrphans(LiveTable liveTable, long olderThanMillis) {
+    List<FileInfo> listed = list(liveTable.table());
+    Table table = liveTable.refresh();
     Set<String> reachable = reachable(table);
     List<FileInfo> orphans = new ArrayList<>();
     List<FileInfo> remaining = new ArrayList<>();

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.icebergonline.core.EntityKeys;
 import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.LiveTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -65,7 +66,8 @@ final class OnlineTableReader implements AutoCloseable {
   private final int maxRetries;
 
   private Catalog catalog;
-  private Table table;
+  private LiveTable liveTable;
+  private volatile Table table;
   private Schema readSchema;
   private int positionIndex;
   private int eventTimeIndex;
@@ -94,7 +96,8 @@ final class OnlineTableReader implements AutoCloseable {
 
   void open() {
     catalog = IcebergCatalogs.load(binding.store());
-    table = binding.loadTable(catalog);
+    liveTable = new LiveTable(() -> binding.loadTable(catalog));
+    table = liveTable.table();
     List<String> readColumns = new ArrayList<>(outputColumns);
     for (String column : binding.identifierColumns()) {
       if (!readColumns.contains(column)) {
@@ -157,7 +160,7 @@ final class OnlineTableReader implements AutoCloseable {
 
   /** Loads the table's newest snapshot into the file index. */
   synchronized void refreshNow() {
-    table.refresh();
+    table = liveTable.refresh();
     TableFileIndex next = index.refresh(table);
     if (next != index) {
       LOG.debug("Table {} at snapshot {}: {} data files, {} delete files", table.name(), next.snapshotId(),
