@@ -1,12 +1,19 @@
 package io.icebergonline.job;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -14,35 +21,77 @@ import org.slf4j.event.Level;
 /**
  * Sums the per-subtask {@link CheckpointStats} of every feature view and, when a checkpoint
  * completes (which is when Iceberg's committer commits it), logs one INFO line per view with the
- * counts and updates the view's freshness-lag gauge. Runs with parallelism 1.
+ * counts and updates the view's freshness-lag gauge. When the input ends ({@code --until-end}) it
+ * logs, after the final commit, one line of totals per view for the whole run. The totals and the
+ * start time are checkpointed, so a run that restarted still reports all of it. Runs with
+ * parallelism 1.
  */
-final class CommitReporter extends ProcessFunction<CheckpointStats, Void> implements CheckpointListener {
+final class CommitReporter extends AbstractStreamOperator<Void>
+    implements OneInputStreamOperator<CheckpointStats, Void>, BoundedOneInput {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(CommitReporter.class);
 
   private transient Map<String, CheckpointStats> pending;
+  private transient Map<String, CheckpointStats> committedTotals;
   private transient Map<String, Long> committedEventTime;
-  private transient MetricGroup metrics;
+  private transient MetricGroup viewMetrics;
+  private transient ListState<CheckpointStats> totalsState;
+  private transient ListState<Long> startedState;
+  private transient long startedMillis;
+  private transient boolean inputEnded;
 
   @Override
-  public void open(OpenContext openContext) {
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
     pending = new TreeMap<>();
+    committedTotals = new TreeMap<>();
     committedEventTime = new TreeMap<>();
-    metrics = getRuntimeContext().getMetricGroup();
+    totalsState = context.getOperatorStateStore().getListState(
+        new ListStateDescriptor<>("committed-totals", TypeInformation.of(CheckpointStats.class)));
+    startedState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("started", Types.LONG));
+    for (CheckpointStats totals : totalsState.get()) {
+      committedTotals.put(totals.featureView, totals);
+    }
+    startedMillis = System.currentTimeMillis();
+    for (Long started : startedState.get()) {
+      startedMillis = started;
+    }
   }
 
   @Override
-  public void processElement(CheckpointStats stats, Context context, Collector<Void> out) {
+  public void open() throws Exception {
+    super.open();
+    viewMetrics = getMetricGroup();
+  }
+
+  @Override
+  public void processElement(StreamRecord<CheckpointStats> element) {
+    CheckpointStats stats = element.getValue();
     pending.computeIfAbsent(stats.featureView, view -> {
-      metrics.addGroup("featureView", view).gauge("freshnessLagMillis", () -> freshnessLag(view));
-      CheckpointStats sum = new CheckpointStats();
-      sum.featureView = view;
-      return sum;
+      viewMetrics.addGroup("featureView", view).gauge("freshnessLagMillis", () -> freshnessLag(view));
+      return CheckpointStats.empty(view);
     }).add(stats);
   }
 
+  /** The totals as of this checkpoint: what it commits counts as committed once it is restored. */
   @Override
-  public void notifyCheckpointComplete(long checkpointId) {
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    Map<String, CheckpointStats> totals = new TreeMap<>();
+    committedTotals.forEach((view, committed) -> totals.computeIfAbsent(view, CheckpointStats::empty).add(committed));
+    pending.forEach((view, stats) -> totals.computeIfAbsent(view, CheckpointStats::empty).addCommitted(stats));
+    totalsState.update(List.copyOf(totals.values()));
+    startedState.update(List.of(startedMillis));
+  }
+
+  @Override
+  public void endInput() {
+    inputEnded = true;
+  }
+
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    super.notifyCheckpointComplete(checkpointId);
     for (CheckpointStats stats : pending.values()) {
       if (stats.maxEventTime != Long.MIN_VALUE) {
         committedEventTime.merge(stats.featureView, stats.maxEventTime, Math::max);
@@ -54,9 +103,19 @@ final class CommitReporter extends ProcessFunction<CheckpointStats, Void> implem
               + "{} rows and {} deletes written; freshness lag {} ms",
           stats.featureView, checkpointId, stats.eventsIn, stats.applied, stats.staleDropped, stats.malformed,
           stats.rowsWritten, stats.deletesWritten, freshnessLag(stats.featureView));
-      CheckpointStats reset = new CheckpointStats();
-      reset.featureView = stats.featureView;
-      pending.put(stats.featureView, reset);
+      committedTotals.computeIfAbsent(stats.featureView, CheckpointStats::empty).addCommitted(stats);
+      pending.put(stats.featureView, CheckpointStats.empty(stats.featureView));
+    }
+    if (inputEnded) {
+      // the checkpoint after the end of input is the final one: everything read is committed now
+      double seconds = (System.currentTimeMillis() - startedMillis) / 1000.0;
+      for (CheckpointStats totals : committedTotals.values()) {
+        LOG.info("Feature view '{}' done: {} events in, {} applied, {} stale dropped, {} dead-lettered; "
+                + "{} rows and {} deletes written, committed by {} checkpoints; {} s",
+            totals.featureView, totals.eventsIn, totals.applied, totals.staleDropped, totals.malformed,
+            totals.rowsWritten, totals.deletesWritten, totals.commits, String.format("%.1f", seconds));
+      }
+      inputEnded = false;
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -90,7 +91,7 @@ public final class MaterializationJob {
     List<DataStream<CheckpointStats>> stats = new ArrayList<>(views.stream().map(ViewStreams::stats).toList());
     stats.add(malformed);
     DataStream<CheckpointStats> allStats = union(stats);
-    allStats.process(new CommitReporter()).name("commit reporter").uid("commit-reporter")
+    allStats.transform("commit reporter", Types.VOID, new CommitReporter()).uid("commit-reporter")
         .setParallelism(1).setMaxParallelism(1);
     if (config.maintenance().enabled()) {
       allStats.process(new MaintenanceScheduler(store, config.featureViews(), config.maintenance()))
@@ -122,8 +123,8 @@ public final class MaterializationJob {
     ViewStreams streams = addFeatureView(store, view, table, records, options);
     DataStream<CheckpointStats> malformed = streams.deadLetters()
         .map(letter -> CheckpointStats.malformed(letter.featureView)).name("count dead letters").uid("count-dead-letters");
-    streams.stats().union(malformed).process(new CommitReporter()).name("commit reporter").uid("commit-reporter")
-        .setParallelism(1).setMaxParallelism(1);
+    streams.stats().union(malformed).transform("commit reporter", Types.VOID, new CommitReporter())
+        .uid("commit-reporter").setParallelism(1).setMaxParallelism(1);
   }
 
   private static void configure(StreamExecutionEnvironment env, MaterializeOptions options) {

@@ -114,9 +114,12 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     super.prepareSnapshotPreBarrier(checkpointId);
   }
 
+  /** Flushes and reports: no barrier follows the end of input on this operator, so its stats go now. */
   @Override
   public void endInput() {
     flush();
+    output.collect(STATS, new StreamRecord<>(sinceBarrier));
+    sinceBarrier = newStats();
   }
 
   private void flush() {
@@ -142,8 +145,6 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   }
 
   private CheckpointStats newStats() {
-    CheckpointStats stats = new CheckpointStats();
-    stats.featureView = featureView;
-    return stats;
+    return CheckpointStats.empty(featureView);
   }
 }

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Snapshot;
@@ -127,21 +129,49 @@ class MaterializationBehaviourTest {
   }
 
   @Test
-  void theCommandLineRunsUntilTheEndAndExitsZero() throws Exception {
+  void theCommandLineRunsUntilTheEndExitsZeroAndLogsTheRunsTotals() throws Exception {
     JobHarness harness = harness("cli");
     Path configFile = files.resolve("cli.yaml");
     Files.writeString(configFile, harness.configYaml(4, ""));
-    List<GeneratedEvent> events = updates(20, 3, "");
+    List<GeneratedEvent> events = new ArrayList<>(updates(20, 3, ""));
+    List<GeneratedEvent> stale = events.subList(0, 10); // version 0 of keys 1..10, after their version 2
+    events.addAll(List.copyOf(stale));
+    for (int i = 0; i < 5; i++) {
+      events.add(new GeneratedEvent(GeneratedEvent.Kind.MALFORMED, 1, "{\"driver_id\":1}".getBytes(StandardCharsets.UTF_8),
+          "{not json".getBytes(StandardCharsets.UTF_8), START, "not JSON"));
+    }
     kafka.produce(harness.topic, events);
     NewestRowOracle oracle = new NewestRowOracle();
     oracle.acceptAll(events);
 
-    int exit = Main.run(new String[] {
-        "materialize", "--config", configFile.toString(), "--until-end", "--parallelism", "2",
-        "--checkpoint-interval", "1s"});
+    int exit;
+    List<String> logged;
+    try (LogCapture log = new LogCapture(CommitReporter.class)) {
+      exit = Main.run(new String[] {
+          "materialize", "--config", configFile.toString(), "--until-end", "--parallelism", "2",
+          "--checkpoint-interval", "1s"});
+      logged = log.messages();
+    }
 
     assertThat(exit).isZero();
     assertThat(harness.rows(harness.config(4))).isEqualTo(oracle.liveRows());
+    Table table = harness.table(harness.config(4));
+    long snapshotsWithRows = 0;
+    long addedRecords = 0;
+    for (Snapshot snapshot : table.snapshots()) {
+      long added = Long.parseLong(snapshot.summary().getOrDefault(SnapshotSummary.ADDED_RECORDS_PROP, "0"));
+      snapshotsWithRows += added > 0 ? 1 : 0;
+      addedRecords += added;
+    }
+    List<String> totals = logged.stream().filter(line -> line.contains(" done: ")).toList();
+    assertThat(totals).as("one line of totals after the final commit, in %s", logged).hasSize(1);
+    Matcher line = Pattern.compile("Feature view 'driver_stats' done: 70 events in, 60 applied, 10 stale dropped, "
+        + "5 dead-lettered; (\\d+) rows and 0 deletes written, committed by (\\d+) checkpoints; [0-9.]+ s")
+        .matcher(totals.get(0));
+    assertThat(line.matches()).as(totals.get(0)).isTrue();
+    assertThat(Long.parseLong(line.group(1))).as("rows written").isEqualTo(addedRecords);
+    // the committer also commits at the end of input, before the final checkpoint
+    assertThat(Long.parseLong(line.group(2))).as("checkpoints that committed rows").isBetween(1L, snapshotsWithRows);
   }
 
   @Test
