@@ -177,20 +177,23 @@ public final class JobConfigParser {
     }
     return new MaintenanceConfig(
         tree.optional("enabled").map(ConfigTree::asBoolean).orElse(true),
-        positive(tree.optional("interval").orElse(null), defaults.interval()),
-        positive(tree.optional("expire_older_than").orElse(null), defaults.expireOlderThan()),
+        duration(tree.optional("interval").orElse(null), defaults.interval(), false),
+        duration(tree.optional("expire_older_than").orElse(null), defaults.expireOlderThan(), true),
         retainLast,
-        positive(tree.optional("orphan_older_than").orElse(null), defaults.orphanOlderThan()),
+        duration(tree.optional("orphan_older_than").orElse(null), defaults.orphanOlderThan(), false),
         tree.optional("target_file_size").map(ConfigTree::asByteSize).orElse(defaults.targetFileSizeBytes()));
   }
 
-  private static Duration positive(ConfigTree tree, Duration fallback) {
+  private static Duration duration(ConfigTree tree, Duration fallback, boolean zeroAllowed) {
     if (tree == null) {
       return fallback;
     }
     Duration duration = tree.asDuration();
-    if (duration.isNegative() || duration.isZero()) {
-      throw tree.error("expected a duration > 0, got " + duration);
+    if (duration.isNegative()) {
+      throw tree.error("expected a duration >= 0, got " + duration);
+    }
+    if (duration.isZero() && !zeroAllowed) {
+      throw tree.error("must be greater than 0, got " + tree.asString());
     }
     return duration;
   }

@@ -261,12 +261,20 @@ class JobConfigParserTest {
   static Stream<Arguments> badMaintenance() {
     return Stream.of(
         Arguments.of("{ enabled: yes please }", "maintenance.enabled: expected true or false, got 'yes please'"),
-        Arguments.of("{ interval: 0s }", "maintenance.interval: expected a duration > 0, got PT0S"),
+        Arguments.of("{ interval: 0s }", "maintenance.interval: must be greater than 0, got 0s"),
+        Arguments.of("{ orphan_older_than: 0s }", "maintenance.orphan_older_than: must be greater than 0, got 0s"),
         Arguments.of("{ retain_last: 0 }", "maintenance.retain_last: expected at least 1 snapshot to retain, got 0"),
         Arguments.of("{ target_file_size: huge }",
             "maintenance.target_file_size: expected a positive size such as 128MB or 512kb, got 'huge'"),
         Arguments.of("{ schedule: hourly }",
             "maintenance.schedule: unknown key; expected one of [enabled, expire_older_than, interval, orphan_older_than, retain_last, target_file_size]"));
+  }
+
+  @Test
+  void zeroExpireOlderThanExpiresEverySnapshotButTheRetainedOnes() throws IOException {
+    MaintenanceConfig maintenance =
+        JobConfigParser.parse(sample() + "maintenance: { expire_older_than: 0s }\n", ENV).maintenance();
+    assertThat(maintenance.expireOlderThan()).isZero();
   }
 
   @Test

@@ -100,9 +100,18 @@ public final class CommandLine {
     return parsed(name, MemorySize::parseBytes, bytes -> bytes > 0, "a size such as 128MB or 512kb");
   }
 
+  /** A duration of zero or more. */
   public Duration duration(String name) {
-    return parsed(name, TimeUtils::parseDuration, value -> !value.isZero() && !value.isNegative(),
-        "a duration such as 30s or 2min");
+    return parsed(name, TimeUtils::parseDuration, value -> !value.isNegative(), "a duration such as 30s or 2min");
+  }
+
+  /** A duration greater than zero: zero is well-formed, so it is refused as a value out of range. */
+  public Duration positiveDuration(String name) {
+    Duration value = duration(name);
+    if (value.isZero()) {
+      throw new UsageException(name + " must be greater than 0, got '" + required(name) + "'");
+    }
+    return value;
   }
 
   /** The option's value parsed and checked, or a usage error saying what was expected. */

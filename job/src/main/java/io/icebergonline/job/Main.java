@@ -97,7 +97,7 @@ public final class Main {
         line.option("--parallelism") == null ? null : line.positiveInt("--parallelism"),
         line.option("--checkpoint-interval") == null
             ? MaterializeOptions.DEFAULT_CHECKPOINT_INTERVAL
-            : line.duration("--checkpoint-interval"),
+            : line.positiveDuration("--checkpoint-interval"),
         line.option("--max-buffered-rows") == null
             ? MaterializeOptions.DEFAULT_MAX_BUFFERED_ROWS
             : line.positiveInt("--max-buffered-rows"));
@@ -123,7 +123,7 @@ public final class Main {
     MaintenanceConfig settings = new MaintenanceConfig(true, defaults.interval(),
         line.option("--expire-older-than") == null ? defaults.expireOlderThan() : line.duration("--expire-older-than"),
         line.option("--retain-last") == null ? defaults.retainLast() : line.positiveInt("--retain-last"),
-        line.option("--orphan-older-than") == null ? defaults.orphanOlderThan() : line.duration("--orphan-older-than"),
+        line.option("--orphan-older-than") == null ? defaults.orphanOlderThan() : line.positiveDuration("--orphan-older-than"),
         line.option("--target-file-size") == null ? defaults.targetFileSizeBytes() : line.byteSize("--target-file-size"));
     List<FeatureViewSpec> views = config.featureViews();
     if (line.option("--view") != null) {
