@@ -8,6 +8,7 @@ import io.icebergonline.core.CatalogType;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.OnlineStoreConfig;
 import io.icebergonline.testing.GenericUpserts;
+import io.icebergonline.testing.TableRows;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -118,5 +119,31 @@ class LookupJoinTest {
         "SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ p.id, d.conv_rate, d.city FROM probes AS p "
             + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id")));
     assertMatches(actual, expected, probes());
+  }
+
+  /** What Iceberg's own reader (it applies every delete) returns for the probes: {@code conv_rate, city} or nulls. */
+  private static Map<Long, List<Object>> icebergAnswers(Table table, List<Long> probes) {
+    Map<Object, Map<String, Object>> live = TableRows.readByKey(table, "driver_id");
+    Map<Long, List<Object>> answers = new HashMap<>();
+    for (long probe : probes) {
+      Map<String, Object> row = live.get(probe);
+      answers.put(probe, row == null ? Arrays.asList(null, null) : Arrays.asList(row.get("conv_rate"), row.get("city")));
+    }
+    return answers;
+  }
+
+  @Test
+  void anUnpartitionedEqualityDeleteAfterTheBucketPartitionWasDroppedDeletesFromEveryBucket() throws Exception {
+    Table table = harness.create(LookupJoinHarness.driverStats("spec_evolved", null));
+    GenericUpserts bucketed = new GenericUpserts(table, List.of("driver_id"));
+    bucketed.upsert(List.of(driver(bucketed, 1, 0.1, "one", NOW), driver(bucketed, 2, 0.2, "two", NOW)));
+    table.updateSpec().removeField(table.spec().fields().get(0).name()).commit();
+    GenericUpserts unpartitioned = new GenericUpserts(table, List.of("driver_id"));
+    unpartitioned.delete(List.of(driver(unpartitioned, 1, 0, null, NOW)));
+
+    List<Long> probes = List.of(1L, 2L);
+    Map<Long, List<Object>> expected = icebergAnswers(table, probes);
+    assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(null, null));
+    assertThat(join("spec_evolved", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
   }
 }
