@@ -146,4 +146,19 @@ class LookupJoinTest {
     assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(null, null));
     assertThat(join("spec_evolved", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
   }
+
+  @Test
+  void equalityDeletesOnTheKeyAndEventTimeDeleteOnlyTheRowsWithThatEventTime() throws Exception {
+    // Iceberg's Flink upsert sink on a days(ts)-partitioned table writes its equality deletes on (key, ts)
+    Table table = harness.create(LookupJoinHarness.driverStats("deletes_on_key_and_time", null));
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id", "event_timestamp"));
+    writer.upsert(List.of(driver(writer, 1, 0.1, "old", NOW.minusMinutes(20)), driver(writer, 2, 0.2, "gone", NOW)));
+    writer.upsert(List.of(driver(writer, 1, 0.3, "new", NOW.minusMinutes(10))));
+    writer.delete(List.of(driver(writer, 1, 0, null, NOW.minusMinutes(10)), driver(writer, 2, 0, null, NOW)));
+
+    List<Long> probes = List.of(1L, 2L);
+    Map<Long, List<Object>> expected = icebergAnswers(table, probes);
+    assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(0.1, "old"));
+    assertThat(join("deletes_on_key_and_time", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
+  }
 }
