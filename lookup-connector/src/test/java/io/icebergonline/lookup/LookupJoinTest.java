@@ -15,12 +15,14 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -160,5 +162,30 @@ class LookupJoinTest {
     Map<Long, List<Object>> expected = icebergAnswers(table, probes);
     assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(0.1, "old"));
     assertThat(join("deletes_on_key_and_time", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
+  }
+
+  @Test
+  void anIntKeyPromotedToLongFindsRowsInFilesWrittenBeforeAndAfterThePromotion() throws Exception {
+    Table table = harness.create(LookupJoinHarness.view("promoted_key", "{ name: driver_id, type: INT32 }",
+        "{ name: conv_rate, type: DOUBLE }, { name: trips, type: INT64 }, { name: city, type: STRING }", null));
+    GenericUpserts asInt = new GenericUpserts(table, List.of("driver_id"));
+    asInt.upsert(IntStream.rangeClosed(1, 100).mapToObj(id -> {
+      Record row = asInt.newRow();
+      row.setField("driver_id", id);
+      row.setField("conv_rate", id / 10.0);
+      row.setField("city", "int-" + id);
+      row.setField("event_timestamp", NOW);
+      return row;
+    }).toList());
+    table.updateSchema().updateColumn("driver_id", Types.LongType.get()).commit();
+    GenericUpserts asLong = new GenericUpserts(table, List.of("driver_id"));
+    asLong.upsert(List.of(driver(asLong, 2, 2.5, "long-2", NOW), driver(asLong, 200, 20.0, "long-200", NOW)));
+
+    List<Long> probes = new ArrayList<>(LongStream.rangeClosed(1, 100).boxed().toList());
+    probes.addAll(List.of(200L, 300L));
+    Map<Long, List<Object>> expected = icebergAnswers(table, probes);
+    assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(0.1, "int-1"))
+        .containsEntry(2L, Arrays.asList(2.5, "long-2"));
+    assertThat(join("promoted_key", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
   }
 }
