@@ -39,6 +39,8 @@ final class IcebergOnlineTableSource
   private final ReadableConfig options;
   private List<String> projectedColumns;
   private List<LogicalType> projectedTypes;
+  /** The columns of the lookup keys, in the order of the join-key row; known once the planner asked for the runtime provider. */
+  private List<String> lookupKeyColumns;
 
   IcebergOnlineTableSource(TableBinding binding, ReadableConfig options) {
     this.binding = binding;
@@ -61,6 +63,7 @@ final class IcebergOnlineTableSource
       throw new ValidationException("A lookup join on '" + binding.tableName() + "' must cover the table's key "
           + binding.identifierColumns() + " with equality conditions; the join has " + keyColumns);
     }
+    lookupKeyColumns = List.copyOf(keyColumns);
     LookupOptions.LookupCacheType cacheType = options.get(LookupOptions.CACHE_TYPE);
     if (cacheType == LookupOptions.LookupCacheType.FULL) {
       return fullCache();
@@ -107,18 +110,19 @@ final class IcebergOnlineTableSource
 
   @Override
   public Optional<InputDataPartitioner> getPartitioner() {
-    if (binding.buckets() == null) {
+    // The join-key row holds every lookup key, identifier columns and extra join keys alike, in the
+    // order of the table's (projected) columns: the order of the lookup context's keys. The planner
+    // asks for the runtime provider, which learns them, before it asks for the partitioner; should
+    // it not, probe rows keep their distribution, which is slower but as correct.
+    if (binding.buckets() == null || lookupKeyColumns == null) {
       return Optional.empty();
     }
-    // The join-key row holds the lookup keys in the order of the table's (projected) columns.
-    List<String> keyOrder = new ArrayList<>(projectedColumns);
-    keyOrder.retainAll(binding.identifierColumns());
     List<LogicalType> types = new ArrayList<>();
     int[] positions = new int[binding.identifierColumns().size()];
     for (int i = 0; i < positions.length; i++) {
       String column = binding.identifierColumns().get(i);
       types.add(projectedTypes.get(projectedColumns.indexOf(column)));
-      positions[i] = keyOrder.indexOf(column);
+      positions[i] = lookupKeyColumns.indexOf(column);
     }
     return Optional.of(new BucketShufflePartitioner(binding.buckets(), binding.derivedKeyColumn() != null, types, positions));
   }
@@ -145,6 +149,7 @@ final class IcebergOnlineTableSource
     IcebergOnlineTableSource copy = new IcebergOnlineTableSource(binding, options);
     copy.projectedColumns = projectedColumns;
     copy.projectedTypes = projectedTypes;
+    copy.lookupKeyColumns = lookupKeyColumns;
     return copy;
   }
 

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -187,5 +188,28 @@ class LookupJoinTest {
     assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(0.1, "int-1"))
         .containsEntry(2L, Arrays.asList(2.5, "long-2"));
     assertThat(join("promoted_key", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
+  }
+
+  @Test
+  void theBucketShuffleRoutesByTheKeyWhenAnExtraJoinKeyPrecedesIt() throws Exception {
+    Table table = harness.create(LookupJoinHarness.driverStats("shuffle_extra_key", null));
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    writer.upsert(LongStream.rangeClosed(1, 20).mapToObj(id -> driver(writer, id, id / 10.0, "c" + id, NOW)).toList());
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql("CREATE TABLE d (city STRING, driver_id BIGINT, conv_rate DOUBLE) WITH ('connector' = 'iceberg-online', "
+        + harness.connectorOptions + ", 'namespace' = 'online', 'table' = 'shuffle_extra_key', 'lookup.cache' = 'NONE')");
+    // drivers 1..25 probed with their own city, except driver 3 with another one
+    String values = LongStream.rangeClosed(1, 25)
+        .mapToObj(id -> "(CAST(" + id + " AS BIGINT), '" + (id == 3 ? "elsewhere" : "c" + id) + "')")
+        .collect(Collectors.joining(", "));
+    sql.executeSql("CREATE TEMPORARY VIEW probes AS SELECT id, c, PROCTIME() AS pt FROM (VALUES " + values + ") AS t(id, c)");
+    Map<Long, List<Object>> actual = LookupJoinHarness.byId(LookupJoinHarness.collect(sql.executeSql(
+        "SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ p.id, d.conv_rate, d.city FROM probes AS p "
+            + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id AND p.c = d.city")));
+    Map<Long, List<Object>> expected = new HashMap<>();
+    for (long id = 1; id <= 25; id++) {
+      expected.put(id, id <= 20 && id != 3 ? Arrays.asList(id / 10.0, "c" + id) : Arrays.asList(null, null));
+    }
+    assertThat(actual).isEqualTo(expected);
   }
 }
