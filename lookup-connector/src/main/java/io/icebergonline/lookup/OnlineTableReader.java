@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -376,7 +377,8 @@ final class OnlineTableReader implements AutoCloseable {
   private boolean matchesExtraKeys(RowData row, RowData keyRow) {
     for (RowData.FieldGetter[] getters : extraKeys) {
       Object wanted = getters[0].getFieldOrNull(keyRow);
-      if (wanted == null || !wanted.equals(getters[1].getFieldOrNull(row))) {
+      // deepEquals: BYTES values are byte arrays
+      if (wanted == null || !Objects.deepEquals(wanted, getters[1].getFieldOrNull(row))) {
         return false;
       }
     }

@@ -9,6 +9,8 @@ import io.icebergonline.core.CatalogType;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.OnlineStoreConfig;
 import io.icebergonline.testing.GenericUpserts;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +141,32 @@ class LookupBehaviourTest {
     } finally {
       result.getJobClient().orElseThrow().cancel();
     }
+  }
+
+  @Test
+  void aBytesJoinKeyBesideTheEntityMatchesEqualBytes() throws Exception {
+    Table table = harness.create(LookupJoinHarness.view("tagged", "{ name: driver_id, type: INT64 }",
+        "{ name: tag, type: BYTES }, { name: conv_rate, type: DOUBLE }", null));
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    List<Record> rows = new ArrayList<>();
+    for (long id = 1; id <= 2; id++) {
+      Record row = writer.newRow();
+      row.setField("driver_id", id);
+      row.setField("tag", ByteBuffer.wrap((id == 1 ? "one" : "two").getBytes(StandardCharsets.UTF_8)));
+      row.setField("conv_rate", id / 10.0);
+      row.setField("event_timestamp", NOW);
+      rows.add(row);
+    }
+    writer.upsert(rows);
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql("CREATE TABLE t (driver_id BIGINT, tag BYTES, conv_rate DOUBLE) WITH ('connector' = 'iceberg-online', "
+        + harness.connectorOptions + ", 'namespace' = 'online', 'table' = 'tagged')");
+    // the tags as ENCODE(...) of strings: the planner cannot take BINARY literals in VALUES
+    sql.executeSql("CREATE TEMPORARY VIEW tagged_probes AS SELECT id, ENCODE(tag, 'UTF-8') AS tag, PROCTIME() AS pt "
+        + "FROM (VALUES (CAST(1 AS BIGINT), 'one'), (CAST(2 AS BIGINT), 'xyz')) AS p(id, tag)");
+    List<Row> joined = LookupJoinHarness.collect(sql.executeSql("SELECT p.id, d.conv_rate FROM tagged_probes AS p "
+        + "LEFT JOIN t FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id AND p.tag = d.tag"));
+    assertThat(joined).extracting(row -> row.getField(0) + "=" + row.getField(1)).containsExactlyInAnyOrder("1=0.1", "2=null");
   }
 
   @Test
