@@ -73,7 +73,7 @@ final class IcebergOnlineTableSource
     boolean async = options.get(IcebergOnlineOptions.LOOKUP_ASYNC);
     int threads = options.get(IcebergOnlineOptions.LOOKUP_ASYNC_THREADS);
     if (cacheType == LookupOptions.LookupCacheType.PARTIAL) {
-      DefaultLookupCache cache = DefaultLookupCache.fromConfig(options);
+      DefaultLookupCache cache = partialCache();
       return async
           ? PartialCachingAsyncLookupProvider.of(new IcebergOnlineAsyncLookupFunction(spec, threads), cache)
           : PartialCachingLookupProvider.of(new IcebergOnlineLookupFunction(spec), cache);
@@ -81,6 +81,25 @@ final class IcebergOnlineTableSource
     return async
         ? AsyncLookupFunctionProvider.of(new IcebergOnlineAsyncLookupFunction(spec, threads))
         : LookupFunctionProvider.of(new IcebergOnlineLookupFunction(spec));
+  }
+
+  /**
+   * Flink's partial cache as configured, except that with a max age no entry outlives it:
+   * 'expire-after-write' is capped at the max age (a row is checked against the max age when read
+   * from the table, not when served from the cache).
+   */
+  private DefaultLookupCache partialCache() {
+    Duration maxAge = binding.maxAge();
+    if (maxAge == null) {
+      return DefaultLookupCache.fromConfig(options);
+    }
+    Duration expireAfterWrite = options.getOptional(LookupOptions.PARTIAL_CACHE_EXPIRE_AFTER_WRITE)
+        .filter(configured -> configured.compareTo(maxAge) < 0).orElse(maxAge);
+    DefaultLookupCache.Builder cache = DefaultLookupCache.newBuilder().expireAfterWrite(expireAfterWrite)
+        .cacheMissingKey(options.get(LookupOptions.PARTIAL_CACHE_CACHE_MISSING_KEY));
+    options.getOptional(LookupOptions.PARTIAL_CACHE_EXPIRE_AFTER_ACCESS).ifPresent(cache::expireAfterAccess);
+    options.getOptional(LookupOptions.PARTIAL_CACHE_MAX_ROWS).ifPresent(cache::maximumSize);
+    return cache.build();
   }
 
   /** The full cache is loaded by Iceberg's batch reader (it applies all deletes) and reloaded by Flink's trigger. */

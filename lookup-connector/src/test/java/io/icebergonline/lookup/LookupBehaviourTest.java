@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -137,6 +139,36 @@ class LookupBehaviourTest {
       long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
       while (System.nanoTime() < deadline) {
         assertThat(rows.next().getField(1)).as("cached keys keep their cached row").isEqualTo("v1");
+      }
+    } finally {
+      result.getJobClient().orElseThrow().cancel();
+    }
+  }
+
+  @Test
+  void aPartialCacheNeverKeepsARowLongerThanTheMaxAge() throws Exception {
+    GenericUpserts writer = new GenericUpserts(harness.create(LookupJoinHarness.driverStats("cached_aging", null)),
+        List.of("driver_id"));
+    String cache = "'lookup.max-age' = '1s', 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.expire-after-access' = '1h', "
+        + "'lookup.partial-cache.cache-missing-key' = 'false', 'lookup.partial-cache.max-rows' = '1000', "
+        + "'lookup.refresh-interval' = '100ms'";
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql(harness.createDriverTable("d", "cached_aging", cache));
+    LookupJoinHarness.randomProbes(sql, 20, 2);
+    TableResult result = sql.executeSql("SELECT /*+ OPTIONS('parallelism'='1') */ p.id, d.city FROM probes AS p "
+        + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id WHERE p.id = 1");
+    try (CloseableIterator<Row> rows = result.collect()) {
+      rows.next(); // the join runs
+      // an event time ahead of the clock: the row is within the max age for the next 16 s, then older
+      OffsetDateTime eventTime = OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(15);
+      writer.upsert(List.of(driver(writer, 1, 0.1, "aging", eventTime)));
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (!"aging".equals(rows.next().getField(1))) {
+        assertThat(System.nanoTime()).as("the row is found while within the max age").isLessThan(deadline);
+      }
+      deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (rows.next().getField(1) != null) {
+        assertThat(System.nanoTime()).as("the cached row is dropped once older than the max age").isLessThan(deadline);
       }
     } finally {
       result.getJobClient().orElseThrow().cancel();
