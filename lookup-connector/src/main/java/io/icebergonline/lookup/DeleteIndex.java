@@ -2,14 +2,11 @@ package io.icebergonline.lookup;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.icebergonline.core.EntityKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,38 +14,56 @@ import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.MetadataColumns;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.parquet.ParquetReader;
+import org.apache.iceberg.types.TypeUtil;
+import org.apache.iceberg.util.StructLikeSet;
+import org.apache.iceberg.util.StructProjection;
 
 /**
- * Delete files in memory: for each equality-delete file the set of canonical entity keys it
- * deletes, for each position-delete file the deleted row positions per data file. Loaded on first
- * use and cached (delete files never change, only appear and disappear).
+ * Delete files in memory: for each equality-delete file the rows it deletes, as values of its own
+ * equality columns (the table's key, or more columns, e.g. key and event time as Iceberg's Flink
+ * upsert sink writes them on a time-partitioned table), compared as Iceberg compares them; for each
+ * position-delete file the deleted row positions per data file. Loaded on first use and cached
+ * (delete files never change, only appear and disappear).
  */
 final class DeleteIndex {
   private static final Schema POSITION_DELETE_SCHEMA = new Schema(MetadataColumns.DELETE_FILE_PATH, MetadataColumns.DELETE_FILE_POS);
 
+  /** The rows an equality-delete file deletes, as values of its equality columns. */
+  private record EqualityRows(Schema columns, StructLikeSet rows) {}
+
   private final Table table;
-  private final List<String> identifierColumns;
-  private final Cache<String, Set<String>> equalityKeys;
+  private final Cache<String, EqualityRows> equalityRows;
   private final Cache<String, Map<String, long[]>> positions;
 
-  DeleteIndex(Table table, List<String> identifierColumns, long maxWeightBytes) {
+  DeleteIndex(Table table, long maxWeightBytes) {
     this.table = table;
-    this.identifierColumns = identifierColumns;
-    this.equalityKeys = Caffeine.newBuilder().maximumWeight(maxWeightBytes)
-        .weigher((String path, Set<String> keys) -> 64 + keys.size() * 48).build();
+    this.equalityRows = Caffeine.newBuilder().maximumWeight(maxWeightBytes)
+        .weigher((String path, EqualityRows deleted) -> 64 + deleted.rows().size() * 64).build();
     this.positions = Caffeine.newBuilder().maximumWeight(maxWeightBytes)
         .weigher((String path, Map<String, long[]> byFile) -> 64 + byFile.values().stream().mapToInt(p -> 100 + p.length * 8).sum())
         .build();
   }
 
-  /** True when the equality-delete file deletes the key (canonical encoding of the identifier values). */
-  boolean deletesKey(DeleteFile delete, String canonicalKey) {
-    return equalityKeys.get(delete.location(), path -> loadEqualityKeys(delete)).contains(canonicalKey);
+  /** True when the equality-delete file deletes by no column outside {@code columns} (field ids). */
+  static boolean deletesBy(DeleteFile delete, Set<Integer> columns) {
+    return columns.containsAll(delete.equalityFieldIds());
+  }
+
+  /**
+   * True when the equality-delete file deletes a row with these values; {@code row} has the
+   * {@code rowSchema}, which holds every equality column of the file.
+   */
+  boolean deletesRow(DeleteFile delete, Schema rowSchema, StructLike row) {
+    EqualityRows deleted = equalityRows.get(delete.location(), path -> loadEqualityRows(delete));
+    boolean sameColumns = rowSchema.asStruct().equals(deleted.columns().asStruct());
+    return deleted.rows().contains(sameColumns ? row : StructProjection.create(rowSchema, deleted.columns()).wrap(row));
   }
 
   /** True when the position-delete file deletes row {@code position} of {@code dataFile}. */
@@ -57,25 +72,15 @@ final class DeleteIndex {
     return deleted != null && Arrays.binarySearch(deleted, position) >= 0;
   }
 
-  private Set<String> loadEqualityKeys(DeleteFile delete) {
-    List<String> deleteColumns = new ArrayList<>();
-    for (int fieldId : delete.equalityFieldIds()) {
-      deleteColumns.add(table.schema().findColumnName(fieldId));
+  private EqualityRows loadEqualityRows(DeleteFile delete) {
+    Schema columns = TypeUtil.select(table.schema(), Set.copyOf(delete.equalityFieldIds()));
+    // values as Iceberg compares them (timestamps as microseconds, as the Flink row wrapper gives them)
+    InternalRecordWrapper internal = new InternalRecordWrapper(columns.asStruct());
+    StructLikeSet rows = StructLikeSet.create(columns.asStruct());
+    for (Record row : read(delete, columns)) {
+      rows.add(internal.copyFor(row));
     }
-    if (!deleteColumns.containsAll(identifierColumns)) {
-      throw new UnsupportedOperationException("Equality-delete file " + delete.location() + " deletes by "
-          + deleteColumns + ", which do not include the table's key " + identifierColumns);
-    }
-    Schema schema = table.schema().select(identifierColumns);
-    Set<String> keys = new HashSet<>();
-    for (Record row : read(delete, schema)) {
-      List<Object> values = new ArrayList<>(identifierColumns.size());
-      for (String column : identifierColumns) {
-        values.add(keyValue(row.getField(column)));
-      }
-      keys.add(EntityKeys.compositeKey(values));
-    }
-    return keys;
+    return new EqualityRows(columns, rows);
   }
 
   private Map<String, long[]> loadPositions(DeleteFile delete) {
@@ -102,17 +107,5 @@ final class DeleteIndex {
       throw new UncheckedIOException(e);
     }
     return rows;
-  }
-
-  /** Iceberg's generic value of a key column as {@link EntityKeys} takes it. */
-  static Object keyValue(Object icebergValue) {
-    if (icebergValue instanceof CharSequence text) {
-      return text.toString();
-    } else if (icebergValue instanceof ByteBuffer bytes) {
-      byte[] copy = new byte[bytes.remaining()];
-      bytes.duplicate().get(copy);
-      return copy;
-    }
-    return icebergValue;
   }
 }

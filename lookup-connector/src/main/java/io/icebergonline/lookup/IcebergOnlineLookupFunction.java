@@ -21,7 +21,7 @@ public final class IcebergOnlineLookupFunction extends LookupFunction {
   @Override
   public void open(FunctionContext context) {
     reader = spec.open();
-    metrics = new LookupMetrics(context.getMetricGroup(), reader);
+    metrics = new LookupMetrics(context.getMetricGroup(), reader::indexedFiles);
   }
 
   @Override

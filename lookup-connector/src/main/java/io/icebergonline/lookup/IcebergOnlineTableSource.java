@@ -39,6 +39,8 @@ final class IcebergOnlineTableSource
   private final ReadableConfig options;
   private List<String> projectedColumns;
   private List<LogicalType> projectedTypes;
+  /** The columns of the lookup keys, in the order of the join-key row; known once the planner asked for the runtime provider. */
+  private List<String> lookupKeyColumns;
 
   IcebergOnlineTableSource(TableBinding binding, ReadableConfig options) {
     this.binding = binding;
@@ -61,6 +63,7 @@ final class IcebergOnlineTableSource
       throw new ValidationException("A lookup join on '" + binding.tableName() + "' must cover the table's key "
           + binding.identifierColumns() + " with equality conditions; the join has " + keyColumns);
     }
+    lookupKeyColumns = List.copyOf(keyColumns);
     LookupOptions.LookupCacheType cacheType = options.get(LookupOptions.CACHE_TYPE);
     if (cacheType == LookupOptions.LookupCacheType.FULL) {
       return fullCache();
@@ -70,7 +73,7 @@ final class IcebergOnlineTableSource
     boolean async = options.get(IcebergOnlineOptions.LOOKUP_ASYNC);
     int threads = options.get(IcebergOnlineOptions.LOOKUP_ASYNC_THREADS);
     if (cacheType == LookupOptions.LookupCacheType.PARTIAL) {
-      DefaultLookupCache cache = DefaultLookupCache.fromConfig(options);
+      DefaultLookupCache cache = partialCache();
       return async
           ? PartialCachingAsyncLookupProvider.of(new IcebergOnlineAsyncLookupFunction(spec, threads), cache)
           : PartialCachingLookupProvider.of(new IcebergOnlineLookupFunction(spec), cache);
@@ -78,6 +81,25 @@ final class IcebergOnlineTableSource
     return async
         ? AsyncLookupFunctionProvider.of(new IcebergOnlineAsyncLookupFunction(spec, threads))
         : LookupFunctionProvider.of(new IcebergOnlineLookupFunction(spec));
+  }
+
+  /**
+   * Flink's partial cache as configured, except that with a max age no entry outlives it:
+   * 'expire-after-write' is capped at the max age (a row is checked against the max age when read
+   * from the table, not when served from the cache).
+   */
+  private DefaultLookupCache partialCache() {
+    Duration maxAge = binding.maxAge();
+    if (maxAge == null) {
+      return DefaultLookupCache.fromConfig(options);
+    }
+    Duration expireAfterWrite = options.getOptional(LookupOptions.PARTIAL_CACHE_EXPIRE_AFTER_WRITE)
+        .filter(configured -> configured.compareTo(maxAge) < 0).orElse(maxAge);
+    DefaultLookupCache.Builder cache = DefaultLookupCache.newBuilder().expireAfterWrite(expireAfterWrite)
+        .cacheMissingKey(options.get(LookupOptions.PARTIAL_CACHE_CACHE_MISSING_KEY));
+    options.getOptional(LookupOptions.PARTIAL_CACHE_EXPIRE_AFTER_ACCESS).ifPresent(cache::expireAfterAccess);
+    options.getOptional(LookupOptions.PARTIAL_CACHE_MAX_ROWS).ifPresent(cache::maximumSize);
+    return cache.build();
   }
 
   /** The full cache is loaded by Iceberg's batch reader (it applies all deletes) and reloaded by Flink's trigger. */
@@ -107,18 +129,19 @@ final class IcebergOnlineTableSource
 
   @Override
   public Optional<InputDataPartitioner> getPartitioner() {
-    if (binding.buckets() == null) {
+    // The join-key row holds every lookup key, identifier columns and extra join keys alike, in the
+    // order of the table's (projected) columns: the order of the lookup context's keys. The planner
+    // asks for the runtime provider, which learns them, before it asks for the partitioner; should
+    // it not, probe rows keep their distribution, which is slower but as correct.
+    if (binding.buckets() == null || lookupKeyColumns == null) {
       return Optional.empty();
     }
-    // The join-key row holds the lookup keys in the order of the table's (projected) columns.
-    List<String> keyOrder = new ArrayList<>(projectedColumns);
-    keyOrder.retainAll(binding.identifierColumns());
     List<LogicalType> types = new ArrayList<>();
     int[] positions = new int[binding.identifierColumns().size()];
     for (int i = 0; i < positions.length; i++) {
       String column = binding.identifierColumns().get(i);
       types.add(projectedTypes.get(projectedColumns.indexOf(column)));
-      positions[i] = keyOrder.indexOf(column);
+      positions[i] = lookupKeyColumns.indexOf(column);
     }
     return Optional.of(new BucketShufflePartitioner(binding.buckets(), binding.derivedKeyColumn() != null, types, positions));
   }
@@ -145,6 +168,7 @@ final class IcebergOnlineTableSource
     IcebergOnlineTableSource copy = new IcebergOnlineTableSource(binding, options);
     copy.projectedColumns = projectedColumns;
     copy.projectedTypes = projectedTypes;
+    copy.lookupKeyColumns = lookupKeyColumns;
     return copy;
   }
 

@@ -12,6 +12,7 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
 /**
  * Which row groups of one Parquet data file may hold a key: the key column's min/max and bloom
@@ -20,15 +21,18 @@ import org.apache.parquet.io.api.Binary;
  */
 final class KeyFilter {
   private final List<RowGroup> rowGroups;
+  private final PrimitiveTypeName physicalType;
 
   private record RowGroup(Statistics<?> statistics, BloomFilter bloom) {}
 
-  private KeyFilter(List<RowGroup> rowGroups) {
+  private KeyFilter(List<RowGroup> rowGroups, PrimitiveTypeName physicalType) {
     this.rowGroups = rowGroups;
+    this.physicalType = physicalType;
   }
 
   static KeyFilter load(InputFile file, String keyColumn) {
     List<RowGroup> rowGroups = new ArrayList<>();
+    PrimitiveTypeName physicalType = null;
     try (ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(file), ParquetInputFile.readOptions())) {
       for (BlockMetaData block : reader.getRowGroups()) {
         ColumnChunkMetaData chunk = block.getColumns().stream()
@@ -38,12 +42,13 @@ final class KeyFilter {
         } else {
           BloomFilter bloom = reader.getBloomFilterDataReader(block).readBloomFilter(chunk);
           rowGroups.add(new RowGroup(chunk.getStatistics(), bloom));
+          physicalType = chunk.getPrimitiveType().getPrimitiveTypeName();
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the footer of " + file.location(), e);
     }
-    return new KeyFilter(List.copyOf(rowGroups));
+    return new KeyFilter(List.copyOf(rowGroups), physicalType);
   }
 
   /** Approximate in-memory size, for cache weighing. */
@@ -57,8 +62,12 @@ final class KeyFilter {
 
   /** False only when no row group can hold the key (Iceberg key value: Integer, Long, CharSequence, ByteBuffer). */
   boolean mightContain(Object key) {
+    Comparable<?> parquetValue = parquetValue(key);
+    if (parquetValue == null) {
+      return false;
+    }
     for (RowGroup rowGroup : rowGroups) {
-      if (mightContain(rowGroup, key)) {
+      if (mightContain(rowGroup, parquetValue)) {
         return true;
       }
     }
@@ -66,8 +75,7 @@ final class KeyFilter {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static boolean mightContain(RowGroup rowGroup, Object key) {
-    Comparable parquetValue = parquetValue(key);
+  private static boolean mightContain(RowGroup rowGroup, Comparable parquetValue) {
     Statistics statistics = rowGroup.statistics();
     if (statistics != null && statistics.hasNonNullValue()
         && (statistics.compareMinToValue(parquetValue) > 0 || statistics.compareMaxToValue(parquetValue) < 0)) {
@@ -81,9 +89,9 @@ final class KeyFilter {
     // concurrent checks (async lookups share this filter) would corrupt each other into false "no"s
     synchronized (bloom) {
       long hash;
-      if (key instanceof Long value) {
+      if (parquetValue instanceof Long value) {
         hash = bloom.hash(value.longValue());
-      } else if (key instanceof Integer value) {
+      } else if (parquetValue instanceof Integer value) {
         hash = bloom.hash(value.intValue());
       } else {
         hash = bloom.hash((Binary) parquetValue);
@@ -92,8 +100,14 @@ final class KeyFilter {
     }
   }
 
-  private static Comparable<?> parquetValue(Object key) {
-    if (key instanceof Long || key instanceof Integer) {
+  /**
+   * The key as this file stores it, for its statistics and bloom hashes; null when the file cannot
+   * hold it. A long key in a file written before the column was promoted from int is an INT32 there.
+   */
+  private Comparable<?> parquetValue(Object key) {
+    if (key instanceof Long value && physicalType == PrimitiveTypeName.INT32) {
+      return value == value.intValue() ? Integer.valueOf(value.intValue()) : null;
+    } else if (key instanceof Long || key instanceof Integer) {
       return (Comparable<?>) key;
     } else if (key instanceof CharSequence text) {
       return Binary.fromString(text.toString());

@@ -1,13 +1,16 @@
 package io.icebergonline.lookup;
 
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * The connector's metrics: lookups that reached the table (cache misses; Flink's lookup cache
  * reports hits and misses itself), rows found, data files opened per lookup, lookup latency.
+ * Thread-safe: async lookups record from the threads of their pool.
  */
 final class LookupMetrics {
   private static final int HISTOGRAM_WINDOW = 10_000;
@@ -17,13 +20,15 @@ final class LookupMetrics {
   private final Histogram filesOpened;
   private final Histogram latencyMicros;
 
-  LookupMetrics(MetricGroup group, OnlineTableReader reader) {
+  /** @param indexedFiles the number of data and delete files the reader knows */
+  LookupMetrics(MetricGroup group, Gauge<Integer> indexedFiles) {
     MetricGroup metrics = group.addGroup("icebergOnline");
-    lookups = metrics.counter("lookups");
-    found = metrics.counter("rowsFound");
+    // Flink's default SimpleCounter would lose counts incremented from several threads
+    lookups = metrics.counter("lookups", new ThreadSafeSimpleCounter());
+    found = metrics.counter("rowsFound", new ThreadSafeSimpleCounter());
     filesOpened = metrics.histogram("filesOpenedPerLookup", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     latencyMicros = metrics.histogram("lookupLatencyMicros", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-    metrics.gauge("indexedFiles", reader::indexedFiles);
+    metrics.gauge("indexedFiles", indexedFiles);
   }
 
   void record(OnlineTableReader.Result result, long startedNanos) {

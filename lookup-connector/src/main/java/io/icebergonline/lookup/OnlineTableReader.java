@@ -13,9 +13,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -26,8 +29,10 @@ import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.MetadataColumns;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.exceptions.NotFoundException;
 import org.apache.iceberg.expressions.Evaluator;
 import org.apache.iceberg.expressions.Expression;
@@ -35,9 +40,11 @@ import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.expressions.InclusiveMetricsEvaluator;
 import org.apache.iceberg.expressions.Projections;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.RowDataWrapper;
 import org.apache.iceberg.flink.data.FlinkParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.parquet.ParquetReader;
+import org.apache.iceberg.types.TypeUtil;
 import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,9 +52,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Point reads on one Iceberg table (DESIGN "Lookup connector read path"). For a key it finds the
  * partitions that can hold it (the key's bucket), walks their data files newest first, skips a
- * file when a newer equality delete deletes the key, when its column metrics exclude the key or
- * when the key's bloom filter says no, reads only the row groups that can hold the key and only
- * the needed columns, drops position-deleted rows, and returns the first live row found: the
+ * file when a newer equality delete on the key columns deletes the key, when its column metrics
+ * exclude the key or when the key's bloom filter says no, reads only the row groups that can hold
+ * the key and only the needed columns, drops rows that position deletes or newer equality deletes
+ * on more columns (say key and event time) delete, and returns the first live row found: the
  * newest. The file index is refreshed in the background from new snapshots; a file that vanished
  * (compaction, expiry) triggers a refresh and a retry. Thread-safe.
  */
@@ -69,6 +77,8 @@ final class OnlineTableReader implements AutoCloseable {
   private LiveTable liveTable;
   private volatile Table table;
   private Schema readSchema;
+  private Schema keySchema;
+  private Set<Integer> keyFieldIds;
   private int positionIndex;
   private int eventTimeIndex;
   private RowData.FieldGetter[] identifierInKey;
@@ -148,7 +158,9 @@ final class OnlineTableReader implements AutoCloseable {
 
     keyFilters = Caffeine.newBuilder().maximumWeight(KEY_FILTER_CACHE_BYTES)
         .weigher((String path, KeyFilter filter) -> filter.weightBytes()).build();
-    deletes = new DeleteIndex(table, identifiers, DELETE_CACHE_BYTES);
+    keySchema = table.schema().select(identifiers);
+    keyFieldIds = TypeUtil.getProjectedIds(keySchema);
+    deletes = new DeleteIndex(table, DELETE_CACHE_BYTES);
     refreshNow();
     refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "iceberg-online-refresh-" + binding.tableName());
@@ -182,6 +194,7 @@ final class OnlineTableReader implements AutoCloseable {
   Result lookup(RowData keyRow) {
     Object[] icebergValues = new Object[identifierInKey.length];
     List<Object> entityValues = new ArrayList<>(identifierInKey.length);
+    GenericRecord key = GenericRecord.create(keySchema);
     Expression filter = Expressions.alwaysTrue();
     for (int i = 0; i < identifierInKey.length; i++) {
       Object internal = identifierInKey[i].getFieldOrNull(keyRow);
@@ -191,6 +204,7 @@ final class OnlineTableReader implements AutoCloseable {
       Object entityValue = internal instanceof StringData text ? text.toString() : internal;
       entityValues.add(entityValue);
       icebergValues[i] = entityValue instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : entityValue;
+      key.setField(binding.identifierColumns().get(i), icebergValues[i]);
       filter = Expressions.and(filter, Expressions.equal(binding.identifierColumns().get(i), icebergValues[i]));
     }
     String canonicalKey = EntityKeys.compositeKey(entityValues);
@@ -204,7 +218,7 @@ final class OnlineTableReader implements AutoCloseable {
     for (int attempt = 0; ; attempt++) {
       TableFileIndex files = index;
       try {
-        return find(files, keyRow, filter, icebergValues, canonicalKey, filterValue);
+        return find(files, keyRow, filter, icebergValues, key, filterValue);
       } catch (RuntimeException e) {
         if (attempt >= maxRetries) {
           throw e;
@@ -224,7 +238,7 @@ final class OnlineTableReader implements AutoCloseable {
   }
 
   private Result find(TableFileIndex files, RowData keyRow, Expression filter, Object[] icebergValues,
-      String canonicalKey, Object filterValue) {
+      StructLike key, Object filterValue) {
     Map<Integer, Evaluator> partitionFilters = new HashMap<>();
     List<Candidate> candidates = new ArrayList<>();
     for (Map.Entry<TableFileIndex.Partition, TableFileIndex.PartitionFiles> entry : files.partitions().entrySet()) {
@@ -242,7 +256,7 @@ final class OnlineTableReader implements AutoCloseable {
     int opened = 0;
     for (Candidate candidate : candidates) {
       DataFile data = candidate.data();
-      if (!metrics.eval(data) || deletedByNewerEquality(candidate, canonicalKey)) {
+      if (!metrics.eval(data) || keyDeletedByNewerEquality(candidate, key)) {
         continue;
       }
       if (filterValue != null && !keyFilter(data).mightContain(filterValue)) {
@@ -259,13 +273,19 @@ final class OnlineTableReader implements AutoCloseable {
 
   private record Candidate(DataFile data, TableFileIndex.PartitionFiles partition) {}
 
-  private boolean deletedByNewerEquality(Candidate candidate, String canonicalKey) {
-    for (DeleteFile delete : candidate.partition().equalityDeletes()) {
-      if (delete.dataSequenceNumber() > candidate.data().dataSequenceNumber() && deletes.deletesKey(delete, canonicalKey)) {
+  /** True when a newer equality delete on key columns only deletes the key from the whole file. */
+  private boolean keyDeletedByNewerEquality(Candidate candidate, StructLike key) {
+    for (DeleteFile delete : newerEqualityDeletes(candidate)) {
+      if (DeleteIndex.deletesBy(delete, keyFieldIds) && deletes.deletesRow(delete, keySchema, key)) {
         return true;
       }
     }
     return false;
+  }
+
+  private List<DeleteFile> newerEqualityDeletes(Candidate candidate) {
+    return candidate.partition().equalityDeletes().stream()
+        .filter(delete -> delete.dataSequenceNumber() > candidate.data().dataSequenceNumber()).toList();
   }
 
   private KeyFilter keyFilter(DataFile data) {
@@ -273,17 +293,25 @@ final class OnlineTableReader implements AutoCloseable {
         path -> KeyFilter.load(table.io().newInputFile(path, data.fileSizeInBytes()), binding.filterKeyColumn()));
   }
 
-  /** The last row of the key in the file that no position delete removes, copied; null if none. */
+  /**
+   * The last row of the key in the file that no position delete and no newer equality delete on
+   * more than the key columns removes, copied; null if none.
+   */
   private RowData readLiveRow(Candidate candidate, Expression filter, Object[] icebergValues) {
     DataFile data = candidate.data();
+    List<DeleteFile> rowDeletes = newerEqualityDeletes(candidate).stream()
+        .filter(delete -> !DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
+    Schema schema = rowDeletes.isEmpty() ? readSchema : withEqualityColumns(rowDeletes);
+    Predicate<RowData> deletedByEquality = rowDeletes.isEmpty() ? row -> false : deletedByAny(rowDeletes, schema);
     RowData live = null;
     // Iceberg's reader built directly rather than through Parquet.read(), which copies the Hadoop
     // configuration for every read of a HadoopFileIO file (see ParquetInputFile.readOptions)
     try (CloseableIterable<RowData> rows = new ParquetReader<>(
-        table.io().newInputFile(data.location(), data.fileSizeInBytes()), readSchema, ParquetInputFile.readOptions(),
-        fileSchema -> FlinkParquetReaders.buildReader(readSchema, fileSchema), null, filter, false, true)) {
+        table.io().newInputFile(data.location(), data.fileSizeInBytes()), schema, ParquetInputFile.readOptions(),
+        fileSchema -> FlinkParquetReaders.buildReader(schema, fileSchema), null, filter, false, true)) {
       for (RowData row : rows) {
-        if (hasKey(row, icebergValues) && !deletedByPosition(candidate, row.getLong(positionIndex))) {
+        if (hasKey(row, icebergValues) && !deletedByPosition(candidate, row.getLong(positionIndex))
+            && !deletedByEquality.test(row)) {
           live = copy(row);
         }
       }
@@ -291,6 +319,28 @@ final class OnlineTableReader implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return live;
+  }
+
+  /** The read schema with the equality columns of the deletes appended after it, so row positions stay. */
+  private Schema withEqualityColumns(List<DeleteFile> equalityDeletes) {
+    List<Types.NestedField> fields = new ArrayList<>(readSchema.columns());
+    for (DeleteFile delete : equalityDeletes) {
+      for (int fieldId : delete.equalityFieldIds()) {
+        if (fields.stream().noneMatch(field -> field.fieldId() == fieldId)) {
+          fields.add(table.schema().findField(fieldId));
+        }
+      }
+    }
+    return new Schema(fields);
+  }
+
+  /** Whether one of the equality-delete files deletes a row read with {@code schema}. */
+  private Predicate<RowData> deletedByAny(List<DeleteFile> equalityDeletes, Schema schema) {
+    RowDataWrapper asStruct = new RowDataWrapper(FlinkSchemaUtil.convert(schema), schema.asStruct());
+    return row -> {
+      StructLike values = asStruct.wrap(row);
+      return equalityDeletes.stream().anyMatch(delete -> deletes.deletesRow(delete, schema, values));
+    };
   }
 
   private boolean deletedByPosition(Candidate candidate, long position) {
@@ -330,7 +380,8 @@ final class OnlineTableReader implements AutoCloseable {
   private boolean matchesExtraKeys(RowData row, RowData keyRow) {
     for (RowData.FieldGetter[] getters : extraKeys) {
       Object wanted = getters[0].getFieldOrNull(keyRow);
-      if (wanted == null || !wanted.equals(getters[1].getFieldOrNull(row))) {
+      // deepEquals: BYTES values are byte arrays
+      if (wanted == null || !Objects.deepEquals(wanted, getters[1].getFieldOrNull(row))) {
         return false;
       }
     }

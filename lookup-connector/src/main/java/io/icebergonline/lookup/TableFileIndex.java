@@ -122,8 +122,9 @@ final class TableFileIndex {
     List<DeleteFile> globalEqualityDeletes = new ArrayList<>();
     for (DeleteFile delete : deletes.values()) {
       if (delete.content() == FileContent.EQUALITY_DELETES) {
-        if (specs.get(delete.specId()).isUnpartitioned() && !table.spec().isUnpartitioned()) {
-          globalEqualityDeletes.add(delete); // an unpartitioned equality delete applies to every partition
+        if (specs.get(delete.specId()).isUnpartitioned()) {
+          // Iceberg applies an unpartitioned equality delete to the data of every partition of every spec
+          globalEqualityDeletes.add(delete);
         } else {
           equalityByPartition.computeIfAbsent(partition(specs, delete), p -> new ArrayList<>()).add(delete);
         }

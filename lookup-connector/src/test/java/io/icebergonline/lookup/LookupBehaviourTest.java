@@ -9,8 +9,12 @@ import io.icebergonline.core.CatalogType;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.OnlineStoreConfig;
 import io.icebergonline.testing.GenericUpserts;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -139,6 +143,62 @@ class LookupBehaviourTest {
     } finally {
       result.getJobClient().orElseThrow().cancel();
     }
+  }
+
+  @Test
+  void aPartialCacheNeverKeepsARowLongerThanTheMaxAge() throws Exception {
+    GenericUpserts writer = new GenericUpserts(harness.create(LookupJoinHarness.driverStats("cached_aging", null)),
+        List.of("driver_id"));
+    String cache = "'lookup.max-age' = '1s', 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.expire-after-access' = '1h', "
+        + "'lookup.partial-cache.cache-missing-key' = 'false', 'lookup.partial-cache.max-rows' = '1000', "
+        + "'lookup.refresh-interval' = '100ms'";
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql(harness.createDriverTable("d", "cached_aging", cache));
+    LookupJoinHarness.randomProbes(sql, 20, 2);
+    TableResult result = sql.executeSql("SELECT /*+ OPTIONS('parallelism'='1') */ p.id, d.city FROM probes AS p "
+        + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id WHERE p.id = 1");
+    try (CloseableIterator<Row> rows = result.collect()) {
+      rows.next(); // the join runs
+      // an event time ahead of the clock: the row is within the max age for the next 16 s, then older
+      OffsetDateTime eventTime = OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(15);
+      writer.upsert(List.of(driver(writer, 1, 0.1, "aging", eventTime)));
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (!"aging".equals(rows.next().getField(1))) {
+        assertThat(System.nanoTime()).as("the row is found while within the max age").isLessThan(deadline);
+      }
+      deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (rows.next().getField(1) != null) {
+        assertThat(System.nanoTime()).as("the cached row is dropped once older than the max age").isLessThan(deadline);
+      }
+    } finally {
+      result.getJobClient().orElseThrow().cancel();
+    }
+  }
+
+  @Test
+  void aBytesJoinKeyBesideTheEntityMatchesEqualBytes() throws Exception {
+    Table table = harness.create(LookupJoinHarness.view("tagged", "{ name: driver_id, type: INT64 }",
+        "{ name: tag, type: BYTES }, { name: conv_rate, type: DOUBLE }", null));
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    List<Record> rows = new ArrayList<>();
+    for (long id = 1; id <= 2; id++) {
+      Record row = writer.newRow();
+      row.setField("driver_id", id);
+      row.setField("tag", ByteBuffer.wrap((id == 1 ? "one" : "two").getBytes(StandardCharsets.UTF_8)));
+      row.setField("conv_rate", id / 10.0);
+      row.setField("event_timestamp", NOW);
+      rows.add(row);
+    }
+    writer.upsert(rows);
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql("CREATE TABLE t (driver_id BIGINT, tag BYTES, conv_rate DOUBLE) WITH ('connector' = 'iceberg-online', "
+        + harness.connectorOptions + ", 'namespace' = 'online', 'table' = 'tagged')");
+    // the tags as ENCODE(...) of strings: the planner cannot take BINARY literals in VALUES
+    sql.executeSql("CREATE TEMPORARY VIEW tagged_probes AS SELECT id, ENCODE(tag, 'UTF-8') AS tag, PROCTIME() AS pt "
+        + "FROM (VALUES (CAST(1 AS BIGINT), 'one'), (CAST(2 AS BIGINT), 'xyz')) AS p(id, tag)");
+    List<Row> joined = LookupJoinHarness.collect(sql.executeSql("SELECT p.id, d.conv_rate FROM tagged_probes AS p "
+        + "LEFT JOIN t FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id AND p.tag = d.tag"));
+    assertThat(joined).extracting(row -> row.getField(0) + "=" + row.getField(1)).containsExactlyInAnyOrder("1=0.1", "2=null");
   }
 
   @Test

@@ -8,18 +8,22 @@ import io.icebergonline.core.CatalogType;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.OnlineStoreConfig;
 import io.icebergonline.testing.GenericUpserts;
+import io.icebergonline.testing.TableRows;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -118,5 +122,94 @@ class LookupJoinTest {
         "SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ p.id, d.conv_rate, d.city FROM probes AS p "
             + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id")));
     assertMatches(actual, expected, probes());
+  }
+
+  /** What Iceberg's own reader (it applies every delete) returns for the probes: {@code conv_rate, city} or nulls. */
+  private static Map<Long, List<Object>> icebergAnswers(Table table, List<Long> probes) {
+    Map<Object, Map<String, Object>> live = TableRows.readByKey(table, "driver_id");
+    Map<Long, List<Object>> answers = new HashMap<>();
+    for (long probe : probes) {
+      Map<String, Object> row = live.get(probe);
+      answers.put(probe, row == null ? Arrays.asList(null, null) : Arrays.asList(row.get("conv_rate"), row.get("city")));
+    }
+    return answers;
+  }
+
+  @Test
+  void anUnpartitionedEqualityDeleteAfterTheBucketPartitionWasDroppedDeletesFromEveryBucket() throws Exception {
+    Table table = harness.create(LookupJoinHarness.driverStats("spec_evolved", null));
+    GenericUpserts bucketed = new GenericUpserts(table, List.of("driver_id"));
+    bucketed.upsert(List.of(driver(bucketed, 1, 0.1, "one", NOW), driver(bucketed, 2, 0.2, "two", NOW)));
+    table.updateSpec().removeField(table.spec().fields().get(0).name()).commit();
+    GenericUpserts unpartitioned = new GenericUpserts(table, List.of("driver_id"));
+    unpartitioned.delete(List.of(driver(unpartitioned, 1, 0, null, NOW)));
+
+    List<Long> probes = List.of(1L, 2L);
+    Map<Long, List<Object>> expected = icebergAnswers(table, probes);
+    assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(null, null));
+    assertThat(join("spec_evolved", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
+  }
+
+  @Test
+  void equalityDeletesOnTheKeyAndEventTimeDeleteOnlyTheRowsWithThatEventTime() throws Exception {
+    // Iceberg's Flink upsert sink on a days(ts)-partitioned table writes its equality deletes on (key, ts)
+    Table table = harness.create(LookupJoinHarness.driverStats("deletes_on_key_and_time", null));
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id", "event_timestamp"));
+    writer.upsert(List.of(driver(writer, 1, 0.1, "old", NOW.minusMinutes(20)), driver(writer, 2, 0.2, "gone", NOW)));
+    writer.upsert(List.of(driver(writer, 1, 0.3, "new", NOW.minusMinutes(10))));
+    writer.delete(List.of(driver(writer, 1, 0, null, NOW.minusMinutes(10)), driver(writer, 2, 0, null, NOW)));
+
+    List<Long> probes = List.of(1L, 2L);
+    Map<Long, List<Object>> expected = icebergAnswers(table, probes);
+    assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(0.1, "old"));
+    assertThat(join("deletes_on_key_and_time", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
+  }
+
+  @Test
+  void anIntKeyPromotedToLongFindsRowsInFilesWrittenBeforeAndAfterThePromotion() throws Exception {
+    Table table = harness.create(LookupJoinHarness.view("promoted_key", "{ name: driver_id, type: INT32 }",
+        "{ name: conv_rate, type: DOUBLE }, { name: trips, type: INT64 }, { name: city, type: STRING }", null));
+    GenericUpserts asInt = new GenericUpserts(table, List.of("driver_id"));
+    asInt.upsert(IntStream.rangeClosed(1, 100).mapToObj(id -> {
+      Record row = asInt.newRow();
+      row.setField("driver_id", id);
+      row.setField("conv_rate", id / 10.0);
+      row.setField("city", "int-" + id);
+      row.setField("event_timestamp", NOW);
+      return row;
+    }).toList());
+    table.updateSchema().updateColumn("driver_id", Types.LongType.get()).commit();
+    GenericUpserts asLong = new GenericUpserts(table, List.of("driver_id"));
+    asLong.upsert(List.of(driver(asLong, 2, 2.5, "long-2", NOW), driver(asLong, 200, 20.0, "long-200", NOW)));
+
+    List<Long> probes = new ArrayList<>(LongStream.rangeClosed(1, 100).boxed().toList());
+    probes.addAll(List.of(200L, 300L));
+    Map<Long, List<Object>> expected = icebergAnswers(table, probes);
+    assertThat(expected).as("Iceberg's reader").containsEntry(1L, Arrays.asList(0.1, "int-1"))
+        .containsEntry(2L, Arrays.asList(2.5, "long-2"));
+    assertThat(join("promoted_key", "'lookup.cache' = 'NONE'", probes)).isEqualTo(expected);
+  }
+
+  @Test
+  void theBucketShuffleRoutesByTheKeyWhenAnExtraJoinKeyPrecedesIt() throws Exception {
+    Table table = harness.create(LookupJoinHarness.driverStats("shuffle_extra_key", null));
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    writer.upsert(LongStream.rangeClosed(1, 20).mapToObj(id -> driver(writer, id, id / 10.0, "c" + id, NOW)).toList());
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql("CREATE TABLE d (city STRING, driver_id BIGINT, conv_rate DOUBLE) WITH ('connector' = 'iceberg-online', "
+        + harness.connectorOptions + ", 'namespace' = 'online', 'table' = 'shuffle_extra_key', 'lookup.cache' = 'NONE')");
+    // drivers 1..25 probed with their own city, except driver 3 with another one
+    String values = LongStream.rangeClosed(1, 25)
+        .mapToObj(id -> "(CAST(" + id + " AS BIGINT), '" + (id == 3 ? "elsewhere" : "c" + id) + "')")
+        .collect(Collectors.joining(", "));
+    sql.executeSql("CREATE TEMPORARY VIEW probes AS SELECT id, c, PROCTIME() AS pt FROM (VALUES " + values + ") AS t(id, c)");
+    Map<Long, List<Object>> actual = LookupJoinHarness.byId(LookupJoinHarness.collect(sql.executeSql(
+        "SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ p.id, d.conv_rate, d.city FROM probes AS p "
+            + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id AND p.c = d.city")));
+    Map<Long, List<Object>> expected = new HashMap<>();
+    for (long id = 1; id <= 25; id++) {
+      expected.put(id, id <= 20 && id != 3 ? Arrays.asList(id / 10.0, "c" + id) : Arrays.asList(null, null));
+    }
+    assertThat(actual).isEqualTo(expected);
   }
 }
