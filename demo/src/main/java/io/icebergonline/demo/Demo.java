@@ -303,11 +303,11 @@ public final class Demo {
   }
 
   /**
-   * The number of dead letters once all malformed events are there, or after 30 s: the job commits
+   * The number of dead letters once all malformed events are there, or after 120 s: the job commits
    * its dead-letter transactions when a checkpoint completes, a little after the table's commit.
    */
   private static long awaitDeadLetters(EmbeddedKafka kafka, long expected) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     long count = kafka.readCommitted(DEAD_LETTER_TOPIC, Duration.ofSeconds(30)).size();
     while (count < expected && System.nanoTime() < deadline) {
       Thread.sleep(500);

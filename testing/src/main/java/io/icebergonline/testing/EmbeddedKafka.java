@@ -37,6 +37,14 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   public static EmbeddedKafka start() throws Exception {
+    return start(Map.of());
+  }
+
+  /**
+   * A broker whose configuration is this class's, overridden by {@code brokerConfig} (e.g. Kafka's
+   * default time-based retention and a short retention check interval, to test what it deletes).
+   */
+  public static EmbeddedKafka start(Map<String, String> brokerConfig) throws Exception {
     long started = System.nanoTime();
     KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
         .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1)
@@ -53,6 +61,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     // generated events carry historical timestamps: time-based retention would delete them as soon as
     // a segment rolls (a benchmark's 10M events lost their first gigabyte)
     builder.setConfigProp("log.retention.ms", "-1");
+    brokerConfig.forEach(builder::setConfigProp);
     KafkaClusterTestKit cluster = builder.build();
     cluster.format();
     cluster.startup();
