@@ -23,10 +23,13 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ResolvedSchema;
 import org.apache.flink.table.connector.source.DynamicTableSource;
 import org.apache.flink.table.connector.source.lookup.LookupOptions;
 import org.apache.flink.table.factories.DynamicTableSourceFactory;
 import org.apache.flink.table.factories.FactoryUtil;
+import org.apache.iceberg.flink.source.IcebergTableSource;
 
 /**
  * The {@code 'connector' = 'iceberg-online'} factory. Options are validated at planning: unknown
@@ -73,10 +76,15 @@ public class IcebergOnlineTableFactory implements DynamicTableSourceFactory {
     }
     TableBinding binding = TableBinding.resolve(store, options.get(TABLE),
         context.getCatalogTable().getResolvedSchema(), options.getOptional(LOOKUP_MAX_AGE).orElse(null));
-    return new IcebergOnlineTableSource(binding, options);
+    // the scan reads the declared physical columns, by name, as the lookups do
+    ResolvedSchema scanSchema = ResolvedSchema.of(context.getCatalogTable().getResolvedSchema().getColumns().stream()
+        .filter(Column::isPhysical).toList());
+    return new OnlineTableSource(new IcebergOnlineTableSource(binding, options),
+        new IcebergTableSource(binding.tableLoader(), scanSchema, Map.of(), context.getConfiguration()));
   }
 
-  static OnlineStoreConfig onlineStore(ReadableConfig options, Map<String, String> rawOptions) {
+  /** The online store the options name; fails naming the option when one is missing or wrong. */
+  public static OnlineStoreConfig onlineStore(ReadableConfig options, Map<String, String> rawOptions) {
     String typeName = options.get(CATALOG_TYPE);
     CatalogType type = Arrays.stream(CatalogType.values())
         .filter(candidate -> candidate.configName().equals(typeName.trim().toLowerCase(Locale.ROOT)))

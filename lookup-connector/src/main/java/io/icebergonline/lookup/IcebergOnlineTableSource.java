@@ -23,10 +23,7 @@ import org.apache.flink.table.connector.source.lookup.cache.trigger.PeriodicCach
 import org.apache.flink.table.connector.source.lookup.cache.trigger.TimedCacheReloadTrigger;
 import org.apache.flink.table.types.DataType;
 import org.apache.flink.table.types.logical.LogicalType;
-import org.apache.iceberg.flink.CatalogLoader;
-import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.source.FlinkSource;
-import io.icebergonline.core.IcebergCatalogs;
 
 /**
  * The lookup source: sync or async point reads with Flink's partial cache, or Flink's full cache
@@ -110,17 +107,13 @@ final class IcebergOnlineTableSource
           + " from the feature view's ttl or 'lookup.max-age'); set 'lookup.max-age' = '0s' to serve rows of "
           + "any age from the full cache, or use 'lookup.cache' = 'PARTIAL'");
     }
-    TableLoader loader = TableLoader.fromCatalog(
-        CatalogLoader.custom(binding.store().catalogName(), IcebergCatalogs.catalogProperties(binding.store()),
-            new org.apache.hadoop.conf.Configuration(), binding.store().catalogType().catalogImpl()),
-        binding.identifier());
     @SuppressWarnings("deprecation")
     org.apache.flink.table.legacy.api.TableSchema.Builder projection = org.apache.flink.table.legacy.api.TableSchema.builder();
     for (int i = 0; i < projectedColumns.size(); i++) {
       projection.field(projectedColumns.get(i), org.apache.flink.table.types.utils.TypeConversions
           .fromLogicalToDataType(projectedTypes.get(i)));
     }
-    var format = FlinkSource.forRowData().tableLoader(loader).project(projection.build()).buildFormat();
+    var format = FlinkSource.forRowData().tableLoader(binding.tableLoader()).project(projection.build()).buildFormat();
     CacheReloadTrigger trigger = options.get(LookupOptions.FULL_CACHE_RELOAD_STRATEGY) == LookupOptions.ReloadStrategy.TIMED
         ? TimedCacheReloadTrigger.fromConfig(options)
         : PeriodicCacheReloadTrigger.fromConfig(options);

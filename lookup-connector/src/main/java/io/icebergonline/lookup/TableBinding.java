@@ -21,7 +21,9 @@ import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.flink.CatalogLoader;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
 
@@ -59,6 +61,12 @@ record TableBinding(
 
   Table loadTable(Catalog catalog) {
     return catalog.loadTable(identifier());
+  }
+
+  /** A loader of the table for Iceberg's own Flink readers, which open the catalog on each task. */
+  TableLoader tableLoader() {
+    return TableLoader.fromCatalog(CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
+        new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl()), identifier());
   }
 
   static TableBinding resolve(OnlineStoreConfig store, String tableName, ResolvedSchema declared, Duration maxAgeOption) {

@@ -99,14 +99,26 @@ class SqlScriptsTest {
     try (Stream<Path> files = Files.list(SCRIPTS)) {
       assertThat(files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(".sql")))
           .as("scripts in sql/; each needs a test here")
-          .containsExactlyInAnyOrder("driver_stats.sql", "enrich_orders.sql");
+          .containsExactlyInAnyOrder("driver_stats.sql", "enrich_orders.sql", "enrich_orders_catalog.sql");
     }
   }
 
   @Test
   void enrichOrdersJoinsEveryOrderWithTheDriversOnlineFeatures() throws Exception {
-    kafka.createTopic("orders", 2);
-    kafka.createTopic("orders_enriched", 1);
+    assertEveryOrderIsEnriched("ddl", "driver_stats.sql", "enrich_orders.sql");
+  }
+
+  @Test
+  void enrichOrdersCatalogJoinsEveryOrderWithTheDriversOnlineFeaturesFoundByName() throws Exception {
+    assertEveryOrderIsEnriched("catalog", "enrich_orders_catalog.sql");
+  }
+
+  /** Runs the scripts on 500 orders in topics of their own and checks each enriched order against the oracle. */
+  private static void assertEveryOrderIsEnriched(String run, String... scripts) throws Exception {
+    String ordersTopic = "orders_" + run;
+    String enrichedTopic = "orders_enriched_" + run;
+    kafka.createTopic(ordersTopic, 2);
+    kafka.createTopic(enrichedTopic, 1);
     Map<String, Long> driverOfOrder = new HashMap<>();
     try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       for (int i = 0; i < 500; i++) {
@@ -116,7 +128,7 @@ class SqlScriptsTest {
         String json = String.format(java.util.Locale.ROOT,
             "{\"order_id\":\"%s\",\"driver_id\":%d,\"amount\":%d.5,\"order_time\":\"%s\"}",
             order, driver, i, Instant.ofEpochSecond(1_767_225_600L + i));
-        producer.send(new ProducerRecord<>("orders", json.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(ordersTopic, json.getBytes(StandardCharsets.UTF_8)));
       }
     }
 
@@ -125,12 +137,15 @@ class SqlScriptsTest {
     variables.put("ORDERS_STARTUP_MODE", "earliest-offset");
     variables.put("ORDERS_BOUNDED_MODE", "latest-offset");
     variables.put("CHECKPOINT_INTERVAL", "1s");
+    variables.put("ORDERS_TOPIC", ordersTopic);
+    variables.put("ENRICHED_ORDERS_TOPIC", enrichedTopic);
     SqlRunner runner = new SqlRunner(TableEnvironment.create(EnvironmentSettings.inStreamingMode()), variables::get);
-    runner.run(SCRIPTS.resolve("driver_stats.sql"));
-    runner.run(SCRIPTS.resolve("enrich_orders.sql"));
+    for (String script : scripts) {
+      runner.run(SCRIPTS.resolve(script));
+    }
     runner.awaitJobs();
 
-    List<ConsumerRecord<byte[], byte[]>> enriched = kafka.readCommitted("orders_enriched", Duration.ofSeconds(30));
+    List<ConsumerRecord<byte[], byte[]>> enriched = kafka.readCommitted(enrichedTopic, Duration.ofSeconds(30));
     Map<String, JsonNode> byOrder = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> record : enriched) {
       JsonNode row = JSON.readTree(record.value());
