@@ -78,8 +78,9 @@ final class BaselineRowParser implements FlatMapFunction<KafkaRecord, RowData> {
       }
       case DOUBLE -> value.doubleValue();
       case VARCHAR -> StringData.fromString(value.asText());
-      case TIMESTAMP_WITH_LOCAL_TIME_ZONE, TIMESTAMP_WITHOUT_TIME_ZONE -> TimestampData.fromEpochMillis(
-          value.isNumber() ? value.longValue() : Instant.parse(value.textValue()).toEpochMilli());
+      case TIMESTAMP_WITH_LOCAL_TIME_ZONE, TIMESTAMP_WITHOUT_TIME_ZONE -> value.isNumber()
+          ? TimestampData.fromEpochMillis(value.longValue())
+          : TimestampData.fromInstant(Instant.parse(value.textValue()));
       default -> throw new IllegalArgumentException("unsupported column type " + type);
     };
   }

@@ -3,12 +3,13 @@ package io.icebergonline.core;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * One Feast feature view materialized into one Iceberg table: its Kafka topic, entity (key)
- * columns, feature columns, event-time column, optional created-time tie-breaker, optional TTL
- * and the number of entity-hash buckets.
+ * columns, feature columns, event-time column, optional created-time tie-breaker, optional TTL,
+ * the number of entity-hash buckets and the unit of integer timestamps in its events.
  *
  * @param createdTimestampColumn null when the view has no created-time column
  * @param ttl null when rows never expire
@@ -21,12 +22,14 @@ public record FeatureViewSpec(
     String timestampField,
     String createdTimestampColumn,
     Duration ttl,
-    int buckets)
+    int buckets,
+    TimestampUnit timestampUnit)
     implements Serializable {
 
   public FeatureViewSpec {
     entities = List.copyOf(entities);
     features = List.copyOf(features);
+    Objects.requireNonNull(timestampUnit, "timestampUnit");
   }
 
   public Optional<String> createdTimestamp() {

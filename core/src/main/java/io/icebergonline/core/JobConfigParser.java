@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -30,13 +31,15 @@ public final class JobConfigParser {
   public static final String DEFAULT_GROUP_ID = "iceberg-online-materializer";
   public static final String DEFAULT_TIMESTAMP_FIELD = "event_timestamp";
   public static final int DEFAULT_BUCKETS = 16;
+  public static final TimestampUnit DEFAULT_TIMESTAMP_UNIT = TimestampUnit.MILLIS;
 
   private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views", "maintenance");
   private static final Set<String> ONLINE_STORE_KEYS =
       Set.of("type", "catalog_type", "catalog_name", "uri", "warehouse", "namespace", "properties");
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
   private static final Set<String> VIEW_KEYS =
-      Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets");
+      Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets",
+          "timestamp_unit");
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
   private static final Set<String> FIELD_KEYS = Set.of("name", "type");
@@ -111,6 +114,10 @@ public final class JobConfigParser {
     view.createdTimestamp().ifPresent(column -> node.put("created_timestamp_column", column));
     view.timeToLive().ifPresent(ttl -> node.put("ttl", ttl.toMillis() + "ms"));
     node.put("buckets", view.buckets());
+    // the default is left out, so the property of tables created before the key existed stays as it was
+    if (view.timestampUnit() != DEFAULT_TIMESTAMP_UNIT) {
+      node.put("timestamp_unit", view.timestampUnit().configName());
+    }
     return node.toString();
   }
 
@@ -235,7 +242,20 @@ public final class JobConfigParser {
         throw bucketsTree.error("expected at least 1 bucket, got " + buckets);
       }
     }
-    return new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets);
+    TimestampUnit timestampUnit =
+        tree.optional("timestamp_unit").map(JobConfigParser::parseTimestampUnit).orElse(DEFAULT_TIMESTAMP_UNIT);
+    return new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets, timestampUnit);
+  }
+
+  private static TimestampUnit parseTimestampUnit(ConfigTree tree) {
+    String text = tree.asString();
+    for (TimestampUnit unit : TimestampUnit.values()) {
+      if (unit.configName().equals(text.trim().toLowerCase(Locale.ROOT))) {
+        return unit;
+      }
+    }
+    throw tree.error("unknown timestamp unit '" + text + "'; expected one of "
+        + Arrays.stream(TimestampUnit.values()).map(TimestampUnit::configName).toList());
   }
 
   private static List<FieldSpec> parseFields(ConfigTree listTree, Map<String, String> declaredAt, boolean entities) {

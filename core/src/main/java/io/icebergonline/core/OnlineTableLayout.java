@@ -2,6 +2,7 @@ package io.icebergonline.core;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -123,6 +124,16 @@ public final class OnlineTableLayout implements Serializable {
         PROPERTY_FEATURE_VIEW, JobConfigParser.featureViewToJson(view),
         PROPERTY_KEY_COLUMN, keyColumn(),
         PROPERTY_KEY_ENCODING_VERSION, Integer.toString(EntityKeys.ENCODING_VERSION));
+  }
+
+  /**
+   * The entity columns of an online table in key order: its identifier fields by field id, which
+   * is the order the view declared them in when the table was created.
+   */
+  public static List<String> entityColumns(Schema tableSchema) {
+    List<String> columns = new ArrayList<>(tableSchema.identifierFieldNames());
+    columns.sort(Comparator.comparingInt(column -> tableSchema.findField(column).fieldId()));
+    return columns;
   }
 
   /** The key column value of a row, given its entity values in declared order. */

@@ -1,10 +1,10 @@
 package io.icebergonline.core;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates a feature view's online table, or verifies that an existing one can hold the view:
- * same key columns and types, same identifier fields, same {@code bucket[N]} partitioning. New
+ * same key columns and types, same identifier fields in the same order, same {@code bucket[N]} partitioning. New
  * feature columns are added (optional) and widening type promotions applied; anything else
  * incompatible fails with a message listing every difference.
  */
@@ -95,9 +95,14 @@ public final class OnlineTables {
       }
     }
 
-    Set<String> wantIdentifiers = view.entities().stream().map(FieldSpec::name).collect(Collectors.toSet());
+    List<String> wantEntities = view.entities().stream().map(FieldSpec::name).toList();
+    Set<String> wantIdentifiers = new HashSet<>(wantEntities);
+    List<String> haveEntities = OnlineTableLayout.entityColumns(actual);
     if (!actual.identifierFieldNames().equals(wantIdentifiers)) {
       differences.add("identifier fields are " + actual.identifierFieldNames() + " in the table, feature view needs " + wantIdentifiers);
+    } else if (!haveEntities.equals(wantEntities)) {
+      differences.add("entity order is " + haveEntities + " in the table, feature view has " + wantEntities
+          + " (composite keys are encoded in entity order; list the entities in the table's order)");
     }
 
     String havePartitioning = describe(table.spec());

@@ -94,6 +94,19 @@ class JobConfigParserTest {
     }
   }
 
+  @Test
+  void integerTimestampsAreMillisecondsUnlessTheViewSetsItsUnit() throws IOException {
+    JobConfig config = JobConfigParser.parse(sample().replace("    ttl: 2h", "    ttl: 2h\n    timestamp_unit: seconds"), ENV);
+    FeatureViewSpec seconds = config.featureView("driver_hourly_stats").orElseThrow();
+    FeatureViewSpec millis = config.featureView("customer_region_stats").orElseThrow();
+
+    assertThat(seconds.timestampUnit()).isEqualTo(TimestampUnit.SECONDS);
+    assertThat(millis.timestampUnit()).isEqualTo(TimestampUnit.MILLIS);
+    assertThat(JobConfigParser.featureViewFromJson(JobConfigParser.featureViewToJson(seconds))).isEqualTo(seconds);
+    assertThat(JobConfigParser.featureViewToJson(millis)).as("the default is not written, so existing tables keep their property")
+        .doesNotContain("timestamp_unit");
+  }
+
   /** Each case: text to replace in the sample, its replacement, the exact message expected. */
   static Stream<Arguments> badConfigs() {
     return Stream.of(
@@ -104,7 +117,11 @@ class JobConfigParserTest {
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
-            "feature_views[0].bucket: unknown key; expected one of [buckets, created_timestamp_column, entities, features, name, timestamp_field, topic, ttl]"),
+            "feature_views[0].bucket: unknown key; expected one of [buckets, created_timestamp_column, entities, features, name, timestamp_field, timestamp_unit, topic, ttl]"),
+        Arguments.of(
+            "    ttl: 2h",
+            "    ttl: 2h\n    timestamp_unit: nanos",
+            "feature_views[0].timestamp_unit: unknown timestamp unit 'nanos'; expected one of [seconds, millis, micros]"),
         Arguments.of(
             "buckets: 16",
             "buckets: sixteen",

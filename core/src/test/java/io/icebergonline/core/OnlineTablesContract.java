@@ -161,6 +161,21 @@ abstract class OnlineTablesContract {
   }
 
   @Test
+  void reorderedEntitiesAreRefusedNamingBothOrders() {
+    OnlineTables.createOrVerify(catalog(), namespace(), view("reordered",
+        "{ name: customer_id, type: STRING }, { name: region, type: INT32 }", "{ name: spend, type: FLOAT }", 8));
+    FeatureViewSpec reordered = view("reordered",
+        "{ name: region, type: INT32 }, { name: customer_id, type: STRING }", "{ name: spend, type: FLOAT }", 8);
+    Table before = catalog().loadTable(OnlineTables.identifier(namespace(), reordered));
+
+    assertThatThrownBy(() -> OnlineTables.createOrVerify(catalog(), namespace(), reordered))
+        .isInstanceOf(IncompatibleTableException.class)
+        .hasMessageContaining("entity order is [customer_id, region] in the table, feature view has [region, customer_id]");
+    assertThat(catalog().loadTable(OnlineTables.identifier(namespace(), reordered)).properties())
+        .as("the recorded feature view is not rewritten").isEqualTo(before.properties());
+  }
+
+  @Test
   void aRowWrittenByIcebergsGenericWriterLandsInItsBucketWithABloomFilterOnTheKey() throws IOException {
     FeatureViewSpec spec = driverStats("generic_written", 16, "");
     Table table = OnlineTables.createOrVerify(catalog(), namespace(), spec);

@@ -378,7 +378,7 @@ public final class Demo {
           : Objects.equals(PlainJson.value(row.get("conv_rate")), expected.get("conv_rate"))
               && Objects.equals(PlainJson.value(row.get("trips")), expected.get("trips"))
               && Objects.equals(PlainJson.value(row.get("city")), expected.get("city"))
-              && Instant.parse(row.get("features_as_of").asText()).toEpochMilli()
+              && TableRows.epochMicros(Instant.parse(row.get("features_as_of").asText()))
                   == (Long) expected.get("event_timestamp");
       if (!matches) {
         wrong++;

@@ -13,7 +13,7 @@ public class CheckpointStats {
   public long malformed;
   public long rowsWritten;
   public long deletesWritten;
-  /** Newest event time emitted for writing, epoch millis; {@code Long.MIN_VALUE} if none. */
+  /** Newest event time emitted for writing, epoch microseconds; {@code Long.MIN_VALUE} if none. */
   public long maxEventTime = Long.MIN_VALUE;
   /** Completed checkpoints that wrote rows or deletes (each commits them to Iceberg); run totals only. */
   public long commits;

@@ -119,9 +119,9 @@ final class CommitReporter extends AbstractStreamOperator<Void>
     }
   }
 
-  /** Now minus the newest committed event time of the view; -1 before the first commit. */
+  /** Now minus the newest committed event time of the view, in milliseconds; -1 before the first commit. */
   private long freshnessLag(String view) {
-    Long newest = committedEventTime.get(view);
-    return newest == null ? -1 : System.currentTimeMillis() - newest;
+    Long newestMicros = committedEventTime.get(view);
+    return newestMicros == null ? -1 : System.currentTimeMillis() - Math.floorDiv(newestMicros, 1_000L);
   }
 }

@@ -8,8 +8,10 @@ import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
 import io.icebergonline.core.OnlineTableLayout;
+import io.icebergonline.core.TimestampUnit;
 import java.io.IOException;
 import java.io.Serializable;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.table.data.GenericRowData;
@@ -98,7 +100,7 @@ final class FeatureEventParser implements Serializable {
     GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
     for (int i = 0; i < columnNames.length; i++) {
       if (sources[i] == Source.ENTITY || sources[i] == Source.FEATURE) {
-        row.setField(i, JsonValues.toInternal(columnNames[i], types[i], json.get(columnNames[i])));
+        row.setField(i, JsonValues.toInternal(columnNames[i], types[i], json.get(columnNames[i]), view.timestampUnit()));
       }
     }
     List<Object> entityValues = entityValues(row, "missing entity ");
@@ -106,17 +108,18 @@ final class FeatureEventParser implements Serializable {
     if (eventTimeNode == null || eventTimeNode.isNull()) {
       throw new MalformedEventException("missing event timestamp " + view.timestampField());
     }
-    long eventTime = JsonValues.epochMillis(view.timestampField(), eventTimeNode);
-    row.setField(eventTimeColumn, TimestampData.fromEpochMillis(eventTime));
+    Instant eventTime = JsonValues.instant(view.timestampField(), eventTimeNode, view.timestampUnit());
+    row.setField(eventTimeColumn, TimestampData.fromInstant(eventTime));
     long createdTime = VersionedRow.NO_CREATED_TIME;
     if (createdTimeColumn >= 0) {
       JsonNode createdNode = json.get(view.createdTimestampColumn());
       if (createdNode != null && !createdNode.isNull()) {
-        createdTime = JsonValues.epochMillis(view.createdTimestampColumn(), createdNode);
-        row.setField(createdTimeColumn, TimestampData.fromEpochMillis(createdTime));
+        Instant created = JsonValues.instant(view.createdTimestampColumn(), createdNode, view.timestampUnit());
+        row.setField(createdTimeColumn, TimestampData.fromInstant(created));
+        createdTime = JsonValues.epochMicros(created);
       }
     }
-    return versioned(row, entityValues, eventTime, createdTime, false);
+    return versioned(row, entityValues, JsonValues.epochMicros(eventTime), createdTime, false);
   }
 
   private RowData parseTombstone(KafkaRecord record) throws MalformedEventException {
@@ -126,11 +129,13 @@ final class FeatureEventParser implements Serializable {
     JsonNode json = readObject(record.key, "tombstone key");
     GenericRowData row = new GenericRowData(RowKind.DELETE, columnNames.length);
     for (int column : entityColumns) {
-      row.setField(column, JsonValues.toInternal(columnNames[column], types[column], json.get(columnNames[column])));
+      row.setField(column,
+          JsonValues.toInternal(columnNames[column], types[column], json.get(columnNames[column]), view.timestampUnit()));
     }
     List<Object> entityValues = entityValues(row, "tombstone key misses entity ");
-    row.setField(eventTimeColumn, TimestampData.fromEpochMillis(record.timestamp));
-    return versioned(row, entityValues, record.timestamp, VersionedRow.NO_CREATED_TIME, true);
+    Instant deletedAt = JsonValues.instant("Kafka record timestamp", record.timestamp, TimestampUnit.MILLIS);
+    row.setField(eventTimeColumn, TimestampData.fromInstant(deletedAt));
+    return versioned(row, entityValues, JsonValues.epochMicros(deletedAt), VersionedRow.NO_CREATED_TIME, true);
   }
 
   private List<Object> entityValues(GenericRowData row, String missingPrefix) throws MalformedEventException {
@@ -145,6 +150,7 @@ final class FeatureEventParser implements Serializable {
     return values;
   }
 
+  /** {@code eventTime} and {@code createdTime} in epoch microseconds. */
   private RowData versioned(GenericRowData row, List<Object> entityValues, long eventTime, long createdTime,
       boolean delete) {
     Object keyValue = layout.keyValue(entityValues);

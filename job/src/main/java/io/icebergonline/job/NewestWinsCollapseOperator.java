@@ -20,10 +20,11 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Newest wins, then collapse, per bucket. Keeps in keyed state (keyed by bucket) the version of
- * the last applied record of every entity key; a record older than that version is late or a
- * duplicate and is dropped. Applied records wait in a buffer that holds only the latest row per
- * key, and the buffer is emitted, sorted by key, just before each checkpoint barrier: the writer
- * downstream then writes one data row and one equality delete per touched key per checkpoint.
+ * the last applied record of every entity key, in epoch microseconds ({@link VersionedRow}); a
+ * record older than that version is late or a duplicate and is dropped. Applied records wait in
+ * a buffer that holds only the latest row per key, and the buffer is emitted, sorted by key, just
+ * before each checkpoint barrier: the writer downstream then writes one data row and one equality
+ * delete per touched key per checkpoint.
  *
  * <p>The buffer is bounded: past {@code maxBufferedRows} it is emitted early. A key emitted twice
  * in one checkpoint is still exact, because Iceberg's upsert writer turns the repeat into a
@@ -32,6 +33,13 @@ import org.apache.flink.util.OutputTag;
 final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     implements OneInputStreamOperator<RowData, RowData>, BoundedOneInput {
   private static final long serialVersionUID = 1L;
+
+  /**
+   * The keyed state of applied versions, named for its unit: the state "applied-versions" of
+   * earlier releases held milliseconds and is not read, so that no millisecond version is ever
+   * compared with a microsecond one.
+   */
+  private static final String APPLIED_VERSIONS = "applied-versions-micros";
 
   /** Side output of what each subtask did between barriers. */
   static final OutputTag<CheckpointStats> STATS = new OutputTag<>("checkpoint-stats") {};
@@ -68,7 +76,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   public void open() throws Exception {
     super.open();
     appliedVersions = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("applied-versions", Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        new MapStateDescriptor<>(APPLIED_VERSIONS, Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     buffer = new HashMap<>();
     eventsIn = getMetricGroup().counter("eventsIn");
     applied = getMetricGroup().counter("eventsApplied");

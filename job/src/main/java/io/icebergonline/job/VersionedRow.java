@@ -12,8 +12,10 @@ import org.apache.flink.table.types.logical.VarCharType;
 
 /**
  * The record the parser sends to the newest-wins operator: a table row plus what ordering needs
- * (bucket, canonical entity key, version, delete flag). It is a {@link RowData} so that Flink
- * serializes it with its binary row serializer rather than Kryo.
+ * (bucket, canonical entity key, version, delete flag). The version is (event time, created
+ * time) in epoch microseconds, the precision of the table's timestamp columns, so times that
+ * differ in the column differ in the version. It is a {@link RowData} so that Flink serializes
+ * it with its binary row serializer rather than Kryo.
  */
 final class VersionedRow {
   static final int BUCKET = 0;

@@ -25,13 +25,20 @@ class FeatureEventParserTest {
       "    topic: t",
       "    entities: [ { name: driver_id, type: INT64 } ]",
       "    features: [ { name: conv_rate, type: DOUBLE }, { name: trips, type: INT32 }, { name: tags, type: STRING_LIST },"
-          + " { name: raw, type: BYTES }, { name: active, type: BOOL } ]",
+          + " { name: raw, type: BYTES }, { name: active, type: BOOL }, { name: rating, type: FLOAT },"
+          + " { name: seen, type: UNIX_TIMESTAMP }, { name: visits, type: UNIX_TIMESTAMP_LIST } ]",
       "    created_timestamp_column: created",
       "    buckets: 8",
       "  - name: customer_region",
       "    topic: t2",
       "    entities: [ { name: customer_id, type: STRING }, { name: region, type: INT32 } ]",
-      "    features: [ { name: spend, type: FLOAT } ]");
+      "    features: [ { name: spend, type: FLOAT } ]",
+      "  - name: driver_seconds",
+      "    topic: t3",
+      "    entities: [ { name: driver_id, type: INT64 } ]",
+      "    features: [ { name: seen, type: UNIX_TIMESTAMP } ]",
+      "    created_timestamp_column: created",
+      "    timestamp_unit: seconds");
 
   private static final List<FeatureViewSpec> VIEWS = JobConfigParser.parse(CONFIG, name -> null).featureViews();
   private static final FeatureViewSpec DRIVER = VIEWS.get(0);
@@ -56,8 +63,8 @@ class FeatureEventParserTest {
             + "\"event_timestamp\":\"2026-11-23T08:00:00Z\",\"created\":1700000000123,\"unknown\":1}", 5));
 
     long eventTime = Instant.parse("2026-11-23T08:00:00Z").toEpochMilli();
-    assertThat(VersionedRow.eventTime(versioned)).isEqualTo(eventTime);
-    assertThat(VersionedRow.createdTime(versioned)).isEqualTo(1700000000123L);
+    assertThat(VersionedRow.eventTime(versioned)).isEqualTo(eventTime * 1000);
+    assertThat(VersionedRow.createdTime(versioned)).isEqualTo(1700000000123L * 1000);
     assertThat(VersionedRow.isDelete(versioned)).isFalse();
     assertThat(VersionedRow.key(versioned)).isEqualTo("42");
     assertThat(VersionedRow.bucket(versioned)).isEqualTo(EntityKeys.bucket(42L, 8));
@@ -88,7 +95,7 @@ class FeatureEventParserTest {
   void aTombstoneIsADeleteVersionedByTheRecordTimestamp() throws Exception {
     RowData versioned = PARSER.parse(record("{\"driver_id\":42}", null, 99_000));
     assertThat(VersionedRow.isDelete(versioned)).isTrue();
-    assertThat(VersionedRow.eventTime(versioned)).isEqualTo(99_000);
+    assertThat(VersionedRow.eventTime(versioned)).as("micros").isEqualTo(99_000_000);
     assertThat(VersionedRow.key(versioned)).isEqualTo("42");
     RowData row = VersionedRow.row(versioned, DRIVER_SCHEMA.columns().size());
     assertThat(row.getRowKind()).isEqualTo(RowKind.DELETE);
@@ -109,6 +116,56 @@ class FeatureEventParserTest {
     assertThat(VersionedRow.bucket(versioned)).isEqualTo(EntityKeys.bucket(derived, view.buckets()));
   }
 
+  @Test
+  void subMillisecondTimesAreKeptToTheMicrosecond() throws Exception {
+    RowData versioned = PARSER.parse(record(null, "{\"driver_id\":1,\"event_timestamp\":\"2026-11-23T08:00:00.123999Z\","
+        + "\"created\":\"2026-11-23T08:00:00.123001999Z\",\"seen\":\"1969-12-31T23:59:59.999999Z\"}", 5));
+
+    Instant eventTime = Instant.parse("2026-11-23T08:00:00.123999Z");
+    Instant createdTime = Instant.parse("2026-11-23T08:00:00.123001Z");
+    assertThat(VersionedRow.eventTime(versioned)).isEqualTo(eventTime.getEpochSecond() * 1_000_000 + 123_999);
+    assertThat(VersionedRow.createdTime(versioned)).isEqualTo(createdTime.getEpochSecond() * 1_000_000 + 123_001);
+    RowData row = VersionedRow.row(versioned, DRIVER_SCHEMA.columns().size());
+    assertThat(row.getTimestamp(index("event_timestamp"), 6)).isEqualTo(TimestampData.fromInstant(eventTime));
+    assertThat(row.getTimestamp(index("created"), 6)).as("nanoseconds truncated to the column's microseconds")
+        .isEqualTo(TimestampData.fromInstant(createdTime));
+    assertThat(row.getTimestamp(index("seen"), 6))
+        .isEqualTo(TimestampData.fromInstant(Instant.parse("1969-12-31T23:59:59.999999Z")));
+  }
+
+  @Test
+  void integerTimestampsAreEpochMillisecondsUnlessTheViewSaysOtherwise() throws Exception {
+    RowData millis = PARSER.parse(record(null, "{\"driver_id\":1,\"event_timestamp\":1767225600123,"
+        + "\"seen\":-1,\"visits\":[0,1767225600123]}", 5));
+    RowData millisRow = VersionedRow.row(millis, DRIVER_SCHEMA.columns().size());
+    assertThat(VersionedRow.eventTime(millis)).isEqualTo(1_767_225_600_123_000L);
+    assertThat(millisRow.getTimestamp(index("seen"), 6)).isEqualTo(TimestampData.fromEpochMillis(-1));
+    assertThat(millisRow.getArray(index("visits")).getTimestamp(1, 6))
+        .isEqualTo(TimestampData.fromEpochMillis(1_767_225_600_123L));
+
+    FeatureViewSpec seconds = VIEWS.get(2);
+    Schema schema = OnlineTableLayout.of(seconds).schema();
+    RowData versioned = new FeatureEventParser(seconds, schema).parse(record(null,
+        "{\"driver_id\":1,\"event_timestamp\":1767225600,\"created\":1767225601,\"seen\":86400}", 5));
+    assertThat(VersionedRow.eventTime(versioned)).isEqualTo(1_767_225_600_000_000L);
+    assertThat(VersionedRow.createdTime(versioned)).isEqualTo(1_767_225_601_000_000L);
+    RowData row = VersionedRow.row(versioned, schema.columns().size());
+    int seen = schema.columns().indexOf(schema.findField("seen"));
+    assertThat(row.getTimestamp(seen, 6)).isEqualTo(TimestampData.fromEpochMillis(86_400_000L));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "\"0001-01-01T00:00:00Z\"|-62135596800000000",
+      "\"9999-12-31T23:59:59.999999Z\"|253402300799999999",
+      "-62135596800000|-62135596800000000",
+      "253402300799999|253402300799999000",
+  })
+  void theEdgesOfTheTimestampRangeAreAccepted(String timestamp, long micros) throws Exception {
+    RowData versioned = PARSER.parse(record(null, "{\"driver_id\":1,\"event_timestamp\":" + timestamp + "}", 5));
+    assertThat(VersionedRow.eventTime(versioned)).isEqualTo(micros);
+  }
+
   @ParameterizedTest(name = "{1}")
   @CsvSource(delimiter = '|', value = {
       "{\"driver_id\": 1, \"conv_rate\": |value is not JSON: Unexpected end-of-input",
@@ -124,11 +181,47 @@ class FeatureEventParserTest {
       "{\"driver_id\":1}|missing event timestamp event_timestamp",
       "{\"driver_id\":1,\"event_timestamp\":\"yesterday\"}|bad timestamp event_timestamp: expected an ISO-8601 instant or epoch milliseconds, got \"yesterday\"",
       "{\"driver_id\":1,\"event_timestamp\":1,\"created\":true}|bad timestamp created: expected an ISO-8601 instant or epoch milliseconds, got true",
+      "{\"driver_id\":6,\"event_timestamp\":\"+1000000000-01-01T00:00:00Z\"}|bad timestamp event_timestamp: \"+1000000000-01-01T00:00:00Z\" is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"created\":\"+1000000000-01-01T00:00:00Z\"}|bad timestamp created: \"+1000000000-01-01T00:00:00Z\" is outside",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"seen\":\"+1000000000-01-01T00:00:00Z\"}|bad timestamp seen: \"+1000000000-01-01T00:00:00Z\" is outside",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"visits\":[1,\"-1000000000-01-01T00:00:00Z\"]}|bad timestamp visits[1]: \"-1000000000-01-01T00:00:00Z\" is outside",
+      "{\"driver_id\":6,\"event_timestamp\":\"+10000-01-01T00:00:00Z\"}|bad timestamp event_timestamp: \"+10000-01-01T00:00:00Z\" is outside",
+      "{\"driver_id\":6,\"event_timestamp\":9300000000000000}|bad timestamp event_timestamp: 9300000000000000 epoch milliseconds is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z",
+      "{\"driver_id\":6,\"event_timestamp\":1767225600000000}|bad timestamp event_timestamp: 1767225600000000 epoch milliseconds is outside",
+      "{\"driver_id\":6,\"event_timestamp\":-62135596800001}|bad timestamp event_timestamp: -62135596800001 epoch milliseconds is outside",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"created\":253402300800000}|bad timestamp created: 253402300800000 epoch milliseconds is outside",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"seen\":-9223372036854775808}|bad timestamp seen: -9223372036854775808 epoch milliseconds is outside",
+      "{\"driver_id\":6,\"event_timestamp\":99999999999999999999}|bad timestamp event_timestamp: 99999999999999999999 epoch milliseconds is outside",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"rating\":1e39}|rating: expected a finite FLOAT, got 1.0E39",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"rating\":-1e39}|rating: expected a finite FLOAT, got -1.0E39",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"conv_rate\":1e400}|conv_rate: expected a finite DOUBLE, got a number beyond its range",
+      "{\"driver_id\":6,\"event_timestamp\":1,\"conv_rate\":-1e400}|conv_rate: expected a finite DOUBLE, got a number beyond its range",
   })
   void malformedValuesFailWithTheReason(String value, String reason) {
     assertThatThrownBy(() -> PARSER.parse(record(null, value, 1)))
         .isInstanceOf(MalformedEventException.class)
         .hasMessageStartingWith(reason);
+  }
+
+  @Test
+  void secondsOutOfRangeAreRejectedNamingTheField() {
+    FeatureViewSpec seconds = VIEWS.get(2);
+    FeatureEventParser parser = new FeatureEventParser(seconds, OnlineTableLayout.of(seconds).schema());
+    assertThatThrownBy(() -> parser.parse(record(null, "{\"driver_id\":1,\"event_timestamp\":1767225600000}", 5)))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessage("bad timestamp event_timestamp: 1767225600000 epoch seconds is outside "
+            + "0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z");
+    assertThatThrownBy(() -> parser.parse(record(null,
+            "{\"driver_id\":1,\"event_timestamp\":1,\"seen\":9223372036854775807}", 5)))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageStartingWith("bad timestamp seen: 9223372036854775807 epoch seconds is outside");
+  }
+
+  @Test
+  void aTombstoneWithARecordTimestampOutOfRangeIsMalformed() {
+    assertThatThrownBy(() -> PARSER.parse(record("{\"driver_id\":42}", null, Long.MAX_VALUE)))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageStartingWith("bad timestamp Kafka record timestamp: 9223372036854775807 epoch milliseconds is outside");
   }
 
   @Test

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.core.OnlineTableLayout;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
@@ -17,11 +19,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,6 +136,91 @@ class MaterializationBehaviourTest {
     Map<Object, Map<String, Object>> rows = harness.rows(after);
     assertThat(rows).hasSize(50);
     assertThat(rows.values()).allSatisfy(row -> assertThat(row).containsEntry("rating", 4.5f).containsEntry("trips", 1L));
+  }
+
+  /** A failing job fails the test instead of restarting on the same record forever. */
+  private static Configuration withoutRestarts() {
+    Configuration configuration = new Configuration();
+    configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    return configuration;
+  }
+
+  private static GeneratedEvent upsert(long key, String json) {
+    return new GeneratedEvent(GeneratedEvent.Kind.UPSERT, key, ("{\"driver_id\":" + key + "}").getBytes(StandardCharsets.UTF_8),
+        json.getBytes(StandardCharsets.UTF_8), START, null);
+  }
+
+  @Test
+  void poisonTimestampsGoToTheDeadLetterTopicNamingTheFieldAndTheJobGoesOn() throws Exception {
+    JobHarness harness = harness("poison");
+    JobConfig config = harness.config(4);
+    List<GeneratedEvent> valid = List.of(
+        upsert(1, "{\"driver_id\":1,\"city\":\"ok\",\"event_timestamp\":" + START + "}"),
+        upsert(2, "{\"driver_id\":2,\"city\":\"ok\",\"event_timestamp\":\"2026-01-01T00:00:00Z\"}"));
+    Map<String, String> poison = Map.of(
+        "{\"driver_id\":6,\"event_timestamp\":\"+1000000000-01-01T00:00:00Z\"}", "bad timestamp event_timestamp",
+        "{\"driver_id\":7,\"event_timestamp\":1,\"created\":\"+1000000000-01-01T00:00:00Z\"}", "bad timestamp created",
+        "{\"driver_id\":8,\"event_timestamp\":9300000000000000}", "bad timestamp event_timestamp",
+        "{\"driver_id\":9,\"event_timestamp\":1,\"conv_rate\":1e400}", "conv_rate: expected a finite DOUBLE");
+    List<GeneratedEvent> events = new ArrayList<>(valid);
+    poison.keySet().forEach(json -> events.add(upsert(6, json)));
+    kafka.produce(harness.topic, events);
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(withoutRestarts());
+    MaterializationJob.build(env, config, JobHarness.options(true, 2, Duration.ofSeconds(1), 1_000));
+    env.execute(harness.topic);
+
+    assertThat(harness.rows(config).keySet()).containsExactlyInAnyOrder(1L, 2L);
+    Map<String, String> reasons = new java.util.HashMap<>();
+    for (var record : kafka.readCommitted(harness.deadLetterTopic, Duration.ofSeconds(30))) {
+      reasons.put(new String(record.value(), StandardCharsets.UTF_8),
+          new String(record.headers().lastHeader(DeadLetterSerializer.HEADER_REASON).value(), StandardCharsets.UTF_8));
+    }
+    assertThat(reasons).containsOnlyKeys(poison.keySet());
+    poison.forEach((json, reason) -> assertThat(reasons.get(json)).startsWith(reason));
+  }
+
+  @Test
+  void aRecordThatBreaksTheParserBecomesADeadLetterInsteadOfFailingTheJob() throws Exception {
+    FeatureViewSpec view = JobConfigParser.parse(harness("parser-bug").configYaml(4, ""), name -> null).featureViews().get(0);
+    Schema complete = OnlineTableLayout.of(view).schema();
+    // a table schema without the event-time column: parsing any upsert fails with an index error
+    Schema broken = new Schema(complete.columns().stream().filter(column -> !column.name().equals("event_timestamp")).toList());
+    KafkaRecord record = new KafkaRecord();
+    record.topic = "parser-bug";
+    record.value = "{\"driver_id\":1,\"event_timestamp\":1}".getBytes(StandardCharsets.UTF_8);
+    record.headerKeys = new String[0];
+    record.headerValues = new byte[0][];
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(withoutRestarts());
+    SingleOutputStreamOperator<RowData> parsed = env.fromData(record)
+        .process(new ParseFunction(view.name(), new FeatureEventParser(view, broken)))
+        .returns(InternalTypeInfo.of(VersionedRow.type(FlinkSchemaUtil.convert(broken))));
+    List<DeadLetter> letters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS).executeAndCollect(10);
+
+    assertThat(letters).singleElement().satisfies(letter -> {
+      assertThat(letter.featureView).isEqualTo(view.name());
+      assertThat(letter.reason).startsWith("unexpected error parsing the record: java.lang.ArrayIndexOutOfBoundsException");
+    });
+  }
+
+  @Test
+  void subMillisecondEventTimesDecideAndAreStoredToTheMicrosecond() throws Exception {
+    JobHarness harness = harness("micros");
+    JobConfig config = harness.config(4);
+    List<GeneratedEvent> events = List.of(
+        upsert(1, "{\"driver_id\":1,\"city\":\"newer\",\"event_timestamp\":\"2026-01-01T00:00:00.123999Z\",\"created\":1}"),
+        upsert(1, "{\"driver_id\":1,\"city\":\"older\",\"event_timestamp\":\"2026-01-01T00:00:00.123001Z\",\"created\":2}"));
+    kafka.produce(harness.topic, events);
+    NewestRowOracle oracle = new NewestRowOracle();
+    oracle.acceptAll(events);
+
+    harness.runUntilEnd(config, 2, Duration.ofSeconds(1), 1_000);
+
+    Map<String, Object> row = harness.rows(config).get(1L);
+    assertThat(row.get("city")).isEqualTo("newer");
+    assertThat(row.get("event_timestamp")).as("epoch microseconds").isEqualTo(1_767_225_600_123_999L);
+    assertThat(harness.rows(config)).isEqualTo(oracle.liveRows());
   }
 
   @Test

@@ -17,6 +17,7 @@ import io.icebergonline.testing.NewestRowOracle;
 import io.icebergonline.testing.PlaceholderConfig;
 import io.icebergonline.testing.PlainJson;
 import io.icebergonline.testing.RestCatalogOnS3;
+import io.icebergonline.testing.TableRows;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -215,6 +216,6 @@ class SqlScriptsTest {
   }
 
   private static OffsetDateTime eventTime(Map<String, Object> live) {
-    return Instant.ofEpochMilli((Long) live.get("event_timestamp")).atOffset(ZoneOffset.UTC);
+    return TableRows.instant((Long) live.get("event_timestamp")).atOffset(ZoneOffset.UTC);
   }
 }

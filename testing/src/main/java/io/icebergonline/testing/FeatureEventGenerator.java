@@ -36,7 +36,7 @@ public final class FeatureEventGenerator {
   private final Settings settings;
   private final Random random;
   private final double[] zipfCdf;
-  private final Map<Long, GeneratedEvent> lastUpsert = new HashMap<>();
+  private final Map<Long, Long> lastEventTime = new HashMap<>();
   private final List<GeneratedEvent> upserts = new ArrayList<>();
   private long clock;
   private long created;
@@ -109,12 +109,12 @@ public final class FeatureEventGenerator {
     long eventTime = clock;
     if ((roll -= settings.lateRate()) < 0) {
       eventTime = clock - 1 - (long) (random.nextDouble() * settings.maxLatenessMillis());
-    } else if (random.nextInt(50) == 0 && lastUpsert.containsKey(driverId)) {
-      eventTime = NewestRowOracle.eventTimeOf(lastUpsert.get(driverId)); // same event time: created decides
+    } else if (random.nextInt(50) == 0 && lastEventTime.containsKey(driverId)) {
+      eventTime = lastEventTime.get(driverId); // same event time: created decides
     }
     GeneratedEvent event = new GeneratedEvent(GeneratedEvent.Kind.UPSERT, driverId, key(driverId),
         upsertJson(driverId, eventTime).getBytes(StandardCharsets.UTF_8), clock, null);
-    lastUpsert.put(driverId, event);
+    lastEventTime.put(driverId, eventTime);
     upserts.add(event);
     return event;
   }

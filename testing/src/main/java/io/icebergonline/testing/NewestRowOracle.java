@@ -14,10 +14,11 @@ import java.util.TreeMap;
 /**
  * The truth for end-to-end tests: the newest row per key of a sequence of generated events,
  * computed with none of the production code. Rows are plain maps of Java values (longs, doubles,
- * strings; timestamps as epoch milliseconds) so tests compare them with what Iceberg returns.
+ * strings; timestamps as epoch microseconds, integer timestamps of the events being milliseconds)
+ * so tests compare them with what {@link TableRows} reads from Iceberg.
  *
- * <p>Semantics: a record's version is (event time, created time; absent created = oldest); a
- * tombstone's version is (Kafka record timestamp, oldest). A record replaces the key's current
+ * <p>Semantics: a record's version is (event time, created time; absent created = oldest), to
+ * the microsecond; a tombstone's version is (Kafka record timestamp, oldest). A record replaces the key's current
  * state when its version is greater than or equal to the current one (on an exact tie the later
  * record wins); otherwise it is stale. Per key, records arrive in generation order.
  */
@@ -39,7 +40,7 @@ public final class NewestRowOracle {
   public void accept(GeneratedEvent event) {
     switch (event.kind()) {
       case MALFORMED -> malformed++;
-      case TOMBSTONE -> apply(event.driverId(), new long[] {event.recordTimestamp(), Long.MIN_VALUE}, null);
+      case TOMBSTONE -> apply(event.driverId(), new long[] {micros(event.recordTimestamp()), Long.MIN_VALUE}, null);
       case UPSERT -> {
         Map<String, Object> row = parse(event);
         long created = row.get("created") == null ? Long.MIN_VALUE : (Long) row.get("created");
@@ -80,11 +81,6 @@ public final class NewestRowOracle {
     return malformed;
   }
 
-  /** The event time of a valid upsert, in epoch milliseconds. */
-  public static long eventTimeOf(GeneratedEvent upsert) {
-    return (Long) parse(upsert).get("event_timestamp");
-  }
-
   private static Map<String, Object> parse(GeneratedEvent event) {
     JsonNode json;
     try {
@@ -97,10 +93,17 @@ public final class NewestRowOracle {
     row.put("conv_rate", json.hasNonNull("conv_rate") ? json.get("conv_rate").doubleValue() : null);
     row.put("trips", json.hasNonNull("trips") ? json.get("trips").longValue() : null);
     row.put("city", json.hasNonNull("city") ? json.get("city").textValue() : null);
-    JsonNode timestamp = json.get("event_timestamp");
-    row.put("event_timestamp",
-        timestamp.isNumber() ? timestamp.longValue() : Instant.parse(timestamp.textValue()).toEpochMilli());
-    row.put("created", json.hasNonNull("created") ? json.get("created").longValue() : null);
+    row.put("event_timestamp", timestamp(json.get("event_timestamp")));
+    row.put("created", json.hasNonNull("created") ? timestamp(json.get("created")) : null);
     return row;
+  }
+
+  /** Epoch microseconds of an ISO-8601 instant or of epoch milliseconds. */
+  private static long timestamp(JsonNode value) {
+    return value.isNumber() ? micros(value.longValue()) : TableRows.epochMicros(Instant.parse(value.textValue()));
+  }
+
+  private static long micros(long epochMillis) {
+    return Math.multiplyExact(epochMillis, 1_000L);
   }
 }

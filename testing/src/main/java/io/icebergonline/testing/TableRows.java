@@ -3,7 +3,9 @@ package io.icebergonline.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +20,7 @@ import org.apache.iceberg.types.Types;
 /**
  * A table's live rows as Iceberg's generic reader returns them (it applies equality and position
  * deletes), converted to plain maps comparable with {@link NewestRowOracle} rows: timestamps as
- * epoch milliseconds, binary as {@code byte[]}, lists as {@link List}.
+ * epoch microseconds (the columns' precision), binary as {@code byte[]}, lists as {@link List}.
  */
 public final class TableRows {
   private TableRows() {}
@@ -60,9 +62,20 @@ public final class TableRows {
     return row;
   }
 
+  /** Epoch microseconds of an instant, as rows hold timestamps (sub-microsecond digits dropped). */
+  public static long epochMicros(Instant instant) {
+    // not ChronoUnit.MICROS.between: it counts in nanoseconds, which overflow 292 years from the epoch
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+  }
+
+  /** The instant of epoch microseconds as rows hold them. */
+  public static Instant instant(long epochMicros) {
+    return Instant.EPOCH.plus(epochMicros, ChronoUnit.MICROS);
+  }
+
   private static Object plain(Object value) {
     if (value instanceof OffsetDateTime time) {
-      return time.toInstant().toEpochMilli();
+      return epochMicros(time.toInstant());
     } else if (value instanceof ByteBuffer buffer) {
       byte[] bytes = new byte[buffer.remaining()];
       buffer.duplicate().get(bytes);
