@@ -1,6 +1,7 @@
 -- The online features of the feature view `driver_stats`, as a lookup table for Flink SQL.
 --
 -- The table is the one the materialization job keeps (namespace ${NAMESPACE}, table = view name).
+-- enrich_orders.sql joins it with LOOKUP_TABLE=driver_stats (online_catalog.sql finds it by name instead).
 -- Catalog placeholders; an empty value counts as unset, so one script serves every catalog type:
 --   CATALOG_TYPE   rest (default), hadoop, jdbc, glue or hive
 --   CATALOG_URI    the REST catalog (or JDBC / Hive metastore) address

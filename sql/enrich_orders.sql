@@ -1,7 +1,11 @@
 -- Enrich a Kafka stream of orders with the driver's online features, into a Kafka topic.
--- Run after driver_stats.sql, in one session:
---   java -jar job/target/iceberg-online-job.jar sql sql/driver_stats.sql sql/enrich_orders.sql \
+-- Run after the script that makes the features visible, in one session: online_catalog.sql (the
+-- catalog; the default lookup table online.feast_online.driver_stats), or driver_stats.sql (a
+-- declared table) with LOOKUP_TABLE=driver_stats:
+--   java -jar job/target/iceberg-online-job.jar sql sql/online_catalog.sql sql/enrich_orders.sql \
 --     --set KAFKA_BOOTSTRAP_SERVERS=kafka:9092 --set CATALOG_URI=http://iceberg-rest:8181
+--   java -jar job/target/iceberg-online-job.jar sql sql/driver_stats.sql sql/enrich_orders.sql \
+--     --set LOOKUP_TABLE=driver_stats --set KAFKA_BOOTSTRAP_SERVERS=kafka:9092 --set CATALOG_URI=http://iceberg-rest:8181
 --
 -- Orders are JSON: {"order_id": "o-1", "driver_id": 42, "amount": 12.5, "order_time": "2026-01-01T00:00:00Z"}.
 -- The join is a lookup join at processing time: each order gets the features the online table
@@ -50,5 +54,5 @@ INSERT INTO enriched_orders
 SELECT o.order_id, o.driver_id, o.amount, o.order_time,
        d.conv_rate, d.trips, d.city, d.event_timestamp AS features_as_of
 FROM orders AS o
-LEFT JOIN driver_stats FOR SYSTEM_TIME AS OF o.proc_time AS d
+LEFT JOIN ${LOOKUP_TABLE:-online.feast_online.driver_stats} FOR SYSTEM_TIME AS OF o.proc_time AS d
   ON o.driver_id = d.driver_id;

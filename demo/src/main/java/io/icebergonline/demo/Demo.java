@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one-command local demo: embedded Kafka, a local Iceberg warehouse, generated driver events
  * (some late, duplicate, malformed or deletes), the materialization job and a Flink SQL lookup join
- * (the scripts of {@code sql/}) that enriches an order stream, all on one Flink mini-cluster. It
+ * through the iceberg-online catalog (the scripts of {@code sql/}) that enriches an order stream, all on one Flink mini-cluster. It
  * checks what it shows: the table against the newest event per driver, every enriched order
  * against the table, and the dead letters against the malformed events it sent.
  */
@@ -130,7 +130,8 @@ public final class Demo {
   }
 
   private boolean run() throws Exception {
-    out.printf("iceberg-online demo: %,d driver events over %,d drivers, then %,d orders enriched by a lookup join%n",
+    out.printf("iceberg-online demo: %,d driver events over %,d drivers, then %,d orders enriched by a lookup join"
+        + " through the iceberg-online catalog%n",
         events, drivers, orders);
     LOG.debug("Demo work directory {}", workDir);
     progress("starting embedded Kafka (KRaft)");
@@ -183,7 +184,7 @@ public final class Demo {
           freshnessSeconds, rows.size(), tableMatches ? "equal to the newest event per driver" : "DIFFERENT from the newest event per driver"));
 
       Map<String, Long> driverOfOrder = produceOrders(kafka);
-      progress(String.format(Locale.ROOT, "running sql/driver_stats.sql and sql/enrich_orders.sql on %,d orders",
+      progress(String.format(Locale.ROOT, "running sql/online_catalog.sql and sql/enrich_orders.sql on %,d orders",
           driverOfOrder.size()));
       runLookupJoin(kafka, warehouse);
       List<JsonNode> enriched = new ArrayList<>();
@@ -334,7 +335,10 @@ public final class Demo {
     return driverOfOrder;
   }
 
-  /** Runs the two scripts of {@code sql/} with the SQL runner of the job jar, on the bounded order stream. */
+  /**
+   * Runs the catalog form of the lookup join from {@code sql/} (the catalog, then the enrichment that
+   * joins the table it finds by name) with the SQL runner of the job jar, on the bounded order stream.
+   */
   private void runLookupJoin(EmbeddedKafka kafka, Path warehouse) throws InterruptedException {
     Map<String, String> variables = Map.of(
         "CATALOG_TYPE", "hadoop",
@@ -345,7 +349,7 @@ public final class Demo {
         "ORDERS_BOUNDED_MODE", "latest-offset",
         "CHECKPOINT_INTERVAL", CHECKPOINT_INTERVAL.toSeconds() + "s");
     SqlRunner runner = new SqlRunner(TableEnvironment.create(EnvironmentSettings.inStreamingMode()), variables::get);
-    runner.run("sql/driver_stats.sql", resource("sql/driver_stats.sql"));
+    runner.run("sql/online_catalog.sql", resource("sql/online_catalog.sql"));
     runner.run("sql/enrich_orders.sql", resource("sql/enrich_orders.sql"));
     runner.awaitJobs();
   }

@@ -100,22 +100,26 @@ class SqlScriptsTest {
     try (Stream<Path> files = Files.list(SCRIPTS)) {
       assertThat(files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(".sql")))
           .as("scripts in sql/; each needs a test here")
-          .containsExactlyInAnyOrder("driver_stats.sql", "enrich_orders.sql", "enrich_orders_catalog.sql");
+          .containsExactlyInAnyOrder("online_catalog.sql", "driver_stats.sql", "enrich_orders.sql");
     }
   }
 
   @Test
-  void enrichOrdersJoinsEveryOrderWithTheDriversOnlineFeatures() throws Exception {
-    assertEveryOrderIsEnriched("ddl", "driver_stats.sql", "enrich_orders.sql");
+  void enrichOrdersJoinsEveryOrderWithTheDriversOnlineFeaturesFoundByNameInTheCatalog() throws Exception {
+    assertEveryOrderIsEnriched("catalog", Map.of(), "online_catalog.sql", "enrich_orders.sql");
   }
 
   @Test
-  void enrichOrdersCatalogJoinsEveryOrderWithTheDriversOnlineFeaturesFoundByName() throws Exception {
-    assertEveryOrderIsEnriched("catalog", "enrich_orders_catalog.sql");
+  void enrichOrdersJoinsEveryOrderWithTheDriversOnlineFeaturesOfTheDeclaredTable() throws Exception {
+    assertEveryOrderIsEnriched("ddl", Map.of("LOOKUP_TABLE", "driver_stats"), "driver_stats.sql", "enrich_orders.sql");
   }
 
-  /** Runs the scripts on 500 orders in topics of their own and checks each enriched order against the oracle. */
-  private static void assertEveryOrderIsEnriched(String run, String... scripts) throws Exception {
+  /**
+   * Runs the scripts, with {@code settings} added to the variables, on 500 orders in topics of their
+   * own and checks each enriched order against the oracle.
+   */
+  private static void assertEveryOrderIsEnriched(String run, Map<String, String> settings, String... scripts)
+      throws Exception {
     String ordersTopic = "orders_" + run;
     String enrichedTopic = "orders_enriched_" + run;
     kafka.createTopic(ordersTopic, 2);
@@ -140,6 +144,7 @@ class SqlScriptsTest {
     variables.put("CHECKPOINT_INTERVAL", "1s");
     variables.put("ORDERS_TOPIC", ordersTopic);
     variables.put("ENRICHED_ORDERS_TOPIC", enrichedTopic);
+    variables.putAll(settings);
     SqlRunner runner = new SqlRunner(TableEnvironment.create(EnvironmentSettings.inStreamingMode()), variables::get);
     for (String script : scripts) {
       runner.run(SCRIPTS.resolve(script));
@@ -203,7 +208,7 @@ class SqlScriptsTest {
             + "set it in the environment or with --set NOT_SET=VALUE");
   }
 
-  /** The catalog placeholders of driver_stats.sql for the REST catalog on the S3 mock. */
+  /** The catalog placeholders of driver_stats.sql and online_catalog.sql for the REST catalog on the S3 mock. */
   private static Map<String, String> catalogVariables() {
     Map<String, String> fileIo = RestCatalogOnS3.fileIoProperties(server.s3Endpoint());
     return Map.of(
