@@ -151,19 +151,20 @@ public final class MaterializationJob {
         .name("parse: " + name)
         .uid("parse-" + name);
 
+    TableLoader tableLoader = TableLoader.fromCatalog(
+        CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
+            new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl()),
+        OnlineTables.identifier(store.namespace(), view));
+
     FeastValueType keyType = view.entities().get(0).type();
     boolean numericKey = !view.hasCompositeKey() && (keyType == FeastValueType.INT32 || keyType == FeastValueType.INT64);
     SingleOutputStreamOperator<RowData> collapsed = parsed
         .keyBy(new BucketRouting(view.buckets()))
         .transform("newest wins + collapse: " + name, InternalTypeInfo.of(tableRow),
-            new NewestWinsCollapseOperator(name, tableRow.getFieldCount(), options.maxBufferedRows(), numericKey))
+            new NewestWinsCollapseOperator(view, tableLoader.clone(), tableRow.getFieldCount(), options.maxBufferedRows(),
+                numericKey))
         .uid("newest-wins-" + name)
         .setMaxParallelism(BucketRouting.maxParallelism(view.buckets()));
-
-    TableLoader tableLoader = TableLoader.fromCatalog(
-        CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
-            new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl()),
-        OnlineTables.identifier(store.namespace(), view));
     // Iceberg's FlinkSink, not the newer IcebergSink: in 1.11 IcebergSink's write aggregator merges
     // the files of an aborted checkpoint into the next checkpoint's commit, so that commit's
     // equality deletes miss rows written in the same commit and a key shows two live rows after a
