@@ -36,7 +36,8 @@ public final class JobConfigParser {
       Set.of("type", "catalog_type", "catalog_name", "uri", "warehouse", "namespace", "properties");
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
   private static final Set<String> VIEW_KEYS =
-      Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets");
+      Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets",
+          "delete_retention");
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
   private static final Set<String> FIELD_KEYS = Set.of("name", "type");
@@ -111,6 +112,9 @@ public final class JobConfigParser {
     view.createdTimestamp().ifPresent(column -> node.put("created_timestamp_column", column));
     view.timeToLive().ifPresent(ttl -> node.put("ttl", ttl.toMillis() + "ms"));
     node.put("buckets", view.buckets());
+    if (view.deleteRetention() != null) {
+      node.put("delete_retention", view.deleteRetention().toMillis() + "ms");
+    }
     return node.toString();
   }
 
@@ -201,6 +205,10 @@ public final class JobConfigParser {
   private static FeatureViewSpec parseFeatureView(ConfigTree tree) {
     tree.requireMapping(VIEW_KEYS);
     String name = identifier(tree.required("name"));
+    if (name.endsWith(DeleteLog.TABLE_SUFFIX)) {
+      throw tree.required("name").error("must not end with '" + DeleteLog.TABLE_SUFFIX
+          + "' (the suffix of every view's delete log table), got '" + name + "'");
+    }
     String topic = tree.required("topic").asString();
     Map<String, String> declaredAt = new HashMap<>();
     declaredAt.put(OnlineTableLayout.DERIVED_KEY_COLUMN, "<reserved for the derived key column>");
@@ -235,7 +243,16 @@ public final class JobConfigParser {
         throw bucketsTree.error("expected at least 1 bucket, got " + buckets);
       }
     }
-    return new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets);
+    Duration deleteRetention = null;
+    if (tree.optional("delete_retention").isPresent()) {
+      ConfigTree retentionTree = tree.required("delete_retention");
+      deleteRetention = retentionTree.asDuration();
+      if (deleteRetention.isNegative() || deleteRetention.isZero()) {
+        throw retentionTree.error("expected a duration > 0 (how long delete versions are kept), got "
+            + retentionTree.asString());
+      }
+    }
+    return new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets, deleteRetention);
   }
 
   private static List<FieldSpec> parseFields(ConfigTree listTree, Map<String, String> declaredAt, boolean entities) {

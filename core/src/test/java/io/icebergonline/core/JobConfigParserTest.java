@@ -104,7 +104,11 @@ class JobConfigParserTest {
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
-            "feature_views[0].bucket: unknown key; expected one of [buckets, created_timestamp_column, entities, features, name, timestamp_field, topic, ttl]"),
+            "feature_views[0].bucket: unknown key; expected one of [buckets, created_timestamp_column, delete_retention, entities, features, name, timestamp_field, topic, ttl]"),
+        Arguments.of(
+            "    ttl: 2h",
+            "    ttl: 2h\n    delete_retention: 0s",
+            "feature_views[0].delete_retention: expected a duration > 0 (how long delete versions are kept), got 0s"),
         Arguments.of(
             "buckets: 16",
             "buckets: sixteen",
@@ -281,5 +285,17 @@ class JobConfigParserTest {
   void zeroTtlMeansNoExpiryAsInFeast() throws IOException {
     FeatureViewSpec view = JobConfigParser.parse(sample().replace("ttl: 2h", "ttl: 0s"), ENV).featureViews().get(0);
     assertThat(view.timeToLive()).isEmpty();
+  }
+
+  @Test
+  void deleteVersionsAreKeptForDeleteRetentionElseTheTtlElseSevenDays() throws IOException {
+    FeatureViewSpec withTtl = JobConfigParser.parse(sample(), ENV).featureViews().get(0);
+    assertThat(withTtl.deleteVersionRetention()).isEqualTo(Duration.ofHours(2));
+    FeatureViewSpec withoutTtl = JobConfigParser.parse(sample().replace("ttl: 2h", "ttl: 0s"), ENV).featureViews().get(0);
+    assertThat(withoutTtl.deleteVersionRetention()).isEqualTo(Duration.ofDays(7));
+    FeatureViewSpec explicit = JobConfigParser.parse(
+        sample().replace("    ttl: 2h", "    ttl: 2h\n    delete_retention: 3d"), ENV).featureViews().get(0);
+    assertThat(explicit.deleteVersionRetention()).isEqualTo(Duration.ofDays(3));
+    assertThat(JobConfigParser.featureViewFromJson(JobConfigParser.featureViewToJson(explicit))).isEqualTo(explicit);
   }
 }

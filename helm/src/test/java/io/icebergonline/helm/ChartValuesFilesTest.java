@@ -92,7 +92,8 @@ class ChartValuesFilesTest {
           view.path("timestampField").asText(JobConfigParser.DEFAULT_TIMESTAMP_FIELD),
           view.path("createdTimestampColumn").textValue(),
           view.has("ttl") ? TimeUtils.parseDuration(view.path("ttl").asText()) : null,
-          view.path("buckets").asInt(JobConfigParser.DEFAULT_BUCKETS)));
+          view.path("buckets").asInt(JobConfigParser.DEFAULT_BUCKETS),
+          null));
     }
     return views;
   }

@@ -1,5 +1,6 @@
 package io.icebergonline.job;
 
+import io.icebergonline.core.DeleteLog;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.LiveTable;
 import java.util.ArrayList;
@@ -20,9 +21,14 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.types.RowKind;
 import org.apache.flink.util.OutputTag;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>The state is a cache of the table, not the truth: a bucket without state (a start without a
  * savepoint or checkpoint, a bucket a restored run never touched) is first <em>seeded</em> with the
  * versions the table holds for its keys ({@link BucketVersions}), so a late event never overwrites
- * a row a previous run wrote. A keyed flag marks a bucket seeded; it travels with the bucket's key
+ * a row a previous run wrote. Every emitted delete is also sent to the view's {@link DeleteLog}, so
+ * that a delete, which leaves no row, is remembered the same way (within its retention). A keyed flag marks a bucket seeded; it travels with the bucket's key
  * group through savepoints and rescaling, so a restored bucket reads nothing from the table.
  */
 final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
@@ -53,10 +60,14 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
 
   /** Side output of what each subtask did between barriers. */
   static final OutputTag<CheckpointStats> STATS = new OutputTag<>("checkpoint-stats") {};
+  /** Side output of the deletes emitted, as rows of the view's {@link DeleteLog}: written in the same checkpoint. */
+  static final OutputTag<RowData> DELETE_VERSIONS =
+      new OutputTag<>("delete-versions", InternalTypeInfo.of(FlinkSchemaUtil.convert(DeleteLog.SCHEMA)));
 
   private final String featureView;
   private final FeatureViewSpec view;
   private final TableLoader tableLoader;
+  private final TableLoader deleteLogLoader;
   private final int tableArity;
   private final int maxBufferedRows;
   private final boolean numericKey;
@@ -75,19 +86,21 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   private transient Counter deletesEmitted;
   private transient CheckpointStats sinceBarrier;
 
-  /** The newest row of a key in the current checkpoint. */
-  private record BufferedRow(String key, long numericKey, RowData row) {}
+  /** The newest row of a key in the current checkpoint, with its bucket and event time for the delete log. */
+  private record BufferedRow(String key, long numericKey, RowData row, int bucket, long eventTime) {}
 
   /**
    * @param tableLoader the view's online table, read to seed buckets without state
+   * @param deleteLogLoader the view's delete log, read to seed buckets without state
    * @param numericKey the key is a single integer column: rows are then emitted in numeric key
    *     order, as the table's sort order has them (other keys sort by their canonical string)
    */
-  NewestWinsCollapseOperator(FeatureViewSpec view, TableLoader tableLoader, int tableArity, int maxBufferedRows,
-      boolean numericKey) {
+  NewestWinsCollapseOperator(FeatureViewSpec view, TableLoader tableLoader, TableLoader deleteLogLoader,
+      int tableArity, int maxBufferedRows, boolean numericKey) {
     this.featureView = view.name();
     this.view = view;
     this.tableLoader = tableLoader;
+    this.deleteLogLoader = deleteLogLoader;
     this.tableArity = tableArity;
     this.maxBufferedRows = maxBufferedRows;
     this.numericKey = numericKey;
@@ -134,7 +147,8 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     appliedVersions.put(key, new long[] {eventTime, createdTime});
     RowData row = VersionedRow.row(versioned, tableArity);
     row.setRowKind(VersionedRow.isDelete(versioned) ? RowKind.DELETE : RowKind.INSERT);
-    buffer.put(key, new BufferedRow(key, numericKey ? Long.parseLong(key) : 0, row));
+    buffer.put(key, new BufferedRow(key, numericKey ? Long.parseLong(key) : 0, row, VersionedRow.bucket(versioned),
+        eventTime));
     if (buffer.size() >= maxBufferedRows) {
       flush();
     }
@@ -155,8 +169,9 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     bucketsSeeded.inc();
     keysSeeded.inc(read.versions().size());
     LOG.info("Feature view '{}' bucket {} had no newest-wins state: seeded {} key versions from snapshot {} "
-            + "({} live rows) in {} ms", featureView, bucket, read.versions().size(), read.snapshotId(),
-        read.liveRows(), (System.nanoTime() - started) / 1_000_000);
+            + "({} live rows) and the delete log ({} retained deletes) in {} ms", featureView, bucket,
+        read.versions().size(), read.snapshotId(), read.liveRows(), read.retainedDeletes(),
+        (System.nanoTime() - started) / 1_000_000);
   }
 
   private BucketVersions tableVersions() {
@@ -167,7 +182,9 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
         return thread;
       });
       tableLoader.open();
-      tableVersions = new BucketVersions(view, new LiveTable(tableLoader::loadTable), seedingWorkers);
+      deleteLogLoader.open();
+      tableVersions = new BucketVersions(view, new LiveTable(tableLoader::loadTable),
+          new LiveTable(deleteLogLoader::loadTable), seedingWorkers);
     }
     return tableVersions;
   }
@@ -177,6 +194,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     try {
       if (tableVersions != null) {
         tableLoader.close();
+        deleteLogLoader.close();
         seedingWorkers.shutdownNow();
       }
     } finally {
@@ -210,10 +228,13 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
         ? Comparator.comparingLong(BufferedRow::numericKey)
         : Comparator.comparing(BufferedRow::key));
     StreamRecord<RowData> reuse = new StreamRecord<>(null);
+    TimestampData now = TimestampData.fromEpochMillis(System.currentTimeMillis());
     for (BufferedRow buffered : rows) {
       if (buffered.row().getRowKind() == RowKind.DELETE) {
         deletesEmitted.inc();
         sinceBarrier.deletesWritten++;
+        output.collect(DELETE_VERSIONS, new StreamRecord<>(GenericRowData.of(buffered.bucket(),
+            StringData.fromString(buffered.key()), BucketVersions.timestamp(buffered.eventTime()), now)));
       } else {
         rowsEmitted.inc();
         sinceBarrier.rowsWritten++;

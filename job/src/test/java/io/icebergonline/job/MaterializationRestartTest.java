@@ -7,8 +7,14 @@ import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
+import io.icebergonline.core.DeleteLog;
+import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.testing.TableRows;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +25,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.Table;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -56,16 +63,94 @@ class MaterializationRestartTest {
     kafka.close();
   }
 
-  /** Many late events (up to a minute late, i.e. across slices) and duplicates, no deletes. */
-  private static FeatureEventGenerator lateAndDuplicateUpserts(long seed) {
-    return new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(seed, 200).withRates(0.25, 0.1, 0.01, 0));
+  /** Many late events (up to a minute late, i.e. across runs) and duplicates, deletes. */
+  private static FeatureEventGenerator adversarial(long seed) {
+    return new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(seed, 200).withRates(0.25, 0.1, 0.01, 0.05));
+  }
+
+  @Test
+  void tenRunsUntilTheEndOverSlicesOfAnAdversarialStreamEachLeaveTheTableExact() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-slices");
+    JobConfig config = harness.config(4);
+    FeatureEventGenerator generator = new FeatureEventGenerator(
+        FeatureEventGenerator.Settings.defaults(31, 150).withRates(0.25, 0.05, 0.01, 0.05));
+    NewestRowOracle oracle = new NewestRowOracle();
+    List<GeneratedEvent> olderThanDeletes = List.of();
+    for (int run = 0; run < 10; run++) {
+      List<GeneratedEvent> slice = new ArrayList<>(olderThanDeletes);
+      slice.addAll(generator.next(400));
+      olderThanDeletes = lateUpsertsOlderThanTheDeletesIn(slice);
+      kafka.produce(harness.topic, slice);
+      oracle.acceptAll(slice);
+
+      harness.runUntilEnd(config, 2, Duration.ofSeconds(1), 100_000);
+
+      assertThat(harness.rows(config)).as("after run %d", run).isEqualTo(oracle.liveRows());
+    }
+    assertThat(oracle.staleCount()).as("late events the runs had to drop").isGreaterThan(100);
+  }
+
+  /** For each tombstone of {@code events}, an upsert of its key half a second older than it. */
+  private static List<GeneratedEvent> lateUpsertsOlderThanTheDeletesIn(List<GeneratedEvent> events) {
+    List<GeneratedEvent> late = new ArrayList<>();
+    for (GeneratedEvent event : events) {
+      if (event.kind() == GeneratedEvent.Kind.TOMBSTONE) {
+        late.add(upsert(event.driverId(), event.recordTimestamp() - 500, "resurrected"));
+      }
+    }
+    return late;
+  }
+
+  private static GeneratedEvent upsert(long driverId, long eventTime, String city) {
+    String json = "{\"driver_id\":" + driverId + ",\"conv_rate\":0.5,\"trips\":1,\"city\":\"" + city
+        + "\",\"event_timestamp\":" + eventTime + ",\"created\":" + eventTime + "}";
+    return new GeneratedEvent(GeneratedEvent.Kind.UPSERT, driverId,
+        ("{\"driver_id\":" + driverId + "}").getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8),
+        eventTime, null);
+  }
+
+  private static GeneratedEvent tombstone(long driverId, long recordTimestamp) {
+    return new GeneratedEvent(GeneratedEvent.Kind.TOMBSTONE, driverId,
+        ("{\"driver_id\":" + driverId + "}").getBytes(StandardCharsets.UTF_8), null, recordTimestamp, null);
+  }
+
+  @Test
+  void withinTheRetentionALateEventOlderThanADeleteNeverBringsTheKeyBackAfterItTheKeyMayComeBack()
+      throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-retention");
+    Duration retention = Duration.ofSeconds(20);
+    JobConfig config = JobConfigParser.parse(harness.configYaml(4, "")
+        .replace("    buckets: 4\n", "    buckets: 4\n    delete_retention: " + retention.toSeconds() + "s\n"), name -> null);
+    long t = 1_767_225_600_000L;
+
+    kafka.produce(harness.topic, List.of(upsert(1, t, "first"), upsert(2, t, "first"), tombstone(1, t + 1_000)));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+    Table deleteLog = IcebergCatalogs.load(config.onlineStore())
+        .loadTable(DeleteLog.identifier(harness.namespace, config.featureViews().get(0)));
+    List<Map<String, Object>> logged = TableRows.read(deleteLog);
+    assertThat(logged).singleElement().satisfies(row -> assertThat(row).containsEntry(DeleteLog.ENTITY_KEY, "1")
+        .containsEntry(DeleteLog.EVENT_TIME, t + 1_000));
+    long firstDeleteApplied = (Long) logged.get(0).get(DeleteLog.DELETED_AT);
+    while (System.currentTimeMillis() <= firstDeleteApplied + retention.toMillis()) {
+      Thread.sleep(200); // until the first delete is older than the retention
+    }
+
+    kafka.produce(harness.topic, List.of(tombstone(2, t + 1_000)));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+    kafka.produce(harness.topic, List.of(upsert(1, t + 500, "late"), upsert(2, t + 500, "late")));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+
+    Map<Object, Map<String, Object>> rows = harness.rows(config);
+    assertThat(rows).as("the delete within the retention holds").doesNotContainKey(2L);
+    assertThat(rows.get(1L)).as("the delete older than the retention was forgotten by a start without state")
+        .containsEntry("city", "late");
   }
 
   @Test
   void aStreamingJobCancelledWithoutASavepointAndStartedAgainEndsExact() throws Exception {
     JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-cancelled");
     JobConfig config = harness.config(4);
-    FeatureEventGenerator generator = lateAndDuplicateUpserts(21);
+    FeatureEventGenerator generator = adversarial(21);
     NewestRowOracle oracle = new NewestRowOracle();
 
     for (int run = 0; run < 2; run++) {
@@ -84,7 +169,7 @@ class MaterializationRestartTest {
   void aJobRestoredFromASavepointAtAnotherParallelismReadsNothingFromTheTableAndEndsExact() throws Exception {
     JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-savepoint");
     JobConfig config = harness.config(4);
-    FeatureEventGenerator generator = lateAndDuplicateUpserts(22);
+    FeatureEventGenerator generator = adversarial(22);
     NewestRowOracle oracle = new NewestRowOracle();
 
     produce(harness, generator, oracle, 1_500);
