@@ -9,10 +9,12 @@ import java.util.Optional;
 /**
  * One Feast feature view materialized into one Iceberg table: its Kafka topic, entity (key)
  * columns, feature columns, event-time column, optional created-time tie-breaker, optional TTL,
- * the number of entity-hash buckets and the unit of integer timestamps in its events.
+ * the number of entity-hash buckets, the unit of integer timestamps in its events and how long
+ * the versions of deletes are kept.
  *
  * @param createdTimestampColumn null when the view has no created-time column
  * @param ttl null when rows never expire
+ * @param deleteRetention null for the default, see {@link #deleteVersionRetention()}
  */
 public record FeatureViewSpec(
     String name,
@@ -23,8 +25,12 @@ public record FeatureViewSpec(
     String createdTimestampColumn,
     Duration ttl,
     int buckets,
-    TimestampUnit timestampUnit)
+    TimestampUnit timestampUnit,
+    Duration deleteRetention)
     implements Serializable {
+
+  /** How long delete versions are kept when neither {@code delete_retention} nor {@code ttl} is set. */
+  public static final Duration DEFAULT_DELETE_RETENTION = Duration.ofDays(7);
 
   public FeatureViewSpec {
     entities = List.copyOf(entities);
@@ -38,6 +44,15 @@ public record FeatureViewSpec(
 
   public Optional<Duration> timeToLive() {
     return Optional.ofNullable(ttl);
+  }
+
+  /**
+   * How long after the job applied a delete its version is kept in the view's delete log, so that
+   * a late event older than the delete cannot bring the key back even after a start without
+   * state: {@code delete_retention}, else the {@code ttl}, else {@link #DEFAULT_DELETE_RETENTION}.
+   */
+  public Duration deleteVersionRetention() {
+    return deleteRetention != null ? deleteRetention : ttl != null ? ttl : DEFAULT_DELETE_RETENTION;
   }
 
   /** True when the entity key has more than one column (the table then carries a derived key column). */

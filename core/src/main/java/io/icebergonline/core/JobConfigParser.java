@@ -39,7 +39,7 @@ public final class JobConfigParser {
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
   private static final Set<String> VIEW_KEYS =
       Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets",
-          "timestamp_unit");
+          "timestamp_unit", "delete_retention");
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
   private static final Set<String> FIELD_KEYS = Set.of("name", "type");
@@ -117,6 +117,9 @@ public final class JobConfigParser {
     // the default is left out, so the property of tables created before the key existed stays as it was
     if (view.timestampUnit() != DEFAULT_TIMESTAMP_UNIT) {
       node.put("timestamp_unit", view.timestampUnit().configName());
+    }
+    if (view.deleteRetention() != null) {
+      node.put("delete_retention", view.deleteRetention().toMillis() + "ms");
     }
     return node.toString();
   }
@@ -208,6 +211,10 @@ public final class JobConfigParser {
   private static FeatureViewSpec parseFeatureView(ConfigTree tree) {
     tree.requireMapping(VIEW_KEYS);
     String name = identifier(tree.required("name"));
+    if (name.endsWith(DeleteLog.TABLE_SUFFIX)) {
+      throw tree.required("name").error("must not end with '" + DeleteLog.TABLE_SUFFIX
+          + "' (the suffix of every view's delete log table), got '" + name + "'");
+    }
     String topic = tree.required("topic").asString();
     Map<String, String> declaredAt = new HashMap<>();
     declaredAt.put(OnlineTableLayout.DERIVED_KEY_COLUMN, "<reserved for the derived key column>");
@@ -244,7 +251,17 @@ public final class JobConfigParser {
     }
     TimestampUnit timestampUnit =
         tree.optional("timestamp_unit").map(JobConfigParser::parseTimestampUnit).orElse(DEFAULT_TIMESTAMP_UNIT);
-    return new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets, timestampUnit);
+    Duration deleteRetention = null;
+    if (tree.optional("delete_retention").isPresent()) {
+      ConfigTree retentionTree = tree.required("delete_retention");
+      deleteRetention = retentionTree.asDuration();
+      if (deleteRetention.isNegative() || deleteRetention.isZero()) {
+        throw retentionTree.error("expected a duration > 0 (how long delete versions are kept), got "
+            + retentionTree.asString());
+      }
+    }
+    return new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets, timestampUnit,
+        deleteRetention);
   }
 
   private static TimestampUnit parseTimestampUnit(ConfigTree tree) {

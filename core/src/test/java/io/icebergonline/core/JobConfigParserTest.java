@@ -117,11 +117,15 @@ class JobConfigParserTest {
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
-            "feature_views[0].bucket: unknown key; expected one of [buckets, created_timestamp_column, entities, features, name, timestamp_field, timestamp_unit, topic, ttl]"),
+            "feature_views[0].bucket: unknown key; expected one of [buckets, created_timestamp_column, delete_retention, entities, features, name, timestamp_field, timestamp_unit, topic, ttl]"),
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    timestamp_unit: nanos",
             "feature_views[0].timestamp_unit: unknown timestamp unit 'nanos'; expected one of [seconds, millis, micros]"),
+        Arguments.of(
+            "    ttl: 2h",
+            "    ttl: 2h\n    delete_retention: 0s",
+            "feature_views[0].delete_retention: expected a duration > 0 (how long delete versions are kept), got 0s"),
         Arguments.of(
             "buckets: 16",
             "buckets: sixteen",
@@ -298,5 +302,17 @@ class JobConfigParserTest {
   void zeroTtlMeansNoExpiryAsInFeast() throws IOException {
     FeatureViewSpec view = JobConfigParser.parse(sample().replace("ttl: 2h", "ttl: 0s"), ENV).featureViews().get(0);
     assertThat(view.timeToLive()).isEmpty();
+  }
+
+  @Test
+  void deleteVersionsAreKeptForDeleteRetentionElseTheTtlElseSevenDays() throws IOException {
+    FeatureViewSpec withTtl = JobConfigParser.parse(sample(), ENV).featureViews().get(0);
+    assertThat(withTtl.deleteVersionRetention()).isEqualTo(Duration.ofHours(2));
+    FeatureViewSpec withoutTtl = JobConfigParser.parse(sample().replace("ttl: 2h", "ttl: 0s"), ENV).featureViews().get(0);
+    assertThat(withoutTtl.deleteVersionRetention()).isEqualTo(Duration.ofDays(7));
+    FeatureViewSpec explicit = JobConfigParser.parse(
+        sample().replace("    ttl: 2h", "    ttl: 2h\n    delete_retention: 3d"), ENV).featureViews().get(0);
+    assertThat(explicit.deleteVersionRetention()).isEqualTo(Duration.ofDays(3));
+    assertThat(JobConfigParser.featureViewFromJson(JobConfigParser.featureViewToJson(explicit))).isEqualTo(explicit);
   }
 }

@@ -93,7 +93,7 @@ class ChartValuesFilesTest {
           view.path("createdTimestampColumn").textValue(),
           view.has("ttl") ? TimeUtils.parseDuration(view.path("ttl").asText()) : null,
           view.path("buckets").asInt(JobConfigParser.DEFAULT_BUCKETS),
-          JobConfigParser.DEFAULT_TIMESTAMP_UNIT));
+          JobConfigParser.DEFAULT_TIMESTAMP_UNIT, null));
     }
     return views;
   }

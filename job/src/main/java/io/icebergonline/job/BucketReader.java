@@ -55,10 +55,18 @@ final class BucketReader {
    * current table schema first.
    */
   List<Record> liveRows(List<FileScanTask> tasks) {
+    return liveRows(tasks, table.schema());
+  }
+
+  /**
+   * The live rows of the given scan tasks reading only the columns of {@code projection} (plus
+   * those the deletes need, after them): the projected columns are the first of each record.
+   */
+  List<Record> liveRows(List<FileScanTask> tasks, Schema projection) {
     Schema schema = table.schema();
     List<Record> rows = new ArrayList<>();
     for (FileScanTask task : tasks) {
-      DeleteFilter<Record> deletes = new GenericDeleteFilter(table.io(), task, schema, schema) {
+      DeleteFilter<Record> deletes = new GenericDeleteFilter(table.io(), task, schema, projection) {
         @Override
         protected DeleteLoader newDeleteLoader() {
           return deleteLoader;

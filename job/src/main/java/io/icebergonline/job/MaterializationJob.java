@@ -1,5 +1,6 @@
 package io.icebergonline.job;
 
+import io.icebergonline.core.DeleteLog;
 import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.IcebergCatalogs;
@@ -75,6 +76,7 @@ public final class MaterializationJob {
     try {
       for (FeatureViewSpec view : config.featureViews()) {
         Table table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
+        DeleteLog.createOrLoad(catalog, store.namespace(), view);
         DataStream<KafkaRecord> records = env
             .fromSource(kafkaSource(config.kafka(), view, options.untilEnd()), WatermarkStrategy.noWatermarks(),
                 "kafka: " + view.topic())
@@ -117,6 +119,7 @@ public final class MaterializationJob {
     Table table;
     try {
       table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
+      DeleteLog.createOrLoad(catalog, store.namespace(), view);
     } finally {
       closeQuietly(catalog);
     }
@@ -151,19 +154,20 @@ public final class MaterializationJob {
         .name("parse: " + name)
         .uid("parse-" + name);
 
+    CatalogLoader catalogLoader = CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
+        new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl());
+    TableLoader tableLoader = TableLoader.fromCatalog(catalogLoader, OnlineTables.identifier(store.namespace(), view));
+    TableLoader deleteLogLoader = TableLoader.fromCatalog(catalogLoader, DeleteLog.identifier(store.namespace(), view));
+
     FeastValueType keyType = view.entities().get(0).type();
     boolean numericKey = !view.hasCompositeKey() && (keyType == FeastValueType.INT32 || keyType == FeastValueType.INT64);
     SingleOutputStreamOperator<RowData> collapsed = parsed
         .keyBy(new BucketRouting(view.buckets()))
         .transform("newest wins + collapse: " + name, InternalTypeInfo.of(tableRow),
-            new NewestWinsCollapseOperator(name, tableRow.getFieldCount(), options.maxBufferedRows(), numericKey))
+            new NewestWinsCollapseOperator(view, tableLoader.clone(), deleteLogLoader.clone(), tableRow.getFieldCount(),
+                options.maxBufferedRows(), numericKey))
         .uid("newest-wins-" + name)
         .setMaxParallelism(BucketRouting.maxParallelism(view.buckets()));
-
-    TableLoader tableLoader = TableLoader.fromCatalog(
-        CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
-            new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl()),
-        OnlineTables.identifier(store.namespace(), view));
     // Iceberg's FlinkSink, not the newer IcebergSink: in 1.11 IcebergSink's write aggregator merges
     // the files of an aborted checkpoint into the next checkpoint's commit, so that commit's
     // equality deletes miss rows written in the same commit and a key shows two live rows after a
@@ -178,6 +182,14 @@ public final class MaterializationJob {
         .distributionMode(DistributionMode.HASH)
         .writeParallelism(collapsed.getParallelism())
         .uidPrefix("iceberg-" + name)
+        .append();
+    // The delete log, appended in the same checkpoint as the deletes (its own committer commits it
+    // when the checkpoint completes, as the online table's does).
+    FlinkSink.forRowData(collapsed.getSideOutput(NewestWinsCollapseOperator.DELETE_VERSIONS))
+        .tableLoader(deleteLogLoader)
+        .distributionMode(DistributionMode.NONE)
+        .writeParallelism(collapsed.getParallelism())
+        .uidPrefix("iceberg-delete-log-" + name)
         .append();
 
     return new ViewStreams(parsed.getSideOutput(ParseFunction.DEAD_LETTERS),
