@@ -7,19 +7,24 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.io.FileInfo;
+import org.apache.iceberg.util.SnapshotUtil;
 
 /**
  * One maintenance run of one online table, the same for the one-shot {@code maintain} command and
  * the in-job schedule: compact every bucket applying all deletes and dropping every delete file
  * ({@link BucketRewriter}, ours), expire snapshots (Iceberg's {@code ExpireSnapshots}, which also
- * deletes the files only expired snapshots referenced), then delete orphan files older than the
+ * deletes the files only expired snapshots referenced; never the job's last commit, see
+ * {@link #retainedSnapshots}), then delete orphan files older than the
  * safety window ({@link OrphanFiles}). Safe to run concurrently with the materialization job and
  * with other maintenance runs: every commit is validated by Iceberg and conflicts are retried.
  */
 public final class OnlineTableMaintenance {
   private static final int WORKER_THREADS = 2;
+  /** Snapshot summary property of Iceberg's Flink committer (its {@code SinkUtil}). */
+  static final String COMMITTED_CHECKPOINT = "flink.max-committed-checkpoint-id";
 
   private OnlineTableMaintenance() {}
 
@@ -61,7 +66,7 @@ public final class OnlineTableMaintenance {
     long now = System.currentTimeMillis();
     table.expireSnapshots()
         .expireOlderThan(now - settings.expireOlderThan().toMillis())
-        .retainLast(settings.retainLast())
+        .retainLast(retainedSnapshots(table, settings.retainLast()))
         .cleanExpiredFiles(true)
         .planWith(workers)
         .executeDeleteWith(workers)
@@ -76,6 +81,25 @@ public final class OnlineTableMaintenance {
     return new MaintenanceReport(table.name(), before, after, rewrite.bucketsRewritten(), rewrite.conflictsValidated(),
         rewrite.retries(), deleted.size(), deleted.stream().mapToLong(FileInfo::size).sum(),
         new MaintenanceReport.Durations(millis(started, rewritten), millis(rewritten, expired), millis(expired, cleaned)));
+  }
+
+  /**
+   * At least {@code retainLast}, and as many of the newest snapshots as reach back to the
+   * materialization job's last commit. Iceberg's Flink committer, restored from a savepoint, walks
+   * back from the current snapshot to the last commit carrying {@value #COMMITTED_CHECKPOINT} to
+   * learn what it committed; were that commit expired (compaction commits on top while the job is
+   * stopped), it would commit the savepoint's checkpoint again, from manifests it already deleted,
+   * and the restore would fail.
+   */
+  static int retainedSnapshots(Table table, int retainLast) {
+    int distance = 0;
+    for (Snapshot snapshot : SnapshotUtil.currentAncestors(table)) {
+      distance++;
+      if (snapshot.summary().containsKey(COMMITTED_CHECKPOINT)) {
+        return Math.max(retainLast, distance);
+      }
+    }
+    return retainLast;
   }
 
   private static long millis(long fromNanos, long toNanos) {

@@ -19,11 +19,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.icebergonline.core.MaintenanceConfig;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Table;
 import org.apache.kafka.clients.admin.Admin;
@@ -193,6 +196,52 @@ class MaterializationRestartTest {
         job.cancel().get();
       }
       assertThat(seedings(log)).as("restored buckets read nothing from the table").isEmpty();
+    }
+  }
+
+  @Test
+  void aJobRestoredFromASavepointAfterMaintenanceExpiredItsLastCommitEndsExact() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-after-maintenance");
+    JobConfig config = harness.config(4);
+    FeatureEventGenerator generator = adversarial(23);
+    NewestRowOracle oracle = new NewestRowOracle();
+
+    // no periodic checkpoint: what the job reads is committed by the savepoint's own checkpoint
+    produce(harness, generator, oracle, 1_500);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    MaterializationJob.build(env, config, JobHarness.options(false, 2, Duration.ofHours(1), 100_000));
+    String savepoint;
+    try (LogCapture parsing = new LogCapture(ParseFunction.class)) {
+      JobClient job = env.executeAsync(harness.topic);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (parsing.messages().isEmpty()) { // the first malformed record: the job is reading
+        assertThat(System.nanoTime()).as("the job reads").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+          .get(60, TimeUnit.SECONDS);
+    }
+    Table table = harness.table(config);
+    assertThat(table.currentSnapshot().summary()).as("the savepoint's checkpoint committed rows")
+        .containsKey(OnlineTableMaintenance.COMMITTED_CHECKPOINT);
+
+    // maintenance while the job is stopped: a compaction commit on top, then expiry keeping one snapshot
+    OnlineTableMaintenance.run(() -> harness.table(config),
+        new MaintenanceConfig(true, Duration.ofHours(1), Duration.ZERO, 1, Duration.ofDays(3), 128L << 20), "maintain");
+
+    produce(harness, generator, oracle, 1_500);
+    Configuration restore = new Configuration();
+    restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    restore.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    restore.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+    restore.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+    JobClient job = harness.start(config, 2, restore);
+    try {
+      assertThat(harness.awaitOracle(job, config, oracle, TIMEOUT)).isEqualTo(oracle.liveRows());
+    } finally {
+      if (!job.getJobStatus().get().isTerminalState()) {
+        job.cancel().get();
+      }
     }
   }
 
