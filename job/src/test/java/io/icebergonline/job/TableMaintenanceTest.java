@@ -32,7 +32,9 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.DataOperations;
 import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.expressions.Expressions;
@@ -130,7 +132,6 @@ class TableMaintenanceTest {
     assertThat(upsertCommits(table)).isGreaterThanOrEqualTo(30);
     assertThat(total(summary, SnapshotSummary.TOTAL_EQ_DELETES_PROP)).isPositive();
     assertThat(total(summary, SnapshotSummary.TOTAL_POS_DELETES_PROP)).isPositive();
-    Set<String> filesBefore = liveContentFiles(table);
     List<FileInfo> storeBefore = store(table);
     String planted = table.location() + "/data/planted-orphan.parquet";
     try (PositionOutputStream out = table.io().newOutputFile(planted).create()) {
@@ -161,16 +162,27 @@ class TableMaintenanceTest {
     }
     assertThat(smallFilesPerBucket).hasSize(BUCKETS).allSatisfy((bucket, count) -> assertThat(count).isEqualTo(1));
 
-    assertThat(table.snapshots()).as("snapshots after expiry with --retain-last 1").hasSize(1);
+    // expiry keeps the snapshots back to the job's last commit, so that a savepoint of the job restores
+    List<Snapshot> retained = new ArrayList<>();
+    table.snapshots().forEach(retained::add);
+    assertThat(retained).as("snapshots after expiry with --retain-last 1: the job's last commit and the compaction")
+        .hasSize(2);
+    assertThat(retained.get(0).summary()).containsKey(OnlineTableMaintenance.COMMITTED_CHECKPOINT);
+    assertThat(retained.get(1).operation()).isEqualTo(DataOperations.REPLACE);
+    Set<String> referenced = new HashSet<>();
+    for (Snapshot snapshot : retained) {
+      referenced.addAll(contentFiles(table, snapshot));
+    }
     List<FileInfo> storeAfter = store(table);
     Set<String> stored = locations(storeAfter);
-    assertThat(stored).as("files of expired snapshots and orphans").doesNotContainAnyElementsOf(filesBefore)
-        .doesNotContain(planted);
+    assertThat(stored).as("orphans").doesNotContain(planted);
     assertThat(stored.stream().filter(location -> location.contains("/data/")).toList())
-        .as("the data directory holds exactly the live data files")
-        .containsExactlyInAnyOrderElementsOf(liveContentFiles(table));
+        .as("the data directory holds exactly the files of the retained snapshots")
+        .containsExactlyInAnyOrderElementsOf(referenced);
     assertThat(stored.stream().filter(location -> location.contains("/metadata/snap-")).toList())
-        .as("manifest lists").containsExactly(table.currentSnapshot().manifestListLocation());
+        .as("manifest lists").containsExactlyInAnyOrderElementsOf(
+            retained.stream().map(Snapshot::manifestListLocation).toList());
+    assertThat(storeAfter).as("files of the 30 commits' expired snapshots are gone").hasSizeLessThan(storeBefore.size());
 
     for (long key = 1; key <= KEYS + 1; key += 10) {
       try (CloseableIterable<FileScanTask> tasks = table.newScan().filter(Expressions.equal("driver_id", key)).planFiles()) {
@@ -342,9 +354,10 @@ class TableMaintenanceTest {
   }
 
   /** Locations of the current snapshot's data and delete files. */
-  private static Set<String> liveContentFiles(Table table) throws IOException {
+  /** The data and delete files a read of {@code snapshot} opens. */
+  private static Set<String> contentFiles(Table table, Snapshot snapshot) throws IOException {
     Set<String> locations = new HashSet<>();
-    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(snapshot.snapshotId()).planFiles()) {
       for (FileScanTask task : tasks) {
         locations.add(task.file().location());
         task.deletes().forEach(delete -> locations.add(delete.location()));
