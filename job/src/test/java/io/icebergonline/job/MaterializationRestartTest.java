@@ -132,8 +132,8 @@ class MaterializationRestartTest {
         .loadTable(DeleteLog.identifier(harness.namespace, config.featureViews().get(0)));
     List<Map<String, Object>> logged = TableRows.read(deleteLog);
     assertThat(logged).singleElement().satisfies(row -> assertThat(row).containsEntry(DeleteLog.ENTITY_KEY, "1")
-        .containsEntry(DeleteLog.EVENT_TIME, t + 1_000));
-    long firstDeleteApplied = (Long) logged.get(0).get(DeleteLog.DELETED_AT);
+        .containsEntry(DeleteLog.EVENT_TIME, (t + 1_000) * 1_000)); // TableRows gives epoch microseconds
+    long firstDeleteApplied = (Long) logged.get(0).get(DeleteLog.DELETED_AT) / 1_000;
     while (System.currentTimeMillis() <= firstDeleteApplied + retention.toMillis()) {
       Thread.sleep(200); // until the first delete is older than the retention
     }
