@@ -87,6 +87,8 @@ Call with (dict "path" "onlineStore.properties" "properties" $map).
 {{- with .createdTimestampColumn }}{{ $_ := set $view "created_timestamp_column" . }}{{ end }}
 {{- with .ttl }}{{ $_ := set $view "ttl" . }}{{ end }}
 {{- with .buckets }}{{ $_ := set $view "buckets" . }}{{ end }}
+{{- with .timestampUnit }}{{ $_ := set $view "timestamp_unit" . }}{{ end }}
+{{- with .deleteRetention }}{{ $_ := set $view "delete_retention" . }}{{ end }}
 {{- $views = append $views $view }}
 {{- end }}
 {{- $config := dict "online_store" $onlineStore "kafka" $kafka "dead_letter_topic" .Values.deadLetterTopic "feature_views" $views }}

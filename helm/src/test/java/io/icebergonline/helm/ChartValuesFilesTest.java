@@ -9,9 +9,11 @@ import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.core.TimestampUnit;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.flink.util.TimeUtils;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,7 +95,9 @@ class ChartValuesFilesTest {
           view.path("createdTimestampColumn").textValue(),
           view.has("ttl") ? TimeUtils.parseDuration(view.path("ttl").asText()) : null,
           view.path("buckets").asInt(JobConfigParser.DEFAULT_BUCKETS),
-          JobConfigParser.DEFAULT_TIMESTAMP_UNIT, null));
+          view.has("timestampUnit") ? TimestampUnit.valueOf(view.path("timestampUnit").asText().toUpperCase(Locale.ROOT))
+              : JobConfigParser.DEFAULT_TIMESTAMP_UNIT,
+          view.has("deleteRetention") ? TimeUtils.parseDuration(view.path("deleteRetention").asText()) : null));
     }
     return views;
   }
