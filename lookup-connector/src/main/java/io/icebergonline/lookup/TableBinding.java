@@ -119,8 +119,7 @@ record TableBinding(
       types.add(declaredType);
     }
 
-    List<String> identifiers = new ArrayList<>(schema.identifierFieldNames());
-    identifiers.sort((a, b) -> Integer.compare(schema.findField(a).fieldId(), schema.findField(b).fieldId()));
+    List<String> identifiers = OnlineTableLayout.entityColumns(schema);
     if (identifiers.isEmpty()) {
       throw new ValidationException("Iceberg table " + table.name() + " has no identifier fields (primary key); "
           + "connector '" + IcebergOnlineTableFactory.IDENTIFIER + "' looks rows up by them");
