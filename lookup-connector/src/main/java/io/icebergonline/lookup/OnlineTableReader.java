@@ -158,7 +158,12 @@ final class OnlineTableReader implements AutoCloseable {
 
     keyFilters = Caffeine.newBuilder().maximumWeight(KEY_FILTER_CACHE_BYTES)
         .weigher((String path, KeyFilter filter) -> filter.weightBytes()).build();
-    keySchema = table.schema().select(identifiers);
+    // the composite-key column is a function of the entity columns: a delete by both deletes by key
+    List<String> keyColumnsOfTable = new ArrayList<>(identifiers);
+    if (binding.derivedKeyColumn() != null) {
+      keyColumnsOfTable.add(binding.derivedKeyColumn());
+    }
+    keySchema = table.schema().select(keyColumnsOfTable);
     keyFieldIds = TypeUtil.getProjectedIds(keySchema);
     deletes = new DeleteIndex(table, DELETE_CACHE_BYTES);
     refreshNow();
@@ -208,6 +213,9 @@ final class OnlineTableReader implements AutoCloseable {
       filter = Expressions.and(filter, Expressions.equal(binding.identifierColumns().get(i), icebergValues[i]));
     }
     String canonicalKey = EntityKeys.compositeKey(entityValues);
+    if (binding.derivedKeyColumn() != null) {
+      key.setField(binding.derivedKeyColumn(), canonicalKey);
+    }
     Object filterValue = null;
     if (binding.derivedKeyColumn() != null) {
       filter = Expressions.and(filter, Expressions.equal(binding.derivedKeyColumn(), canonicalKey));
