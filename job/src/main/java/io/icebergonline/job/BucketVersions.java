@@ -106,7 +106,7 @@ final class BucketVersions {
     long appliedSince = System.currentTimeMillis() - view.deleteVersionRetention().toMillis();
     long count = 0;
     try (CloseableIterable<Record> deletes = IcebergGenerics.read(log)
-                .where(Expressions.and(
+        .where(Expressions.and(
             Expressions.equal(DeleteLog.BUCKET, bucket),
             Expressions.greaterThanOrEqual(DeleteLog.DELETED_AT, appliedSince * 1000)))
         .build()) {

@@ -6,8 +6,10 @@ import io.icebergonline.core.LiveTable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.flink.api.common.state.MapState;
@@ -49,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * savepoint or checkpoint, a bucket a restored run never touched) is first <em>seeded</em> with the
  * versions the table holds for its keys ({@link BucketVersions}), so a late event never overwrites
  * a row a previous run wrote. Every emitted delete is also sent to the view's {@link DeleteLog}, so
- * that a delete, which leaves no row, is remembered the same way (within its retention). A keyed flag marks a bucket seeded; it travels with the bucket's key
- * group through savepoints and rescaling, so a restored bucket reads nothing from the table.
+ * that a delete, which leaves no row, is remembered the same way (within its retention). A keyed
+ * flag marks a bucket seeded; it travels with the bucket's key group through savepoints and
+ * rescaling, so a restored bucket reads nothing from the table.
  */
 final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     implements OneInputStreamOperator<RowData, RowData>, BoundedOneInput {
@@ -82,6 +85,8 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
 
   private transient MapState<String, long[]> appliedVersions;
   private transient ValueState<Boolean> seeded;
+  /** Buckets this subtask knows are seeded, so that the flag in state is read once per bucket, not per event. */
+  private transient Set<Integer> knownSeeded;
   private transient ExecutorService seedingWorkers;
   private transient BucketVersions tableVersions;
   private transient Counter bucketsSeeded;
@@ -120,6 +125,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     appliedVersions = getRuntimeContext().getMapState(
         new MapStateDescriptor<>(APPLIED_VERSIONS, Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     seeded = getRuntimeContext().getState(new ValueStateDescriptor<>("seeded", Types.BOOLEAN));
+    knownSeeded = new HashSet<>();
     buffer = new HashMap<>();
     bucketsSeeded = getMetricGroup().counter("bucketsSeeded");
     keysSeeded = getMetricGroup().counter("keysSeeded");
@@ -137,8 +143,12 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     RowData versioned = element.getValue();
     eventsIn.inc();
     sinceBarrier.eventsIn++;
-    if (seeded.value() == null) {
-      seed(VersionedRow.bucket(versioned));
+    int bucket = VersionedRow.bucket(versioned);
+    if (!knownSeeded.contains(bucket)) {
+      if (seeded.value() == null) {
+        seed(bucket);
+      }
+      knownSeeded.add(bucket);
     }
     String key = VersionedRow.key(versioned);
     long eventTime = VersionedRow.eventTime(versioned);
@@ -155,8 +165,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     appliedVersions.put(key, new long[] {eventTime, createdTime});
     RowData row = VersionedRow.row(versioned, tableArity);
     row.setRowKind(VersionedRow.isDelete(versioned) ? RowKind.DELETE : RowKind.INSERT);
-    buffer.put(key, new BufferedRow(key, numericKey ? Long.parseLong(key) : 0, row, VersionedRow.bucket(versioned),
-        eventTime));
+    buffer.put(key, new BufferedRow(key, numericKey ? Long.parseLong(key) : 0, row, bucket, eventTime));
     if (buffer.size() >= maxBufferedRows) {
       flush();
     }
