@@ -1,5 +1,7 @@
 package io.icebergonline.lookup;
 
+import io.icebergonline.reader.OnlineTableReader;
+import io.icebergonline.reader.ReaderSpec;
 import java.util.Collection;
 import java.util.List;
 import org.apache.flink.table.data.RowData;

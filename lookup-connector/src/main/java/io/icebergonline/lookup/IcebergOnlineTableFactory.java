@@ -14,6 +14,9 @@ import static io.icebergonline.lookup.IcebergOnlineOptions.WAREHOUSE;
 
 import io.icebergonline.core.CatalogType;
 import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.core.OnlineTableLayout;
+import io.icebergonline.reader.TableBinding;
+import io.icebergonline.reader.UnreadableTableException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
@@ -74,8 +77,18 @@ public class IcebergOnlineTableFactory implements DynamicTableSourceFactory {
       throw new ValidationException("Option '" + LOOKUP_REFRESH_INTERVAL.key() + "' must be positive, got "
           + options.get(LOOKUP_REFRESH_INTERVAL));
     }
-    TableBinding binding = TableBinding.resolve(store, options.get(TABLE),
-        context.getCatalogTable().getResolvedSchema(), options.getOptional(LOOKUP_MAX_AGE).orElse(null));
+    TableBinding binding;
+    try {
+      binding = TableBinding.resolve(store, options.get(TABLE), context.getCatalogTable().getResolvedSchema(),
+          options.getOptional(LOOKUP_MAX_AGE).orElse(null));
+    } catch (UnreadableTableException e) {
+      throw new ValidationException(e.getMessage(), e.getCause());
+    }
+    if (binding.maxAge() != null && binding.eventTimeColumn() == null) {
+      throw new ValidationException("Option '" + LOOKUP_MAX_AGE.key() + "' needs the table's event-time column, but "
+          + "Iceberg table " + binding.identifier() + " does not record a feature view (property "
+          + OnlineTableLayout.PROPERTY_FEATURE_VIEW + ")");
+    }
     // the scan reads the declared physical columns, by name, as the lookups do
     ResolvedSchema scanSchema = ResolvedSchema.of(context.getCatalogTable().getResolvedSchema().getColumns().stream()
         .filter(Column::isPhysical).toList());

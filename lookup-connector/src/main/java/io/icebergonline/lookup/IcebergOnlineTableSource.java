@@ -1,5 +1,7 @@
 package io.icebergonline.lookup;
 
+import io.icebergonline.reader.ReaderSpec;
+import io.icebergonline.reader.TableBinding;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.icebergonline.lookup;
 
+import io.icebergonline.reader.OnlineTableReader;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;

@@ -2,6 +2,7 @@ package io.icebergonline.lookup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.icebergonline.reader.OnlineTableReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

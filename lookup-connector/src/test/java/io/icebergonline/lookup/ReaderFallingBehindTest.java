@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.icebergonline.core.CatalogType;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.reader.OnlineTableReader;
+import io.icebergonline.reader.TableBinding;
 import io.icebergonline.testing.GenericUpserts;
 import java.nio.file.Path;
 import java.time.Duration;

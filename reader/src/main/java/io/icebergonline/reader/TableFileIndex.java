@@ -1,4 +1,4 @@
-package io.icebergonline.lookup;
+package io.icebergonline.reader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,14 +1,18 @@
-package io.icebergonline.lookup;
+package io.icebergonline.reader;
 
-import static io.icebergonline.lookup.LookupJoinHarness.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.icebergonline.core.CatalogType;
+import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.OnlineStoreConfig;
 import io.icebergonline.core.OnlineTables;
 import io.icebergonline.testing.GenericUpserts;
+import io.icebergonline.testing.PlaceholderConfig;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +45,10 @@ class KeyFilterTest {
   void concurrentChecksNeverMissAKeyTheFileHolds() throws Exception {
     Catalog catalog = IcebergCatalogs.load(new OnlineStoreConfig(CatalogType.HADOOP, "key_filters", null,
         warehouse.toUri().toString(), "online", Map.of()));
-    Table table = OnlineTables.createOrVerify(catalog, "online", LookupJoinHarness.driverStats("drivers", null));
+    Table table = OnlineTables.createOrVerify(catalog, "online", driverStats());
     GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
     writer.upsert(LongStream.rangeClosed(1, KEYS)
-        .mapToObj(id -> LookupJoinHarness.driver(writer, id, 0.5, "c", NOW)).toList());
+        .mapToObj(id -> driver(writer, id)).toList());
     table.refresh();
     List<DataFile> files = new ArrayList<>();
     SnapshotChanges.builderFor(table).snapshot(table.currentSnapshot()).build().addedDataFiles().forEach(files::add);
@@ -82,5 +86,23 @@ class KeyFilterTest {
     }
     pool.shutdown();
     assertThat(total).as("keys a file holds that its filter said it does not").isZero();
+  }
+
+  private static FeatureViewSpec driverStats() {
+    return JobConfigParser.parse(PlaceholderConfig.withFeatureViews(
+        "  - name: drivers",
+        "    topic: t",
+        "    entities: [ { name: driver_id, type: INT64 } ]",
+        "    features: [ { name: conv_rate, type: DOUBLE }, { name: city, type: STRING } ]",
+        "    buckets: " + BUCKETS), key -> null).featureViews().get(0);
+  }
+
+  private static Record driver(GenericUpserts writer, long id) {
+    Record row = writer.newRow();
+    row.setField("driver_id", id);
+    row.setField("conv_rate", 0.5);
+    row.setField("city", "c");
+    row.setField("event_timestamp", OffsetDateTime.now(ZoneOffset.UTC));
+    return row;
   }
 }

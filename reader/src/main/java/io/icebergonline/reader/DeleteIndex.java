@@ -1,4 +1,4 @@
-package io.icebergonline.lookup;
+package io.icebergonline.reader;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

@@ -1,4 +1,4 @@
-package io.icebergonline.lookup;
+package io.icebergonline.reader;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -59,13 +59,13 @@ import org.slf4j.LoggerFactory;
  * newest. The file index is refreshed in the background from new snapshots; a file that vanished
  * (compaction, expiry) triggers a refresh and a retry. Thread-safe.
  */
-final class OnlineTableReader implements AutoCloseable {
+public final class OnlineTableReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineTableReader.class);
   private static final long KEY_FILTER_CACHE_BYTES = 256L * 1024 * 1024;
   private static final long DELETE_CACHE_BYTES = 256L * 1024 * 1024;
 
   /** A lookup's answer and how many data files it had to open. */
-  record Result(RowData row, int filesOpened) {}
+  public record Result(RowData row, int filesOpened) {}
 
   private final TableBinding binding;
   private final List<String> outputColumns;
@@ -95,7 +95,7 @@ final class OnlineTableReader implements AutoCloseable {
    * @param outputColumns the columns a lookup returns, in order
    * @param keyColumns the columns of the lookup key row, in order; they must include every identifier column
    */
-  OnlineTableReader(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
+  public OnlineTableReader(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
       int maxRetries) {
     this.binding = binding;
     this.outputColumns = outputColumns;
@@ -104,7 +104,7 @@ final class OnlineTableReader implements AutoCloseable {
     this.maxRetries = maxRetries;
   }
 
-  void open() {
+  public void open() {
     catalog = IcebergCatalogs.load(binding.store());
     liveTable = new LiveTable(() -> binding.loadTable(catalog));
     table = liveTable.table();
@@ -176,7 +176,7 @@ final class OnlineTableReader implements AutoCloseable {
   }
 
   /** Loads the table's newest snapshot into the file index. */
-  synchronized void refreshNow() {
+  public synchronized void refreshNow() {
     table = liveTable.refresh();
     TableFileIndex next = index.refresh(table);
     if (next != index) {
@@ -196,7 +196,7 @@ final class OnlineTableReader implements AutoCloseable {
   }
 
   /** The newest live row of the key, or a null row when there is none (or it is older than the max age). */
-  Result lookup(RowData keyRow) {
+  public Result lookup(RowData keyRow) {
     Object[] icebergValues = new Object[identifierInKey.length];
     List<Object> entityValues = new ArrayList<>(identifierInKey.length);
     GenericRecord key = GenericRecord.create(keySchema);
@@ -422,7 +422,7 @@ final class OnlineTableReader implements AutoCloseable {
   }
 
   /** The number of data and delete files the reader currently knows, for metrics. */
-  int indexedFiles() {
+  public int indexedFiles() {
     TableFileIndex files = index;
     return files.dataFileCount() + files.deleteFileCount();
   }

@@ -1,4 +1,4 @@
-package io.icebergonline.lookup;
+package io.icebergonline.reader;
 
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.IcebergCatalogs;
@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.catalog.ResolvedSchema;
 import org.apache.flink.table.types.logical.DecimalType;
@@ -36,10 +35,10 @@ import org.apache.iceberg.types.Types;
  * @param derivedKeyColumn the composite-key column of iceberg-online tables, else null
  * @param filterKeyColumn the single column point reads can test with bloom filters, else null
  * @param eventTimeColumn the event-time column when the table records its feature view, else null
- * @param maxAge rows older than this are missing; null = no limit
+ * @param maxAge rows older than this are missing; null = no limit (needs {@code eventTimeColumn} to apply)
  * @param buckets N when the table is partitioned by exactly {@code bucket[N]} of {@code filterKeyColumn}, else null
  */
-record TableBinding(
+public record TableBinding(
     OnlineStoreConfig store,
     String tableName,
     List<String> declaredColumns,
@@ -55,21 +54,21 @@ record TableBinding(
   private static final Set<Type.TypeID> KEY_TYPES =
       Set.of(Type.TypeID.INTEGER, Type.TypeID.LONG, Type.TypeID.STRING, Type.TypeID.BINARY);
 
-  TableIdentifier identifier() {
+  public TableIdentifier identifier() {
     return OnlineTables.identifier(store.namespace(), tableName);
   }
 
-  Table loadTable(Catalog catalog) {
+  public Table loadTable(Catalog catalog) {
     return catalog.loadTable(identifier());
   }
 
   /** A loader of the table for Iceberg's own Flink readers, which open the catalog on each task. */
-  TableLoader tableLoader() {
+  public TableLoader tableLoader() {
     return TableLoader.fromCatalog(CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
         new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl()), identifier());
   }
 
-  static TableBinding resolve(OnlineStoreConfig store, String tableName, ResolvedSchema declared, Duration maxAgeOption) {
+  public static TableBinding resolve(OnlineStoreConfig store, String tableName, ResolvedSchema declared, Duration maxAgeOption) {
     TableBinding unchecked = new TableBinding(store, tableName, List.of(), List.of(), List.of(), null, null, null, null, null);
     Catalog catalog;
     Table table;
@@ -77,8 +76,7 @@ record TableBinding(
       catalog = IcebergCatalogs.load(store);
       table = unchecked.loadTable(catalog);
     } catch (RuntimeException e) {
-      throw new ValidationException("Cannot load Iceberg table " + unchecked.identifier() + " for connector '"
-          + IcebergOnlineTableFactory.IDENTIFIER + "': " + e.getMessage(), e);
+      throw new UnreadableTableException("Cannot load Iceberg table " + unchecked.identifier() + ": " + e.getMessage(), e);
     }
     try {
       return resolve(store, tableName, declared, maxAgeOption, table);
@@ -105,14 +103,14 @@ record TableBinding(
       }
       Types.NestedField field = schema.findField(column.getName());
       if (field == null) {
-        throw new ValidationException("Column '" + column.getName() + "' is declared but Iceberg table "
+        throw new UnreadableTableException("Column '" + column.getName() + "' is declared but Iceberg table "
             + table.name() + " has no such column; its columns are " + schema.columns().stream()
                 .map(Types.NestedField::name).toList());
       }
       LogicalType tableType = FlinkSchemaUtil.convert(field.type());
       LogicalType declaredType = column.getDataType().getLogicalType();
       if (!sameIgnoringNullability(declaredType, tableType)) {
-        throw new ValidationException("Column '" + column.getName() + "' is declared " + declaredType.copy(true)
+        throw new UnreadableTableException("Column '" + column.getName() + "' is declared " + declaredType.copy(true)
             + " but Iceberg table " + table.name() + " has it as " + tableType.copy(true));
       }
       names.add(column.getName());
@@ -121,12 +119,12 @@ record TableBinding(
 
     List<String> identifiers = OnlineTableLayout.entityColumns(schema);
     if (identifiers.isEmpty()) {
-      throw new ValidationException("Iceberg table " + table.name() + " has no identifier fields (primary key); "
-          + "connector '" + IcebergOnlineTableFactory.IDENTIFIER + "' looks rows up by them");
+      throw new UnreadableTableException("Iceberg table " + table.name() + " has no identifier fields (primary key); "
+          + "online reads look rows up by them");
     }
     for (String identifier : identifiers) {
       if (!KEY_TYPES.contains(schema.findType(identifier).typeId())) {
-        throw new ValidationException("Identifier field '" + identifier + "' of Iceberg table " + table.name()
+        throw new UnreadableTableException("Identifier field '" + identifier + "' of Iceberg table " + table.name()
             + " is " + schema.findType(identifier) + "; lookups support int, long, string and binary keys");
       }
     }
@@ -139,11 +137,6 @@ record TableBinding(
     Duration maxAge = maxAgeOption != null ? maxAgeOption : view == null ? null : view.ttl();
     if (maxAge != null && maxAge.isZero()) {
       maxAge = null; // 'lookup.max-age' = '0s': rows of any age
-    }
-    if (maxAge != null && eventTime == null) {
-      throw new ValidationException("Option '" + IcebergOnlineOptions.LOOKUP_MAX_AGE.key() + "' needs the table's "
-          + "event-time column, but Iceberg table " + table.name() + " does not record a feature view (property "
-          + OnlineTableLayout.PROPERTY_FEATURE_VIEW + ")");
     }
     Integer buckets = null;
     if (filterKey != null && table.spec().fields().size() == 1) {
