@@ -8,6 +8,8 @@ import java.util.List;
 import org.apache.iceberg.io.InputFile;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.column.values.bloomfilter.BloomFilter;
+import org.apache.parquet.filter2.predicate.FilterApi;
+import org.apache.parquet.filter2.predicate.FilterPredicate;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -20,35 +22,42 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * lookup opens only files that (very probably) hold the key. Thread-safe.
  */
 final class KeyFilter {
+  private final String keyColumn;
   private final List<RowGroup> rowGroups;
   private final PrimitiveTypeName physicalType;
 
   private record RowGroup(Statistics<?> statistics, BloomFilter bloom) {}
 
-  private KeyFilter(List<RowGroup> rowGroups, PrimitiveTypeName physicalType) {
+  private KeyFilter(String keyColumn, List<RowGroup> rowGroups, PrimitiveTypeName physicalType) {
+    this.keyColumn = keyColumn;
     this.rowGroups = rowGroups;
     this.physicalType = physicalType;
   }
 
   static KeyFilter load(InputFile file, String keyColumn) {
-    List<RowGroup> rowGroups = new ArrayList<>();
-    PrimitiveTypeName physicalType = null;
     try (ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(file), ParquetInputFile.readOptions())) {
-      for (BlockMetaData block : reader.getRowGroups()) {
-        ColumnChunkMetaData chunk = block.getColumns().stream()
-            .filter(column -> column.getPath().toDotString().equals(keyColumn)).findFirst().orElse(null);
-        if (chunk == null) {
-          rowGroups.add(new RowGroup(null, null));
-        } else {
-          BloomFilter bloom = reader.getBloomFilterDataReader(block).readBloomFilter(chunk);
-          rowGroups.add(new RowGroup(chunk.getStatistics(), bloom));
-          physicalType = chunk.getPrimitiveType().getPrimitiveTypeName();
-        }
-      }
+      return read(reader, keyColumn);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the footer of " + file.location(), e);
     }
-    return new KeyFilter(List.copyOf(rowGroups), physicalType);
+  }
+
+  /** The key filter of the file an open reader reads (its footer, and the bloom filters it reads). */
+  static KeyFilter read(ParquetFileReader reader, String keyColumn) throws IOException {
+    List<RowGroup> rowGroups = new ArrayList<>();
+    PrimitiveTypeName physicalType = null;
+    for (BlockMetaData block : reader.getRowGroups()) {
+      ColumnChunkMetaData chunk = block.getColumns().stream()
+          .filter(column -> column.getPath().toDotString().equals(keyColumn)).findFirst().orElse(null);
+      if (chunk == null) {
+        rowGroups.add(new RowGroup(null, null));
+      } else {
+        BloomFilter bloom = reader.getBloomFilterDataReader(block).readBloomFilter(chunk);
+        rowGroups.add(new RowGroup(chunk.getStatistics(), bloom));
+        physicalType = chunk.getPrimitiveType().getPrimitiveTypeName();
+      }
+    }
+    return new KeyFilter(keyColumn, List.copyOf(rowGroups), physicalType);
   }
 
   /** Approximate in-memory size, for cache weighing. */
@@ -72,6 +81,28 @@ final class KeyFilter {
       }
     }
     return false;
+  }
+
+  /** False only when row group {@code rowGroup} cannot hold the key. */
+  boolean mightContain(int rowGroup, Object key) {
+    Comparable<?> parquetValue = parquetValue(key);
+    return parquetValue != null && mightContain(rowGroups.get(rowGroup), parquetValue);
+  }
+
+  /**
+   * The Parquet predicate "key column equals key" in this file's physical type, for its page
+   * index and its record filter; null when the file cannot hold the key.
+   */
+  FilterPredicate equalTo(Object key) {
+    Comparable<?> parquetValue = parquetValue(key);
+    if (parquetValue instanceof Long value) {
+      return FilterApi.eq(FilterApi.longColumn(keyColumn), value);
+    } else if (parquetValue instanceof Integer value) {
+      return FilterApi.eq(FilterApi.intColumn(keyColumn), value);
+    } else if (parquetValue instanceof Binary value) {
+      return FilterApi.eq(FilterApi.binaryColumn(keyColumn), value);
+    }
+    return null;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
@@ -61,7 +62,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnlineTableReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineTableReader.class);
-  private static final long KEY_FILTER_CACHE_BYTES = 256L * 1024 * 1024;
+  private static final long FILE_METADATA_CACHE_BYTES = 256L * 1024 * 1024;
   private static final long DELETE_CACHE_BYTES = 256L * 1024 * 1024;
 
   /** A lookup's answer and how many data files it had to open. */
@@ -86,7 +87,8 @@ public final class OnlineTableReader implements AutoCloseable {
   private RowData.FieldGetter[][] extraKeys;
   private RowData.FieldGetter[] outputGetters;
   private RowData.FieldGetter[] readGetters;
-  private Cache<String, KeyFilter> keyFilters;
+  private Cache<String, FileMetadata> fileMetadata;
+  private final LongAdder bytesFetched = new LongAdder();
   private DeleteIndex deletes;
   private volatile TableFileIndex index = TableFileIndex.EMPTY;
   private ScheduledExecutorService refresher;
@@ -156,8 +158,8 @@ public final class OnlineTableReader implements AutoCloseable {
       outputGetters[i] = readGetters[readColumns.indexOf(outputColumns.get(i))];
     }
 
-    keyFilters = Caffeine.newBuilder().maximumWeight(KEY_FILTER_CACHE_BYTES)
-        .weigher((String path, KeyFilter filter) -> filter.weightBytes()).build();
+    fileMetadata = Caffeine.newBuilder().maximumWeight(FILE_METADATA_CACHE_BYTES)
+        .weigher((String path, FileMetadata metadata) -> metadata.weightBytes()).build();
     // the composite-key column is a function of the entity columns: a delete by both deletes by key
     List<String> keyColumnsOfTable = new ArrayList<>(identifiers);
     if (binding.derivedKeyColumn() != null) {
@@ -271,7 +273,7 @@ public final class OnlineTableReader implements AutoCloseable {
         continue;
       }
       opened++;
-      RowData row = readLiveRow(candidate, filter, icebergValues);
+      RowData row = readLiveRow(candidate, filter, icebergValues, filterValue);
       if (row != null) {
         return new Result(matchesExtraKeys(row, keyRow) && fresh(row) ? output(row) : null, opened);
       }
@@ -297,21 +299,41 @@ public final class OnlineTableReader implements AutoCloseable {
   }
 
   private KeyFilter keyFilter(DataFile data) {
-    return keyFilters.get(data.location(),
-        path -> KeyFilter.load(table.io().newInputFile(path, data.fileSizeInBytes()), binding.filterKeyColumn()));
+    return metadata(data).keyFilter();
+  }
+
+  private FileMetadata metadata(DataFile data) {
+    return fileMetadata.get(data.location(),
+        path -> FileMetadata.load(table.io().newInputFile(path, data.fileSizeInBytes()), binding.filterKeyColumn()));
   }
 
   /**
    * The last row of the key in the file that no position delete and no newer equality delete on
-   * more than the key columns removes, copied; null if none.
+   * more than the key columns removes, copied; null if none. With a bloom-filter key
+   * ({@code filterValue}) and the file's page index, only the pages that can hold the key are read
+   * ({@link PageRowReader}); otherwise the row groups that can, through Iceberg's reader.
    */
-  private RowData readLiveRow(Candidate candidate, Expression filter, Object[] icebergValues) {
+  private RowData readLiveRow(Candidate candidate, Expression filter, Object[] icebergValues, Object filterValue) {
     DataFile data = candidate.data();
     List<DeleteFile> rowDeletes = newerEqualityDeletes(candidate).stream()
         .filter(delete -> !DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
     Schema schema = rowDeletes.isEmpty() ? readSchema : withEqualityColumns(rowDeletes);
     Predicate<RowData> deletedByEquality = rowDeletes.isEmpty() ? row -> false : deletedByAny(rowDeletes, schema);
     RowData live = null;
+    if (filterValue != null && PageRowReader.decodes(schema)) {
+      PageRowReader.Read read = PageRowReader.read(table.io().newInputFile(data.location(), data.fileSizeInBytes()),
+          metadata(data), schema, filterValue);
+      if (read != null) {
+        bytesFetched.add(read.bytesFetched());
+        for (RowData row : read.rows()) {
+          if (hasKey(row, icebergValues) && !deletedByPosition(candidate, row.getLong(positionIndex))
+              && !deletedByEquality.test(row)) {
+            live = row;
+          }
+        }
+        return live;
+      }
+    }
     // Iceberg's reader built directly rather than through Parquet.read(), which copies the Hadoop
     // configuration for every read of a HadoopFileIO file (see ParquetInputFile.readOptions)
     try (CloseableIterable<RowData> rows = new ParquetReader<>(
@@ -419,6 +441,11 @@ public final class OnlineTableReader implements AutoCloseable {
       out.setField(i, outputGetters[i].getFieldOrNull(row));
     }
     return out;
+  }
+
+  /** Bytes of data pages fetched by page reads since the reader opened (not counting metadata), for benchmarks. */
+  public long pageBytesFetched() {
+    return bytesFetched.sum();
   }
 
   /** The number of data and delete files the reader currently knows, for metrics. */

@@ -32,7 +32,11 @@ final class ParquetInputFile implements InputFile {
 
   @Override
   public SeekableInputStream newStream() {
-    org.apache.iceberg.io.SeekableInputStream stream = file.newStream();
+    return asParquet(file.newStream());
+  }
+
+  /** An Iceberg stream as a Parquet stream. */
+  static SeekableInputStream asParquet(org.apache.iceberg.io.SeekableInputStream stream) {
     return new DelegatingSeekableInputStream(stream) {
       @Override
       public long getPos() throws IOException {

@@ -1,0 +1,234 @@
+package io.icebergonline.reader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PrimitiveIterator;
+import java.util.Set;
+import java.util.stream.LongStream;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.iceberg.MetadataColumns;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.io.InputFile;
+import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.TypeUtil;
+import org.apache.iceberg.types.Types;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.filter2.compat.FilterCompat;
+import org.apache.parquet.filter2.predicate.FilterPredicate;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnPath;
+import org.apache.parquet.internal.column.columnindex.OffsetIndex;
+import org.apache.parquet.internal.filter2.columnindex.ColumnIndexFilter;
+import org.apache.parquet.internal.filter2.columnindex.ColumnIndexStore;
+import org.apache.parquet.internal.filter2.columnindex.RowRanges;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+
+/**
+ * Point reads of single pages: with a file's cached {@link FileMetadata}, finds through the page
+ * index the row ranges of each row group that can hold the key, fetches the pages of the projected
+ * columns that cover those rows in one ranged read where they lie close, and decodes only the rows
+ * of those ranges that hold the key.
+ *
+ * <p>Decoding goes through parquet-mr's record reader, not Iceberg's value readers: pages of
+ * different columns start at different rows, and only parquet-mr's column readers skip each column
+ * to the selected rows (Iceberg 1.11's row readers read every page they are given from its first
+ * value). Its example {@link Group}s are turned into Flink rows here, for the column types online
+ * tables have; a file with another type, without field ids or without page index is read the stock
+ * way by the caller.
+ */
+final class PageRowReader {
+  private PageRowReader() {}
+
+  /** The rows read, each with its position in the file, and the bytes fetched to read them. */
+  record Read(List<RowData> rows, long bytesFetched) {}
+
+  /** True when the page reader decodes every column of the schema. */
+  static boolean decodes(Schema schema) {
+    return schema.columns().stream().allMatch(field -> decodes(field.type()));
+  }
+
+  private static boolean decodes(Type type) {
+    return switch (type.typeId()) {
+      case BOOLEAN, INTEGER, LONG, FLOAT, DOUBLE, STRING, BINARY, DATE, TIMESTAMP -> true;
+      case LIST -> decodes(type.asListType().elementType());
+      default -> false;
+    };
+  }
+
+  /**
+   * The rows of the file (with {@code schema}, whose last column is the row position) that hold
+   * the key as the key filter's column; the caller still tests the key and the deletes. Null when
+   * this file cannot be read by pages (no page index, no field ids).
+   */
+  static Read read(InputFile file, FileMetadata metadata, Schema schema, Object key) {
+    MessageType fileSchema = metadata.footer().getFileMetaData().getSchema();
+    if (!ParquetSchemaUtil.hasIds(fileSchema)) {
+      return null;
+    }
+    KeyFilter keyFilter = metadata.keyFilter();
+    FilterPredicate keyEquals = keyFilter.equalTo(key);
+    if (keyEquals == null) {
+      return new Read(List.of(), 0);
+    }
+    List<BlockMetaData> blocks = metadata.footer().getBlocks();
+    List<Integer> rowGroups = new ArrayList<>();
+    for (int i = 0; i < blocks.size(); i++) {
+      if (keyFilter.mightContain(i, key)) {
+        if (metadata.pageIndex(i) == null) {
+          return null;
+        }
+        rowGroups.add(i);
+      }
+    }
+    Schema dataSchema = TypeUtil.selectNot(schema, Set.of(MetadataColumns.ROW_POSITION.fieldId()));
+    MessageType projection = ParquetSchemaUtil.pruneColumns(fileSchema, dataSchema);
+    Set<ColumnPath> fileColumns = new HashSet<>();
+    fileSchema.getColumns().forEach(column -> fileColumns.add(ColumnPath.get(column.getPath())));
+    FilterCompat.Filter filter = FilterCompat.get(keyEquals);
+    List<RowData> rows = new ArrayList<>();
+    long bytes = 0;
+    for (int rowGroup : rowGroups) {
+      BlockMetaData block = blocks.get(rowGroup);
+      FileMetadata.PageIndex pageIndex = metadata.pageIndex(rowGroup);
+      RowRanges ranges = ColumnIndexFilter.calculateRowRanges(filter, pageIndex, fileColumns, block.getRowCount());
+      if (ranges.rowCount() == 0) {
+        continue;
+      }
+      List<long[]> byteRanges = pageBytes(block, pageIndex, projection, ranges);
+      try (PrefetchedStream pages = PrefetchedStream.fetch(file, byteRanges);
+          ParquetFileReader reader = new ParquetFileReader(new ParquetInputFile(file), metadata.footer(),
+              ParquetInputFile.readOptions(), pages) {
+            @Override
+            public ColumnIndexStore getColumnIndexStore(int blockIndex) {
+              return metadata.pageIndex(blockIndex);
+            }
+          }) {
+        bytes += pages.bytesFetched();
+        reader.setRequestedSchema(projection);
+        PageReadStore store = reader.readFilteredRowGroup(rowGroup, ranges);
+        decode(store, projection, fileSchema, filter, schema, metadata.firstRow(rowGroup), rows);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot read the pages of " + file.location(), e);
+      }
+    }
+    return new Read(rows, bytes);
+  }
+
+  /** The byte ranges of the projected columns' pages (and dictionaries) that cover the row ranges, sorted. */
+  private static List<long[]> pageBytes(BlockMetaData block, FileMetadata.PageIndex pageIndex, MessageType projection,
+      RowRanges ranges) {
+    Set<ColumnPath> projected = new HashSet<>();
+    projection.getColumns().forEach(column -> projected.add(ColumnPath.get(column.getPath())));
+    List<long[]> byteRanges = new ArrayList<>();
+    for (ColumnChunkMetaData chunk : block.getColumns()) {
+      if (!projected.contains(chunk.getPath())) {
+        continue;
+      }
+      OffsetIndex offsets = pageIndex.getOffsetIndex(chunk.getPath());
+      if (offsets.getPageCount() > 0 && chunk.getStartingPos() < offsets.getOffset(0)) {
+        byteRanges.add(new long[] {chunk.getStartingPos(), offsets.getOffset(0)}); // the dictionary page
+      }
+      for (int page = 0; page < offsets.getPageCount(); page++) {
+        if (ranges.isOverlapping(offsets.getFirstRowIndex(page), offsets.getLastRowIndex(page, block.getRowCount()))) {
+          byteRanges.add(new long[] {offsets.getOffset(page), offsets.getOffset(page) + offsets.getCompressedPageSize(page)});
+        }
+      }
+    }
+    byteRanges.sort((a, b) -> Long.compare(a[0], b[0]));
+    return byteRanges;
+  }
+
+  private static void decode(PageReadStore store, MessageType projection, MessageType fileSchema,
+      FilterCompat.Filter filter, Schema schema, long firstRow, List<RowData> rows) {
+    RecordReader<Group> records = new ColumnIOFactory().getColumnIO(projection, fileSchema, true)
+        .getRecordReader(store, new GroupRecordConverter(projection), filter);
+    PrimitiveIterator.OfLong rowIndexes = store.getRowIndexes().orElseGet(() -> LongStream.range(0, store.getRowCount()).iterator());
+    for (long i = 0; i < store.getRowCount(); i++) {
+      long rowIndex = rowIndexes.nextLong();
+      Group group = records.read();
+      if (group != null && !records.shouldSkipCurrentRecord()) {
+        rows.add(toRow(group, schema, firstRow + rowIndex));
+      }
+    }
+  }
+
+  /** The group as a Flink row of {@code schema}: its columns by field id, then the position. */
+  private static RowData toRow(Group group, Schema schema, long position) {
+    List<Types.NestedField> fields = schema.columns();
+    GenericRowData row = new GenericRowData(fields.size());
+    GroupType type = group.getType();
+    for (int i = 0; i < fields.size(); i++) {
+      Types.NestedField field = fields.get(i);
+      if (field.fieldId() == MetadataColumns.ROW_POSITION.fieldId()) {
+        row.setField(i, position);
+        continue;
+      }
+      int index = fieldIndex(type, field.fieldId());
+      if (index >= 0 && group.getFieldRepetitionCount(index) > 0) {
+        row.setField(i, value(group, index, 0, field.type()));
+      }
+    }
+    return row;
+  }
+
+  private static int fieldIndex(GroupType type, int fieldId) {
+    for (int i = 0; i < type.getFieldCount(); i++) {
+      org.apache.parquet.schema.Type.ID id = type.getType(i).getId();
+      if (id != null && id.intValue() == fieldId) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Value {@code repetition} of field {@code index} as Flink's internal data (as Iceberg's Flink readers give it). */
+  private static Object value(Group group, int index, int repetition, Type type) {
+    PrimitiveTypeName physical = group.getType().getType(index).isPrimitive()
+        ? group.getType().getType(index).asPrimitiveType().getPrimitiveTypeName() : null;
+    return switch (type.typeId()) {
+      case BOOLEAN -> group.getBoolean(index, repetition);
+      case INTEGER, DATE -> group.getInteger(index, repetition);
+      case LONG -> physical == PrimitiveTypeName.INT32 ? (long) group.getInteger(index, repetition)
+          : group.getLong(index, repetition);
+      case FLOAT -> group.getFloat(index, repetition);
+      case DOUBLE -> physical == PrimitiveTypeName.FLOAT ? (double) group.getFloat(index, repetition)
+          : group.getDouble(index, repetition);
+      case STRING -> StringData.fromBytes(group.getBinary(index, repetition).getBytes());
+      case BINARY -> group.getBinary(index, repetition).getBytes();
+      case TIMESTAMP -> {
+        long micros = group.getLong(index, repetition);
+        yield TimestampData.fromEpochMillis(Math.floorDiv(micros, 1000), (int) Math.floorMod(micros, 1000) * 1000);
+      }
+      case LIST -> list(group.getGroup(index, repetition), type.asListType().elementType());
+      default -> throw new IllegalStateException("Point reads by page do not decode " + type);
+    };
+  }
+
+  /** A three-level Parquet list (LIST group, repeated group, element) as Flink array data. */
+  private static GenericArrayData list(Group list, Type elementType) {
+    int size = list.getFieldRepetitionCount(0);
+    Object[] elements = new Object[size];
+    for (int i = 0; i < size; i++) {
+      Group entry = list.getGroup(0, i);
+      elements[i] = entry.getFieldRepetitionCount(0) == 0 ? null : value(entry, 0, 0, elementType);
+    }
+    return new GenericArrayData(elements);
+  }
+}

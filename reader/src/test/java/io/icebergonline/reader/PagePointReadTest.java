@@ -1,0 +1,182 @@
+package io.icebergonline.reader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.icebergonline.core.CatalogType;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.core.OnlineTables;
+import io.icebergonline.testing.GenericUpserts;
+import io.icebergonline.testing.PlaceholderConfig;
+import io.icebergonline.testing.RestCatalogOnS3;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.LongStream;
+import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Point reads of single pages: object-store requests per lookup, and files written without a page index. */
+class PagePointReadTest {
+  private static final OffsetDateTime NOW = OffsetDateTime.now(ZoneOffset.UTC);
+  private static final ResolvedSchema DECLARED = ResolvedSchema.of(
+      Column.physical("driver_id", DataTypes.BIGINT().notNull()), Column.physical("conv_rate", DataTypes.DOUBLE()),
+      Column.physical("city", DataTypes.STRING()));
+
+  @TempDir Path warehouse;
+
+  @Test
+  void anUncachedLookupOnS3CostsAtMostTwoGetsOnAverageOnceFileMetadataIsWarm() throws Exception {
+    int keys = 4_000;
+    try (RestCatalogOnS3 server = RestCatalogOnS3.start()) {
+      Catalog catalog = server.newClient("pages");
+      Table table = OnlineTables.createOrVerify(catalog, "online", driverStats("requests"));
+      Map<Long, Double> expected = upserts(table, keys, 10);
+      OnlineStoreConfig store = new OnlineStoreConfig(CatalogType.REST, "pages", server.uri(), null, "online",
+          RestCatalogOnS3.fileIoProperties(server.s3Endpoint()));
+      try (OnlineTableReader reader = reader(store, "requests")) {
+        reader.open();
+        for (long key = 1; key <= keys; key++) { // loads every file's metadata and the delete files
+          assertThat(reader.lookup(GenericRowData.of(key)).row().getDouble(0)).isEqualTo(expected.get(key));
+        }
+        Random random = new Random(13);
+        int lookups = 500;
+        long before = CountingS3Requests.gets();
+        for (int i = 0; i < lookups; i++) {
+          long key = 1 + random.nextInt(keys + keys / 10); // a tenth of them absent
+          RowData row = reader.lookup(GenericRowData.of(key)).row();
+          assertThat(row == null ? null : row.getDouble(0)).as("key %d", key).isEqualTo(expected.get(key));
+        }
+        assertThat(reader.pageBytesFetched()).as("bytes read by pages: Iceberg's writer wrote a page index").isPositive();
+        double getsPerLookup = (CountingS3Requests.gets() - before) / (double) lookups;
+        assertThat(getsPerLookup).as("S3 GET requests per uncached lookup").isLessThanOrEqualTo(2.0);
+      }
+    }
+  }
+
+  @Test
+  void filesWrittenWithoutAPageIndexAreStillReadExactly() throws Exception {
+    int keys = 3_000;
+    OnlineStoreConfig store = new OnlineStoreConfig(CatalogType.HADOOP, "no_page_index", null,
+        warehouse.toUri().toString(), "online", Map.of());
+    Catalog catalog = IcebergCatalogs.load(store);
+    Table table = OnlineTables.createOrVerify(catalog, "online", driverStats("plain"));
+    Map<Long, Double> expected = upserts(table, keys, 1);
+    // another writer: the same row groups copied by parquet-mr's file appender, which writes no page index
+    List<DataFile> written = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      tasks.forEach(task -> written.add(task.file()));
+    }
+    for (DataFile file : written) {
+      DataFile copy = withoutPageIndex(table, file);
+      table.newRewrite().rewriteFiles(Set.of(file), Set.of(copy), file.dataSequenceNumber()).commit();
+    }
+    expected.putAll(upserts(table, keys / 2, keys, 100.0)); // newer files with a page index beside them
+
+    try (OnlineTableReader reader = reader(store, "plain")) {
+      reader.open();
+      for (long key = 1; key <= keys + 10; key++) {
+        RowData row = reader.lookup(GenericRowData.of(key)).row();
+        assertThat(row == null ? null : row.getDouble(0)).as("key %d", key).isEqualTo(expected.get(key));
+        assertThat(row == null ? null : row.getString(1).toString()).as("key %d", key)
+            .isEqualTo(expected.containsKey(key) ? "c" + key : null);
+      }
+    }
+  }
+
+  private static DataFile withoutPageIndex(Table table, DataFile file) throws Exception {
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path source = new org.apache.hadoop.fs.Path(URI.create(file.location()));
+    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(URI.create(file.location().replace(".parquet", "-copy.parquet")));
+    ParquetMetadata footer;
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(source, conf))) {
+      footer = reader.getFooter();
+    }
+    ParquetFileWriter writer = new ParquetFileWriter(HadoopOutputFile.fromPath(target, conf),
+        footer.getFileMetaData().getSchema(), ParquetFileWriter.Mode.CREATE, 128L * 1024 * 1024, 0);
+    writer.start();
+    writer.appendFile(HadoopInputFile.fromPath(source, conf));
+    writer.end(footer.getFileMetaData().getKeyValueMetaData());
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(target, conf))) {
+      List<ColumnChunkMetaData> chunks = reader.getFooter().getBlocks().stream().flatMap(block -> block.getColumns().stream()).toList();
+      assertThat(chunks).as("column chunks of the copy").isNotEmpty()
+          .allMatch(chunk -> chunk.getOffsetIndexReference() == null && chunk.getColumnIndexReference() == null);
+    }
+    long length = target.getFileSystem(conf).getFileStatus(target).getLen();
+    return DataFiles.builder(table.specs().get(file.specId())).copy(file).withPath(target.toUri().toString())
+        .withFileSizeInBytes(length).withSplitOffsets(null).build();
+  }
+
+  private static Map<Long, Double> upserts(Table table, int keys, int commits) {
+    Map<Long, Double> expected = new HashMap<>();
+    for (int commit = 0; commit < commits; commit++) {
+      expected.putAll(upserts(table, commit == 0 ? keys : keys / 10, keys, commit));
+    }
+    return expected;
+  }
+
+  /** Upserts {@code count} keys of 1..keys (all of them when count == keys) with conv_rate key + version. */
+  private static Map<Long, Double> upserts(Table table, int count, int keys, double version) {
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    Random random = new Random(count * 31L + (long) version);
+    List<Record> rows = new ArrayList<>();
+    Map<Long, Double> written = new HashMap<>();
+    LongStream ids = count == keys ? LongStream.rangeClosed(1, keys) : random.longs(count, 1, keys + 1).distinct();
+    ids.forEach(id -> {
+      Record row = writer.newRow();
+      row.setField("driver_id", id);
+      row.setField("conv_rate", id + version);
+      row.setField("city", "c" + id);
+      row.setField("event_timestamp", NOW);
+      rows.add(row);
+      written.put(id, id + version);
+    });
+    writer.upsert(rows);
+    table.refresh();
+    return written;
+  }
+
+  private static OnlineTableReader reader(OnlineStoreConfig store, String tableName) {
+    TableBinding binding = TableBinding.resolve(store, tableName, DECLARED, null);
+    return new OnlineTableReader(binding, List.of("conv_rate", "city"), List.of("driver_id"),
+        Duration.ofHours(1).toMillis(), 0);
+  }
+
+  private static FeatureViewSpec driverStats(String name) {
+    return JobConfigParser.parse(PlaceholderConfig.withFeatureViews(
+        "  - name: " + name,
+        "    topic: t",
+        "    entities: [ { name: driver_id, type: INT64 } ]",
+        "    features: [ { name: conv_rate, type: DOUBLE }, { name: city, type: STRING } ]",
+        "    buckets: 4"), key -> null).featureViews().get(0);
+  }
+}
