@@ -375,6 +375,25 @@ class FeatureServerTest {
   }
 
   @Test
+  void aRequestPastItsTimeoutFailsWholeWith504() throws Exception {
+    JobConfig job = JobConfigParser.parse(config(catalog, kafka), name -> null);
+    FeatureServerConfig oneMillisecond = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
+        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofMillis(1), null);
+    try (FeatureServer impatient = FeatureServer.start(job, oneMillisecond)) {
+      // a thousand distinct keys take longer than a millisecond to read on any machine
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + impatient.port() + "/get-online-features"))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"features\": [\"driver_stats:trips\"], \"entities\": "
+              + "{\"driver_id\": " + IntStream.rangeClosed(1, 1000).boxed().toList() + "}}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(504);
+      assertThat(json(response.body()).get("message").asText())
+          .isEqualTo("the request took longer than the server's request_timeout");
+    }
+  }
+
+  @Test
   void aWrongMethodGets405() throws Exception {
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/get-online-features")).build(),
         HttpResponse.BodyHandlers.ofString());
