@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Feast feature server on the online tables (DESIGN "Feature server"): Feast's HTTP protocol
+ * The Feast feature server on the online tables: Feast's HTTP protocol
  * ({@code POST /get-online-features}, {@code /push}, {@code /write-to-online-store}, {@code GET
  * /health}) plus Prometheus {@code GET /metrics}, on Jetty, over TLS when configured. Every answer
  * is JSON; a refused request gets a 4xx naming what is wrong, a failure a 5xx without a stack
