@@ -231,3 +231,25 @@ taskManager:
   resource:
     {{- toYaml $values.taskManager.resource | nindent 4 }}
 {{- end }}
+
+{{/* The feature server's jar in the image and where its TLS Secret is mounted. */}}
+{{- define "iceberg-online.featureServerJar" -}}/opt/iceberg-online/iceberg-online-feature-server.jar{{- end }}
+{{- define "iceberg-online.tlsDir" -}}/opt/iceberg-online/tls{{- end }}
+
+{{/*
+The feature server's config file: the job config plus its server block (the job ignores that
+block; it lives in its own ConfigMap so server changes do not restart the job).
+*/}}
+{{- define "iceberg-online.featureServerConfig" -}}
+{{- $server := .Values.featureServer }}
+{{- $block := dict "port" $server.port "max_body_size" (toString $server.maxBodySize) "max_entities" $server.maxEntities "request_timeout" $server.requestTimeout }}
+{{- if $server.tlsSecret }}
+{{- $_ := set $block "tls_cert" (printf "%s/tls.crt" (include "iceberg-online.tlsDir" .)) }}
+{{- $_ := set $block "tls_key" (printf "%s/tls.key" (include "iceberg-online.tlsDir" .)) }}
+{{- end }}
+{{- if $server.bearerTokenKey }}
+{{- $_ := set $block "bearer_token_env" "FEATURE_SERVER_TOKEN" }}
+{{- end }}
+{{- include "iceberg-online.jobConfig" . }}
+{{ toYaml (dict "server" $block) }}
+{{- end }}

@@ -33,7 +33,7 @@ public final class JobConfigParser {
   public static final int DEFAULT_BUCKETS = 16;
   public static final TimestampUnit DEFAULT_TIMESTAMP_UNIT = TimestampUnit.MILLIS;
 
-  private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views", "maintenance");
+  private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views", "maintenance", "server");
   private static final Set<String> ONLINE_STORE_KEYS =
       Set.of("type", "catalog_type", "catalog_name", "uri", "warehouse", "namespace", "properties");
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
@@ -42,6 +42,8 @@ public final class JobConfigParser {
           "timestamp_unit", "delete_retention");
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
+  private static final Set<String> SERVER_KEYS =
+      Set.of("port", "tls_cert", "tls_key", "max_body_size", "max_entities", "request_timeout", "bearer_token_env");
   private static final Set<String> FIELD_KEYS = Set.of("name", "type");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -92,6 +94,73 @@ public final class JobConfigParser {
     MaintenanceConfig maintenance =
         root.optional("maintenance").map(JobConfigParser::parseMaintenance).orElse(MaintenanceConfig.DEFAULTS);
     return new JobConfig(onlineStore, kafka, deadLetterTopic, views, maintenance);
+  }
+
+  /** Reads the {@code server:} block of a config file (defaults when it has none), for the feature server. */
+  public static FeatureServerConfig loadFeatureServer(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), "cannot read the config file: " + e.getMessage());
+    }
+    return parseFeatureServer(text, System::getenv);
+  }
+
+  /**
+   * The {@code server:} block. The bearer token is read from the environment variable that {@code
+   * bearer_token_env} names; errors name the variable, never its value.
+   */
+  public static FeatureServerConfig parseFeatureServer(String yaml, Function<String, String> environment) {
+    JsonNode document;
+    try {
+      document = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("<root>", "not valid YAML: " + e.getOriginalMessage());
+    }
+    ConfigTree root = ConfigTree.root(document, environment).requireMapping(ROOT_KEYS);
+    ConfigTree tree = root.optional("server").orElse(null);
+    if (tree == null) {
+      return FeatureServerConfig.DEFAULTS;
+    }
+    tree.requireMapping(SERVER_KEYS);
+    FeatureServerConfig defaults = FeatureServerConfig.DEFAULTS;
+    int port = defaults.port();
+    if (tree.optional("port").isPresent()) {
+      ConfigTree portTree = tree.required("port");
+      port = portTree.asInt();
+      if (port < 0 || port > 65_535) {
+        throw portTree.error("expected a port number from 0 to 65535, got " + port);
+      }
+    }
+    Path cert = tree.optional("tls_cert").map(ConfigTree::asString).map(Path::of).orElse(null);
+    Path key = tree.optional("tls_key").map(ConfigTree::asString).map(Path::of).orElse(null);
+    if ((cert == null) != (key == null)) {
+      throw new ConfigException(tree.path() + (cert == null ? ".tls_cert" : ".tls_key"),
+          "TLS needs both tls_cert and tls_key (PEM files)");
+    }
+    int maxEntities = defaults.maxEntities();
+    if (tree.optional("max_entities").isPresent()) {
+      ConfigTree entitiesTree = tree.required("max_entities");
+      maxEntities = entitiesTree.asInt();
+      if (maxEntities < 1) {
+        throw entitiesTree.error("expected at least 1 entity per request, got " + maxEntities);
+      }
+    }
+    String token = null;
+    if (tree.optional("bearer_token_env").isPresent()) {
+      ConfigTree tokenTree = tree.required("bearer_token_env");
+      String variable = tokenTree.asString();
+      token = environment.apply(variable);
+      if (token == null || token.isEmpty()) {
+        throw tokenTree.error("environment variable " + variable + " is not set (it holds the bearer token)");
+      }
+    }
+    return new FeatureServerConfig(port, cert, key,
+        tree.optional("max_body_size").map(ConfigTree::asByteSize).orElse(defaults.maxBodyBytes()),
+        maxEntities,
+        duration(tree.optional("request_timeout").orElse(null), defaults.requestTimeout(), false),
+        token);
   }
 
   /** Parses the JSON form written by {@link #featureViewToJson} (no environment substitution). */

@@ -113,7 +113,7 @@ class JobConfigParserTest {
         Arguments.of(
             "dead_letter_topic: feature-events-dlq",
             "dead_letter_topc: x",
-            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_views, kafka, maintenance, online_store]"),
+            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_views, kafka, maintenance, online_store, server]"),
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
@@ -217,7 +217,7 @@ class JobConfigParserTest {
         Arguments.of(
             "feature_views:",
             "feature_views: []\nold_views:",
-            "old_views: unknown key; expected one of [dead_letter_topic, feature_views, kafka, maintenance, online_store]"));
+            "old_views: unknown key; expected one of [dead_letter_topic, feature_views, kafka, maintenance, online_store, server]"));
   }
 
   @ParameterizedTest(name = "{2}")
@@ -250,7 +250,7 @@ class JobConfigParserTest {
   @Test
   void emptyFileAsksForTheRootKeys() {
     assertThatThrownBy(() -> JobConfigParser.parse("", ENV))
-        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_views, kafka, maintenance, online_store], got nothing");
+        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_views, kafka, maintenance, online_store, server], got nothing");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.icebergonline.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icebergonline.core.FeatureServerConfig;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
@@ -10,6 +11,7 @@ import io.icebergonline.job.CommandLine;
 import io.icebergonline.job.MaterializationJob;
 import io.icebergonline.job.MaterializeOptions;
 import io.icebergonline.job.SqlRunner;
+import io.icebergonline.server.FeatureServer;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedEvent;
@@ -20,6 +22,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,6 +199,7 @@ public final class Demo {
       }
       enriched.sort(Comparator.comparingInt(row -> Integer.parseInt(row.get("order_id").asText().substring(2))));
       printOrders(enriched);
+      boolean servedMatches = printFeatureServerAnswer(config, rows);
       int wrong = wrongEnrichments(enriched, driverOfOrder, rows);
       long deadLetters = awaitDeadLetters(kafka, oracle.malformedCount());
 
@@ -212,6 +219,8 @@ public final class Demo {
       line("Iceberg commits", String.format(Locale.ROOT, "%,d (one per checkpoint with changes)", snapshots.size()));
       line("live rows", String.format(Locale.ROOT, "%,d (%s)", rows.size(),
           tableMatches ? "equal to the newest event per driver" : "NOT equal to the newest event per driver"));
+      line("feature server", servedMatches ? "get-online-features answers equal to the table"
+          : "get-online-features answers NOT equal to the table");
       line("orders enriched", String.format(Locale.ROOT, "%,d of %,d (%,d without features; %s)", enriched.size(),
           driverOfOrder.size(), enriched.stream().filter(row -> row.get("conv_rate").isNull()).count(),
           ordersMatch ? "all equal to the table" : wrong + " wrong"));
@@ -223,7 +232,7 @@ public final class Demo {
           freshnessSeconds, CHECKPOINT_INTERVAL.toSeconds()));
       line("warehouse", warehouse.toString());
       line("took", String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - started) / 1e9));
-      return tableMatches && deadLettersMatch && ordersMatch;
+      return tableMatches && deadLettersMatch && ordersMatch && servedMatches;
     } finally {
       materializer.cancel().get();
     }
@@ -363,6 +372,34 @@ public final class Demo {
       out.printf(format, row.get("order_id").asText(), row.get("driver_id").asText(),
           String.format(Locale.ROOT, "%.2f", row.get("amount").asDouble()), text(row, "conv_rate", "%.4f"),
           text(row, "trips", "%d"), text(row, "city", "%s"), text(row, "features_as_of", "%s"));
+    }
+  }
+
+  /**
+   * Starts the Feast feature server on the job's config, asks it for two drivers and one never
+   * written, prints its answer and tells whether the values equal the table's rows.
+   */
+  private boolean printFeatureServerAnswer(JobConfig config, Map<Object, Map<String, Object>> rows) throws Exception {
+    long absent = drivers + 1L;
+    String request = "{\"features\": [\"driver_stats:conv_rate\", \"driver_stats:city\"], "
+        + "\"entities\": {\"driver_id\": [1, 2, " + absent + "]}}";
+    try (FeatureServer server = FeatureServer.start(config, FeatureServerConfig.DEFAULTS.withPort(0))) {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/get-online-features"))
+              .POST(HttpRequest.BodyPublishers.ofString(request)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      out.println();
+      out.println("Feast feature server: POST /get-online-features " + request);
+      out.println("  " + response.body());
+      JsonNode answer = JSON.readTree(response.body());
+      boolean matches = response.statusCode() == 200;
+      long[] ids = {1, 2, absent};
+      for (int i = 0; i < ids.length; i++) {
+        Map<String, Object> row = rows.get(ids[i]);
+        matches &= Objects.equals(PlainJson.value(answer.at("/results/1/values/" + i)), row == null ? null : row.get("conv_rate"))
+            && Objects.equals(PlainJson.value(answer.at("/results/2/values/" + i)), row == null ? null : row.get("city"));
+      }
+      return matches;
     }
   }
 

@@ -39,6 +39,8 @@ class DemoTest {
             all.malformedCount()))
         .contains(String.format(Locale.ROOT, "live rows          %,d (equal to the newest event per driver)",
             all.liveRows().size()))
+        .contains("POST /get-online-features")
+        .containsPattern("feature server +get-online-features answers equal to the table")
         .containsPattern("orders enriched +400 of 400 \\(\\d+ without features; all equal to the table\\)")
         .containsPattern("lookups +400 \\(one per order: \\d+ answered by the cache, [1-9]\\d* point reads on Iceberg\\)")
         .containsPattern("lookup p50 / p99 +\\d+\\.\\d\\d ms / \\d+\\.\\d\\d ms per point read")

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.catalog.ResolvedSchema;
 import org.apache.flink.table.types.logical.DecimalType;
@@ -69,6 +70,20 @@ public record TableBinding(
   }
 
   public static TableBinding resolve(OnlineStoreConfig store, String tableName, ResolvedSchema declared, Duration maxAgeOption) {
+    return load(store, tableName, table -> resolve(store, tableName, declared, maxAgeOption, table));
+  }
+
+  /**
+   * The binding of all columns of the table, for readers without a declared schema (the feature
+   * server). {@code maxAgeOption} as in {@link #resolve(OnlineStoreConfig, String, ResolvedSchema,
+   * Duration)}: null takes the view's ttl, zero means rows of any age.
+   */
+  public static TableBinding forTable(OnlineStoreConfig store, String tableName, Duration maxAgeOption) {
+    return load(store, tableName,
+        table -> resolve(store, tableName, FlinkSchemaUtil.toResolvedSchema(table.schema()), maxAgeOption, table));
+  }
+
+  private static TableBinding load(OnlineStoreConfig store, String tableName, Function<Table, TableBinding> resolver) {
     TableBinding unchecked = new TableBinding(store, tableName, List.of(), List.of(), List.of(), null, null, null, null, null);
     Catalog catalog;
     Table table;
@@ -79,7 +94,7 @@ public record TableBinding(
       throw new UnreadableTableException("Cannot load Iceberg table " + unchecked.identifier() + ": " + e.getMessage(), e);
     }
     try {
-      return resolve(store, tableName, declared, maxAgeOption, table);
+      return resolver.apply(table);
     } finally {
       if (catalog instanceof AutoCloseable closeable) {
         try {

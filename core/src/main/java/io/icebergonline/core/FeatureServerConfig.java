@@ -1,0 +1,50 @@
+package io.icebergonline.core;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The {@code server:} block of the config, read by the Feast feature server only (the job ignores
+ * it): where it listens, TLS from PEM files, request limits and the optional bearer token, whose
+ * value comes from the environment variable {@code bearer_token_env} names and never appears in
+ * {@link #toString()}.
+ *
+ * @param tlsCertificate PEM certificate chain, null for plain HTTP
+ * @param tlsPrivateKey PEM PKCS#8 private key, null for plain HTTP
+ * @param bearerToken null when requests need no token
+ */
+public record FeatureServerConfig(
+    int port,
+    Path tlsCertificate,
+    Path tlsPrivateKey,
+    long maxBodyBytes,
+    int maxEntities,
+    Duration requestTimeout,
+    String bearerToken) {
+
+  /** Feast's default feature server port. */
+  public static final int DEFAULT_PORT = 6566;
+  public static final long DEFAULT_MAX_BODY_BYTES = 1024L * 1024;
+  public static final int DEFAULT_MAX_ENTITIES = 1000;
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+  public static final FeatureServerConfig DEFAULTS = new FeatureServerConfig(DEFAULT_PORT, null, null,
+      DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENTITIES, DEFAULT_REQUEST_TIMEOUT, null);
+
+  public boolean tls() {
+    return tlsCertificate != null;
+  }
+
+  /** This config listening on another port (tests bind port 0). */
+  public FeatureServerConfig withPort(int newPort) {
+    return new FeatureServerConfig(newPort, tlsCertificate, tlsPrivateKey, maxBodyBytes, maxEntities, requestTimeout,
+        bearerToken);
+  }
+
+  @Override
+  public String toString() {
+    return "FeatureServerConfig[port=" + port + ", tlsCertificate=" + tlsCertificate + ", tlsPrivateKey="
+        + tlsPrivateKey + ", maxBodyBytes=" + maxBodyBytes + ", maxEntities=" + maxEntities + ", requestTimeout="
+        + requestTimeout + ", bearerToken=" + (bearerToken == null ? "none" : "******") + "]";
+  }
+}

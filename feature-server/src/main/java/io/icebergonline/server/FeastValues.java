@@ -1,0 +1,189 @@
+package io.icebergonline.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.icebergonline.core.FeastValueType;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import org.apache.flink.table.data.ArrayData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+
+/**
+ * Feast values in JSON, the way Feast's feature server writes and reads them ({@code
+ * feast/proto_json.py}: a {@code Value} is the bare JSON value, lists are JSON arrays, null is
+ * null): request values checked against a view's {@link FeastValueType}, and the reader's Flink
+ * internal values rendered back. BYTES travel as base64 strings, as the job's events carry them;
+ * UNIX_TIMESTAMP values are rendered as epoch seconds, Feast's {@code unix_timestamp_val}.
+ */
+final class FeastValues {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private FeastValues() {}
+
+  /** An entity (join key) value as the reader's key row holds it: Integer, Long, StringData or byte[]. */
+  static Object entityKey(FeastValueType type, JsonNode node, String where) {
+    if (node == null || node.isNull()) {
+      throw RequestException.badRequest(where + ": a join key value must not be null");
+    }
+    switch (type) {
+      case INT32:
+        if (node.isIntegralNumber() && node.canConvertToInt()) {
+          return node.intValue();
+        }
+        break;
+      case INT64:
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+          return node.longValue();
+        }
+        break;
+      case STRING:
+        if (node.isTextual()) {
+          return StringData.fromString(node.textValue());
+        }
+        break;
+      case BYTES:
+        if (node.isTextual()) {
+          return base64(node, where);
+        }
+        break;
+      default:
+        throw new IllegalArgumentException(type + " is not an entity type");
+    }
+    throw wrongType(type, node, where);
+  }
+
+  /**
+   * A value of an event the job reads (its FeatureEventParser's JSON convention), checked against
+   * {@code type}: numbers in range and finite, base64 BYTES, lists as arrays. Timestamps become
+   * ISO-8601 instants, a zone-less date-time (what Feast's remote store sends) read as UTC;
+   * integers pass through, read by the job in the view's timestamp unit. JSON null stays null.
+   */
+  static JsonNode eventValue(FeastValueType type, JsonNode node, String where) {
+    if (node == null || node.isNull()) {
+      return NODES.nullNode();
+    }
+    if (type.isList()) {
+      if (!node.isArray()) {
+        throw wrongType(type, node, where);
+      }
+      ArrayNode elements = NODES.arrayNode(node.size());
+      for (int i = 0; i < node.size(); i++) {
+        elements.add(eventValue(type.elementType(), node.get(i), where + "[" + i + "]"));
+      }
+      return elements;
+    }
+    switch (type) {
+      case INT32:
+      case INT64:
+        if (node.isIntegralNumber() && (type == FeastValueType.INT32 ? node.canConvertToInt() : node.canConvertToLong())) {
+          return node;
+        }
+        break;
+      case FLOAT:
+      case DOUBLE:
+        if (node.isNumber()) {
+          double value = type == FeastValueType.FLOAT ? node.floatValue() : node.doubleValue();
+          if (!Double.isFinite(value)) {
+            throw RequestException.badRequest(where + ": expected a finite " + type + ", got " + shown(node));
+          }
+          return node;
+        }
+        break;
+      case STRING:
+      case BOOL:
+        if (type == FeastValueType.STRING ? node.isTextual() : node.isBoolean()) {
+          return node;
+        }
+        break;
+      case BYTES:
+        if (node.isTextual()) {
+          base64(node, where);
+          return node;
+        }
+        break;
+      case UNIX_TIMESTAMP:
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+          return node;
+        }
+        if (node.isTextual()) {
+          return NODES.textNode(instant(node, where).toString());
+        }
+        break;
+      default:
+        throw new AssertionError(type);
+    }
+    throw wrongType(type, node, where);
+  }
+
+  /** An ISO-8601 date-time: an instant, one with an offset, or a zone-less one read as UTC ({@code T} or a space). */
+  static Instant instant(JsonNode node, String where) {
+    String text = node.textValue().trim();
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeException e) {
+      // other forms below
+    }
+    String isoText = text.replace(' ', 'T');
+    try {
+      return OffsetDateTime.parse(isoText).toInstant();
+    } catch (DateTimeException e) {
+      // zone-less below
+    }
+    try {
+      return LocalDateTime.parse(isoText).toInstant(ZoneOffset.UTC);
+    } catch (DateTimeException e) {
+      throw RequestException.badRequest(where + ": expected an ISO-8601 date-time, got " + shown(node));
+    }
+  }
+
+  /** The JSON of a reader value of {@code type}; null stays null. */
+  static JsonNode toJson(FeastValueType type, Object value) {
+    if (value == null) {
+      return NODES.nullNode();
+    }
+    if (type.isList()) {
+      ArrayData array = (ArrayData) value;
+      ArrayData.ElementGetter getter = ArrayData.createElementGetter(type.elementType().flinkType(true));
+      ArrayNode elements = NODES.arrayNode(array.size());
+      for (int i = 0; i < array.size(); i++) {
+        elements.add(toJson(type.elementType(), getter.getElementOrNull(array, i)));
+      }
+      return elements;
+    }
+    return switch (type) {
+      case INT32 -> NODES.numberNode((Integer) value);
+      case INT64 -> NODES.numberNode((Long) value);
+      case FLOAT -> NODES.numberNode((Float) value);
+      case DOUBLE -> NODES.numberNode((Double) value);
+      case STRING -> NODES.textNode(value.toString());
+      case BYTES -> NODES.textNode(Base64.getEncoder().encodeToString((byte[]) value));
+      case BOOL -> NODES.booleanNode((Boolean) value);
+      case UNIX_TIMESTAMP -> NODES.numberNode(((TimestampData) value).toInstant().getEpochSecond());
+      default -> throw new AssertionError(type);
+    };
+  }
+
+  private static byte[] base64(JsonNode node, String where) {
+    try {
+      return Base64.getDecoder().decode(node.textValue());
+    } catch (IllegalArgumentException e) {
+      throw RequestException.badRequest(where + ": expected base64 BYTES, got " + shown(node));
+    }
+  }
+
+  private static RequestException wrongType(FeastValueType type, JsonNode node, String where) {
+    return RequestException.badRequest(where + ": expected " + type + ", got " + shown(node));
+  }
+
+  /** The value as sent, cut short: never more than 40 characters of client input in a message. */
+  static String shown(JsonNode node) {
+    String text = node.toString();
+    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+  }
+}

@@ -1,0 +1,240 @@
+package io.icebergonline.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.icebergonline.core.FeatureServerConfig;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.reader.UnreadableTableException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Feast feature server on the online tables: Feast's HTTP protocol
+ * ({@code POST /get-online-features}, {@code /push}, {@code /write-to-online-store}, {@code GET
+ * /health}) plus Prometheus {@code GET /metrics}, on Jetty, over TLS when configured. Every answer
+ * is JSON; a refused request gets a 4xx naming what is wrong, a failure a 5xx without a stack
+ * trace. With a bearer token configured, every endpoint but health and metrics requires it.
+ */
+public final class FeatureServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FeatureServer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> POST_PATHS = Set.of("/get-online-features", "/push", "/write-to-online-store");
+  private static final Set<String> GET_PATHS = Set.of("/health", "/metrics");
+
+  private final FeatureServerConfig config;
+  private final ServerMetrics metrics = new ServerMetrics();
+  private final OnlineFeatures features;
+  private final FeatureEvents events;
+  private final Server server;
+  private final byte[] expectedAuthorization;
+
+  private FeatureServer(JobConfig job, FeatureServerConfig config) {
+    this.config = config;
+    Map<String, ViewReader> readers = new LinkedHashMap<>();
+    for (FeatureViewSpec view : job.featureViews()) {
+      readers.put(view.name(), new ViewReader(job.onlineStore(), view));
+    }
+    this.features = new OnlineFeatures(readers, config.maxEntities(), metrics, System::currentTimeMillis);
+    this.events = new FeatureEvents(job.kafka(), job.featureViews(), config.maxEntities(), config.requestTimeout(),
+        metrics);
+    this.expectedAuthorization = config.bearerToken() == null ? null
+        : ("Bearer " + config.bearerToken()).getBytes(StandardCharsets.UTF_8);
+    this.server = new Server();
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    ServerConnector connector;
+    if (config.tls()) {
+      SslContextFactory.Server tls = new SslContextFactory.Server();
+      tls.setKeyStore(PemKeyStore.load(config.tlsCertificate(), config.tlsPrivateKey()));
+      tls.setKeyStorePassword(PemKeyStore.PASSWORD);
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      secure.setSniHostCheck(false); // clients may call by IP or service name the certificate does not list
+      http.addCustomizer(secure);
+      connector = new ServerConnector(server, tls, new HttpConnectionFactory(http));
+    } else {
+      connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    }
+    connector.setPort(config.port());
+    server.addConnector(connector);
+    server.setHandler(new Routes());
+  }
+
+  /** Starts serving; the views' tables are opened now when they exist, else on first use. */
+  public static FeatureServer start(JobConfig job, FeatureServerConfig config) throws Exception {
+    FeatureServer featureServer = new FeatureServer(job, config);
+    List<String> unreadable = featureServer.features.unreadableViews();
+    if (!unreadable.isEmpty()) {
+      LOG.warn("Feature views {} are not readable yet; /health answers 503 until they are", unreadable);
+    }
+    featureServer.server.start();
+    LOG.info("Feast feature server listening on port {} ({}), {}", featureServer.port(),
+        config.tls() ? "TLS" : "plain HTTP", config);
+    return featureServer;
+  }
+
+  /** The bound port (the configured one, or the one chosen for port 0). */
+  public int port() {
+    return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+  }
+
+  public void join() throws InterruptedException {
+    server.join();
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.stop();
+    events.close();
+    features.close();
+  }
+
+  private final class Routes extends Handler.Abstract {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      long started = System.nanoTime();
+      String path = Request.getPathInContext(request);
+      String endpoint = POST_PATHS.contains(path) || GET_PATHS.contains(path) ? path : "other";
+      int status;
+      try {
+        status = route(path, request, response, callback, started);
+      } catch (RequestException e) {
+        status = e.status();
+        error(response, callback, status, e.getMessage());
+      } catch (UnreadableTableException e) {
+        status = 503;
+        error(response, callback, status, e.getMessage());
+      } catch (RuntimeException | IOException e) {
+        LOG.error("{} {} failed", request.getMethod(), path, e);
+        status = 500;
+        error(response, callback, status, "internal error (" + e.getClass().getSimpleName() + "); see the server log");
+      }
+      metrics.request(endpoint, status, System.nanoTime() - started);
+      return true;
+    }
+
+    private int route(String path, Request request, Response response, Callback callback, long started)
+        throws IOException {
+      String method = request.getMethod();
+      if (GET_PATHS.contains(path)) {
+        requireMethod("GET", method, path);
+        if (path.equals("/metrics")) {
+          ByteArrayOutputStream text = new ByteArrayOutputStream();
+          metrics.write(text);
+          return send(response, callback, 200, metrics.contentType(), text.toByteArray());
+        }
+        List<String> unreadable = features.unreadableViews();
+        ObjectNode health = JSON.createObjectNode();
+        health.put("status", unreadable.isEmpty() ? "ok" : "unavailable");
+        if (!unreadable.isEmpty()) {
+          health.set("unreadable_feature_views", JSON.valueToTree(unreadable));
+        }
+        return send(response, callback, unreadable.isEmpty() ? 200 : 503, health);
+      }
+      if (!POST_PATHS.contains(path)) {
+        throw new RequestException(404, "no endpoint " + path + "; the server has " + List.of("POST /get-online-features",
+            "POST /push", "POST /write-to-online-store", "GET /health", "GET /metrics"));
+      }
+      requireMethod("POST", method, path);
+      if (expectedAuthorization != null) {
+        String given = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (given == null || !MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8))) {
+          throw new RequestException(401, given == null ? "missing 'Authorization: Bearer <token>' header"
+              : "wrong bearer token");
+        }
+      }
+      JsonNode body = body(request);
+      long deadline = started + config.requestTimeout().toNanos();
+      return switch (path) {
+        case "/get-online-features" -> send(response, callback, 200, features.get(body, deadline));
+        case "/push" -> {
+          events.push(body, deadline);
+          yield send(response, callback, 200, JSON.nullNode());
+        }
+        default -> {
+          events.write(body, deadline);
+          yield send(response, callback, 200, JSON.nullNode());
+        }
+      };
+    }
+
+    private static void requireMethod(String expected, String method, String path) {
+      if (!expected.equals(method)) {
+        throw new RequestException(405, path + " takes " + expected + ", not " + method);
+      }
+    }
+
+    private JsonNode body(Request request) throws IOException {
+      long limit = config.maxBodyBytes();
+      if (request.getLength() > limit) {
+        throw tooLarge(request.getLength());
+      }
+      byte[] bytes;
+      try (InputStream in = Content.Source.asInputStream(request)) {
+        bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      }
+      if (bytes.length > limit) {
+        throw tooLarge(-1);
+      }
+      if (bytes.length == 0) {
+        throw RequestException.badRequest("empty request body; expected a JSON object");
+      }
+      try {
+        return JSON.readTree(bytes);
+      } catch (JsonProcessingException e) {
+        throw RequestException.badRequest("not valid JSON: " + e.getOriginalMessage());
+      }
+    }
+
+    private RequestException tooLarge(long length) {
+      return new RequestException(413, "request body " + (length >= 0 ? "of " + length + " bytes " : "")
+          + "is larger than the server's max_body_size of " + config.maxBodyBytes() + " bytes");
+    }
+
+    private int send(Response response, Callback callback, int status, JsonNode body) throws JsonProcessingException {
+      return send(response, callback, status, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    private int send(Response response, Callback callback, int status, String contentType, byte[] body) {
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+      response.write(true, ByteBuffer.wrap(body), callback);
+      return status;
+    }
+
+    private void error(Response response, Callback callback, int status, String message) {
+      ObjectNode body = JSON.createObjectNode();
+      body.put("status", status);
+      body.put("message", message);
+      try {
+        send(response, callback, status, body);
+      } catch (JsonProcessingException e) {
+        callback.failed(e);
+      }
+    }
+  }
+}
