@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
@@ -64,14 +65,23 @@ public final class OnlineTableReader implements AutoCloseable {
   private static final long KEY_FILTER_CACHE_BYTES = 256L * 1024 * 1024;
   private static final long DELETE_CACHE_BYTES = 256L * 1024 * 1024;
 
-  /** A lookup's answer and how many data files it had to open. */
-  public record Result(RowData row, int filesOpened) {}
+  /**
+   * A lookup's answer, how many data files it had to open, and whether the live index answered
+   * it (else a point read did).
+   */
+  public record Result(RowData row, int filesOpened, boolean fromIndex) {
+    public Result(RowData row, int filesOpened) {
+      this(row, filesOpened, false);
+    }
+  }
 
   private final TableBinding binding;
   private final List<String> outputColumns;
   private final List<String> keyColumns;
   private final long refreshMillis;
   private final int maxRetries;
+  private final IndexMode indexMode;
+  private final long indexMaxBytes;
 
   private Catalog catalog;
   private LiveTable liveTable;
@@ -90,6 +100,7 @@ public final class OnlineTableReader implements AutoCloseable {
   private DeleteIndex deletes;
   private volatile TableFileIndex index = TableFileIndex.EMPTY;
   private ScheduledExecutorService refresher;
+  private LiveIndex liveIndex;
 
   /**
    * @param outputColumns the columns a lookup returns, in order
@@ -97,6 +108,17 @@ public final class OnlineTableReader implements AutoCloseable {
    */
   public OnlineTableReader(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
       int maxRetries) {
+    this(binding, outputColumns, keyColumns, refreshMillis, maxRetries, IndexMode.NONE, 0);
+  }
+
+  /**
+   * @param indexMode {@link IndexMode#MEMORY} answers keys of indexed buckets from the live index
+   * @param indexMaxBytes the live index's memory budget; buckets beyond it are served by point reads
+   */
+  public OnlineTableReader(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
+      int maxRetries, IndexMode indexMode, long indexMaxBytes) {
+    this.indexMode = indexMode;
+    this.indexMaxBytes = indexMaxBytes;
     this.binding = binding;
     this.outputColumns = outputColumns;
     this.keyColumns = keyColumns;
@@ -122,7 +144,8 @@ public final class OnlineTableReader implements AutoCloseable {
     if (binding.derivedKeyColumn() != null && !readColumns.contains(binding.derivedKeyColumn())) {
       readColumns.add(binding.derivedKeyColumn()); // the read filter refers to it
     }
-    if (binding.maxAge() != null && !readColumns.contains(binding.eventTimeColumn())) {
+    // the live index applies equality deletes on key and event time, as Iceberg's upsert sink writes them
+    if (binding.eventTimeColumn() != null && !readColumns.contains(binding.eventTimeColumn())) {
       readColumns.add(binding.eventTimeColumn());
     }
     List<Types.NestedField> fields = new ArrayList<>();
@@ -166,6 +189,14 @@ public final class OnlineTableReader implements AutoCloseable {
     keySchema = table.schema().select(keyColumnsOfTable);
     keyFieldIds = TypeUtil.getProjectedIds(keySchema);
     deletes = new DeleteIndex(table, DELETE_CACHE_BYTES);
+    if (indexMode == IndexMode.MEMORY) {
+      try {
+        liveIndex = new LiveIndex(binding, readSchema, readType, keyFieldIds, deletes, this::forEachLiveRow,
+            indexMaxBytes, this::refreshNow);
+      } catch (IllegalArgumentException e) {
+        LOG.warn("Table {} is served by point reads, not by a live index: {}", binding.tableName(), e.getMessage());
+      }
+    }
     refreshNow();
     refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "iceberg-online-refresh-" + binding.tableName());
@@ -183,6 +214,9 @@ public final class OnlineTableReader implements AutoCloseable {
       LOG.debug("Table {} at snapshot {}: {} data files, {} delete files", table.name(), next.snapshotId(),
           next.dataFileCount(), next.deleteFileCount());
       index = next;
+    }
+    if (liveIndex != null) {
+      liveIndex.advance(table, index);
     }
   }
 
@@ -215,6 +249,15 @@ public final class OnlineTableReader implements AutoCloseable {
     String canonicalKey = EntityKeys.compositeKey(entityValues);
     if (binding.derivedKeyColumn() != null) {
       key.setField(binding.derivedKeyColumn(), canonicalKey);
+    }
+    if (liveIndex != null) {
+      Object indexKey = identifierInKey.length == 1 ? icebergValues[0] : canonicalKey;
+      int bucket = liveIndex.bucketOf(binding.derivedKeyColumn() != null ? canonicalKey : icebergValues[0]);
+      LiveIndex.Hit hit = liveIndex.lookup(indexKey, bucket, index.snapshotId());
+      if (hit != null) {
+        RowData row = hit.row();
+        return new Result(row != null && matchesExtraKeys(row, keyRow) && fresh(row) ? output(row) : null, 0, true);
+      }
     }
     Object filterValue = null;
     if (binding.derivedKeyColumn() != null) {
@@ -301,32 +344,48 @@ public final class OnlineTableReader implements AutoCloseable {
         path -> KeyFilter.load(table.io().newInputFile(path, data.fileSizeInBytes()), binding.filterKeyColumn()));
   }
 
-  /**
-   * The last row of the key in the file that no position delete and no newer equality delete on
-   * more than the key columns removes, copied; null if none.
-   */
+  /** The last row of the key in the file that no delete removes, copied; null if none. */
   private RowData readLiveRow(Candidate candidate, Expression filter, Object[] icebergValues) {
-    DataFile data = candidate.data();
+    RowData[] live = new RowData[1];
+    forEachLiveRow(candidate.data(), candidate.partition(), filter, row -> hasKey(row, icebergValues),
+        row -> live[0] = copy(row));
+    return live[0];
+  }
+
+  /** Every row of the file that no delete of {@code partition} removes (the live index's build). */
+  private void forEachLiveRow(DataFile data, TableFileIndex.PartitionFiles partition, Consumer<RowData> live) {
+    forEachLiveRow(data, partition, Expressions.alwaysTrue(), row -> true, live);
+  }
+
+  /**
+   * Calls {@code live} with each row of the file that {@code filter} and {@code wanted} select and
+   * that no position delete and no newer equality delete of {@code partition} removes; the row is
+   * reused by the reader, its row position at {@code positionIndex}.
+   */
+  private void forEachLiveRow(DataFile data, TableFileIndex.PartitionFiles partition, Expression filter,
+      Predicate<RowData> wanted, Consumer<RowData> live) {
+    Candidate candidate = new Candidate(data, partition);
     List<DeleteFile> rowDeletes = newerEqualityDeletes(candidate).stream()
         .filter(delete -> !DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
+    List<DeleteFile> keyDeletes = newerEqualityDeletes(candidate).stream()
+        .filter(delete -> DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
     Schema schema = rowDeletes.isEmpty() ? readSchema : withEqualityColumns(rowDeletes);
     Predicate<RowData> deletedByEquality = rowDeletes.isEmpty() ? row -> false : deletedByAny(rowDeletes, schema);
-    RowData live = null;
+    Predicate<RowData> deletedByKey = keyDeletes.isEmpty() ? row -> false : deletedByAny(keyDeletes, schema);
     // Iceberg's reader built directly rather than through Parquet.read(), which copies the Hadoop
     // configuration for every read of a HadoopFileIO file (see ParquetInputFile.readOptions)
     try (CloseableIterable<RowData> rows = new ParquetReader<>(
         table.io().newInputFile(data.location(), data.fileSizeInBytes()), schema, ParquetInputFile.readOptions(),
         fileSchema -> FlinkParquetReaders.buildReader(schema, fileSchema), null, filter, false, true)) {
       for (RowData row : rows) {
-        if (hasKey(row, icebergValues) && !deletedByPosition(candidate, row.getLong(positionIndex))
-            && !deletedByEquality.test(row)) {
-          live = copy(row);
+        if (wanted.test(row) && !deletedByPosition(candidate, row.getLong(positionIndex))
+            && !deletedByEquality.test(row) && !deletedByKey.test(row)) {
+          live.accept(row);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return live;
   }
 
   /** The read schema with the equality columns of the deletes appended after it, so row positions stay. */
@@ -421,6 +480,11 @@ public final class OnlineTableReader implements AutoCloseable {
     return out;
   }
 
+  /** What the live index holds, for metrics; null when the reader has no live index. */
+  public LiveIndexStats indexStats() {
+    return liveIndex == null ? null : liveIndex.stats();
+  }
+
   /** The number of data and delete files the reader currently knows, for metrics. */
   public int indexedFiles() {
     TableFileIndex files = index;
@@ -431,6 +495,9 @@ public final class OnlineTableReader implements AutoCloseable {
   public void close() throws Exception {
     if (refresher != null) {
       refresher.shutdownNow();
+    }
+    if (liveIndex != null) {
+      liveIndex.close();
     }
     if (catalog instanceof AutoCloseable closeable) {
       closeable.close();
