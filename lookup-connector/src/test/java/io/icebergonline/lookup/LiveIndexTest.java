@@ -25,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
@@ -35,6 +36,7 @@ import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.catalog.Column;
@@ -43,6 +45,7 @@ import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
@@ -185,6 +188,63 @@ class LiveIndexTest {
       } finally {
         result.getJobClient().orElseThrow().cancel();
       }
+    }
+  }
+
+  /** Fails the task it runs in once, when armed. */
+  public static final class FailOnce extends ScalarFunction {
+    static final AtomicBoolean ARMED = new AtomicBoolean();
+
+    public Long eval(Long id) {
+      if (ARMED.compareAndSet(true, false)) {
+        throw new IllegalStateException("injected failure");
+      }
+      return id;
+    }
+  }
+
+  @Test
+  void afterAFailoverTheSubtasksRebuildTheirBucketsAndAnswerExactlyAndFreshly() throws Exception {
+    Table table = harness.create(LookupJoinHarness.driverStats("failover", null));
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    Map<Long, List<Object>> oracle = new HashMap<>();
+    List<Record> first = new ArrayList<>();
+    for (long id = 1; id <= KEYS; id++) {
+      first.add(driver(writer, id, id / 10.0, "v1", NOW));
+      oracle.put(id, Arrays.asList(id / 10.0, "v1"));
+    }
+    writer.upsert(first);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(2);
+    env.enableCheckpointing(500); // the collect sink hands over results across a restart at checkpoints
+    StreamTableEnvironment sql = StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
+    sql.getConfig().set("restart-strategy.type", "fixed-delay");
+    sql.getConfig().set("restart-strategy.fixed-delay.attempts", "3");
+    sql.getConfig().set("restart-strategy.fixed-delay.delay", "100ms");
+    sql.createTemporarySystemFunction("fail_once", FailOnce.class);
+    sql.executeSql(harness.createDriverTable("d", "failover", "'lookup.refresh-interval' = '200ms'"));
+    LookupJoinHarness.randomProbes(sql, 200, KEYS + 5);
+    TableResult result = sql.executeSql("SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ p.id, d.conv_rate, d.city "
+        + "FROM (SELECT fail_once(id) AS id, pt FROM probes) AS p "
+        + "LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id");
+    try (CloseableIterator<Row> rows = result.collect()) {
+      awaitCondition("every bucket indexed", () -> sum(result, "indexedBuckets") == BUCKETS);
+      awaitJoinExact(rows, oracle);
+
+      FailOnce.ARMED.set(true);
+      awaitCondition("the injected failure", () -> !FailOnce.ARMED.get());
+      writer.upsert(List.of(driver(writer, 1, 1.5, "after-failover", NOW)));
+      oracle.put(1L, Arrays.asList(1.5, "after-failover"));
+      long committed = System.nanoTime();
+      awaitJoinExact(rows, oracle);
+      System.out.printf("failover: commit visible to every key of the join after %d ms%n",
+          (System.nanoTime() - committed) / 1_000_000);
+      awaitCondition("the restarted subtasks index every bucket and answer from it",
+          () -> sum(result, "indexedBuckets") == BUCKETS && sum(result, "lookupsFromIndex") > 0);
+      assertThat(sum(result, "indexBucketBuilds")).as("bucket builds since the restart").isEqualTo(BUCKETS);
+      awaitJoinExact(rows, oracle);
+    } finally {
+      result.getJobClient().orElseThrow().cancel();
     }
   }
 
