@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -62,6 +63,7 @@ final class LiveIndex implements AutoCloseable {
   private static final int ALL_BUCKETS = -1;
   /** Memory beyond the row's bytes: the array header, the entry, the hash map's node. */
   private static final int ENTRY_OVERHEAD_BYTES = 16 + 32 + 32;
+  private static final int MAX_BUILDERS = 4;
 
   /** Reads the rows of a data file that the given deletes leave live; rows carry the row position at {@code positionIndex}. */
   interface LiveRowSource {
@@ -155,8 +157,10 @@ final class LiveIndex implements AutoCloseable {
     this.maxBytes = maxBytes;
     this.refreshTable = refreshTable;
     this.readWrapper = new RowDataWrapper(this.readType, readColumns.asStruct());
-    this.builder = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "iceberg-online-index-" + binding.tableName());
+    // buckets build in parallel, one per core at most: a build is CPU-bound (decoding, deletes, encoding)
+    AtomicInteger builders = new AtomicInteger();
+    this.builder = Executors.newFixedThreadPool(Math.min(MAX_BUILDERS, Runtime.getRuntime().availableProcessors()), runnable -> {
+      Thread thread = new Thread(runnable, "iceberg-online-index-" + binding.tableName() + "-" + builders.incrementAndGet());
       thread.setDaemon(true);
       return thread;
     });
