@@ -71,9 +71,6 @@ final class LookupBench {
     double noJoinRowsPerSecond = joinThroughput(built, "NO JOIN", cacheRows);
     double indexJoinRowsPerSecond = joinThroughput(built, "INDEX", cacheRows);
     double longIndexJoinRowsPerSecond = joinThroughput(built, "INDEX, LONG", cacheRows);
-    // the rate once built: the extra probes of the longer run over its extra time (both runs build the index once)
-    double builtIndexJoinRowsPerSecond = (fastJoinProbes("INDEX, LONG") - fastJoinProbes("INDEX"))
-        / (fastJoinProbes("INDEX, LONG") / longIndexJoinRowsPerSecond - fastJoinProbes("INDEX") / indexJoinRowsPerSecond);
     double joinRowsPerSecond = joinThroughput(built, "PARTIAL", cacheRows);
     double fullCacheJoinRowsPerSecond = joinThroughput(built, "FULL", cacheRows);
 
@@ -95,7 +92,7 @@ final class LookupBench {
     }
     writeResults(built, cacheRows, before, after, joinRowsPerSecond, fullCacheJoinRowsPerSecond, maintenance, scaleP99);
     writeIndexResults(index, noJoinRowsPerSecond, indexJoinRowsPerSecond, longIndexJoinRowsPerSecond,
-        builtIndexJoinRowsPerSecond, joinRowsPerSecond, fullCacheJoinRowsPerSecond);
+        joinRowsPerSecond, fullCacheJoinRowsPerSecond);
   }
 
   private Map<String, Series> measure(LookupTableBuilder.Built built, String state, int cacheRows) throws Exception {
@@ -319,7 +316,7 @@ final class LookupBench {
   }
 
   private void writeIndexResults(IndexSeries index, double noJoin, double indexJoin, double longIndexJoin,
-      double builtIndexJoin, double partialJoin, double fullJoin) {
+      double partialJoin, double fullJoin) {
     Report.Section section = report.section("Live index");
     Report.ResultTable join = new Report.ResultTable("lookup-join-index.csv",
         "Flink SQL lookup join with the live index, next to the caches and the pipeline without the join", "probes",
@@ -329,9 +326,6 @@ final class LookupBench {
         Math.round(indexJoin), String.format(Locale.ROOT, "%.0f%%", indexJoin * 100 / noJoin));
     join.add(fastJoinProbes("INDEX, LONG"), Sizes.PARALLELISM, "live index, build included", Math.round(longIndexJoin),
         String.format(Locale.ROOT, "%.0f%%", longIndexJoin * 100 / noJoin));
-    join.add(fastJoinProbes("INDEX, LONG") - fastJoinProbes("INDEX"), Sizes.PARALLELISM,
-        "live index once built (the longer run's extra probes over its extra time)", Math.round(builtIndexJoin),
-        String.format(Locale.ROOT, "%.0f%%", builtIndexJoin * 100 / noJoin));
     join.add(sizes.joinProbes(), Sizes.PARALLELISM, "partial cache, point reads", Math.round(partialJoin),
         String.format(Locale.ROOT, "%.0f%%", partialJoin * 100 / noJoin));
     join.add(sizes.joinProbes(), Sizes.PARALLELISM, "full cache", Math.round(fullJoin),
@@ -341,12 +335,13 @@ final class LookupBench {
         + "%,d-key table built in %.2f s; then %,d Zipf-skewed lookups: p50 %.2f µs, p99 %.2f µs; %d bytes per row "
         + "(the index's estimate); %d wrong answers.", index.keys(), index.buildSeconds(), index.lookups(),
         index.p50Micros(), index.p99Micros(), index.bytesPerRow(), index.wrong());
+    // judged on the longer run with its build included: a lower bound of the rate once built
     report.target("Live index", "SQL lookup join with the index ≥ 200,000 enriched rows/s once built",
-        String.format(Locale.ROOT, "%,.0f rows/s once built; %,.0f and %,.0f rows/s with the build included",
-            builtIndexJoin, indexJoin, longIndexJoin), builtIndexJoin >= 200_000);
+        String.format(Locale.ROOT, "%,.0f rows/s over %,d probes and %,.0f over %,d, each with the build included",
+            longIndexJoin, fastJoinProbes("INDEX, LONG"), indexJoin, fastJoinProbes("INDEX")), longIndexJoin >= 200_000);
     report.target("Live index", "≥ 50% of the same pipeline without the join",
-        String.format(Locale.ROOT, "%.0f%% (%,.0f of %,.0f rows/s)", builtIndexJoin * 100 / noJoin, builtIndexJoin, noJoin),
-        builtIndexJoin >= noJoin / 2);
+        String.format(Locale.ROOT, "%.0f%% (%,.0f of %,.0f rows/s, build included)", longIndexJoin * 100 / noJoin,
+            longIndexJoin, noJoin), longIndexJoin >= noJoin / 2);
     report.target("Live index", "single index lookup p99 ≤ 20 µs in process",
         String.format(Locale.ROOT, "%.2f µs", index.p99Micros()), index.p99Micros() <= 20);
     report.target("Live index", "build of the table ≤ 5 s on 2 cores",
