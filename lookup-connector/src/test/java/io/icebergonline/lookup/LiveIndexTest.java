@@ -263,8 +263,8 @@ class LiveIndexTest {
     long budget = 3_000;
     try (OnlineTableReader indexed = reader("over_budget", IndexMode.MEMORY, budget);
         OnlineTableReader pointReads = reader("over_budget", IndexMode.NONE, 0)) {
+      indexed.indexAllBuckets();
       awaitCondition("every bucket either indexed or over the budget", () -> {
-        lookUpAll(indexed);
         LiveIndexStats stats = indexed.indexStats();
         return stats.indexedBuckets() + stats.bucketsOverBudget() == BUCKETS;
       });

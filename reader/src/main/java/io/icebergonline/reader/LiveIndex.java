@@ -192,6 +192,16 @@ final class LiveIndex implements AutoCloseable {
     return new Hit(newest == null ? null : codec.decode(newest.row()));
   }
 
+  /** Starts building every bucket not built or asked for yet (for a reader that serves every key). */
+  void requestAll() {
+    for (int bucket = 0; bucket < bucketCount; bucket++) {
+      int requestedBucket = bucket;
+      if (requested.add(requestedBucket)) {
+        builder.execute(() -> build(requestedBucket));
+      }
+    }
+  }
+
   /** Brings every ready bucket to the reader's new snapshot; called by the reader's refresh. */
   synchronized void advance(Table current, TableFileIndex currentFiles) {
     table = current;

@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  * the key and only the needed columns, drops rows that position deletes or newer equality deletes
  * on more columns (say key and event time) delete, and returns the first live row found: the
  * newest. The file index is refreshed in the background from new snapshots; a file that vanished
- * (compaction, expiry) triggers a refresh and a retry. Thread-safe.
+ * (compaction, expiry) triggers a refresh and a retry. In {@link IndexMode#MEMORY} a {@link
+ * LiveIndex} answers the keys of the buckets it holds at the snapshot the reader serves, and point
+ * reads answer the rest. Thread-safe.
  */
 public final class OnlineTableReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineTableReader.class);
@@ -478,6 +480,17 @@ public final class OnlineTableReader implements AutoCloseable {
       out.setField(i, outputGetters[i].getFieldOrNull(row));
     }
     return out;
+  }
+
+  /**
+   * In index mode, starts building the index of every bucket in the background, as a server that
+   * answers any key wants; otherwise a bucket is built on its first lookup. Lookups of a bucket
+   * not built yet are point reads.
+   */
+  public void indexAllBuckets() {
+    if (liveIndex != null) {
+      liveIndex.requestAll();
+    }
   }
 
   /** What the live index holds, for metrics; null when the reader has no live index. */
