@@ -30,9 +30,9 @@ CREATE TABLE driver_stats (
   'catalog.client.region' = '${AWS_REGION:-}',
   'catalog.s3.access-key-id' = '${AWS_ACCESS_KEY_ID:-}',
   'catalog.s3.secret-access-key' = '${AWS_SECRET_ACCESS_KEY:-}',
-  -- most lookups hit a small set of hot drivers: cache them briefly, read the rest from Iceberg
-  'lookup.cache' = 'PARTIAL',
-  'lookup.partial-cache.max-rows' = '${LOOKUP_CACHE_ROWS:-100000}',
-  'lookup.partial-cache.expire-after-write' = '${LOOKUP_CACHE_TTL:-10s}',
+  -- each lookup subtask keeps the live rows of the buckets it serves in memory, refreshed from
+  -- every new snapshot: lookups at memory speed and as fresh as the table
+  'lookup.index' = 'MEMORY',
+  'lookup.index.max-memory' = '${LOOKUP_INDEX_MEMORY:-128mb}',
   'lookup.refresh-interval' = '${LOOKUP_REFRESH_INTERVAL:-1s}'
 );

@@ -17,8 +17,7 @@ CREATE CATALOG online WITH (
   'catalog.client.region' = '${AWS_REGION:-}',
   'catalog.s3.access-key-id' = '${AWS_ACCESS_KEY_ID:-}',
   'catalog.s3.secret-access-key' = '${AWS_SECRET_ACCESS_KEY:-}',
-  'lookup.cache' = 'PARTIAL',
-  'lookup.partial-cache.max-rows' = '${LOOKUP_CACHE_ROWS:-100000}',
-  'lookup.partial-cache.expire-after-write' = '${LOOKUP_CACHE_TTL:-10s}',
+  'lookup.index' = 'MEMORY',
+  'lookup.index.max-memory' = '${LOOKUP_INDEX_MEMORY:-128mb}',
   'lookup.refresh-interval' = '${LOOKUP_REFRESH_INTERVAL:-1s}'
 );

@@ -16,14 +16,15 @@ import java.util.stream.Stream;
 
 /**
  * {@code java -jar bench/target/iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick]
- * [--ten-million-keys] [--out DIR]}: runs the benchmarks and writes {@code REPORT.md}, its CSVs and
+ * [--ten-million-keys] [--lookup-keys N] [--join-probes N] [--out DIR]}: runs the benchmarks and writes {@code REPORT.md}, its CSVs and
  * SVG charts to {@code bench/results/} (or {@code --out}). Tables live in a temporary local
  * warehouse, deleted at the end.
  */
 public final class Bench {
   private static final Set<String> COMMANDS = Set.of("materialize", "lookup", "freshness", "all");
   private static final String USAGE =
-      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick] [--ten-million-keys] [--out DIR]";
+      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick] [--ten-million-keys] "
+          + "[--lookup-keys N] [--join-probes N] [--out DIR]";
 
   private Bench() {}
 
@@ -32,10 +33,24 @@ public final class Bench {
     boolean quick = false;
     boolean tenMillionKeys = false;
     Path out = null;
+    Integer lookupKeys = null;
+    Integer joinProbes = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
         case "--ten-million-keys" -> tenMillionKeys = true;
+        case "--lookup-keys", "--join-probes" -> {
+          if (i + 1 == args.length) {
+            fail(args[i] + " needs a number");
+          }
+          int value = Integer.parseInt(args[i + 1]);
+          if (args[i].equals("--lookup-keys")) {
+            lookupKeys = value;
+          } else {
+            joinProbes = value;
+          }
+          i++;
+        }
         case "--out" -> {
           if (i + 1 == args.length) {
             fail("--out needs a directory");
@@ -51,6 +66,10 @@ public final class Bench {
       }
     }
     Sizes sizes = quick ? Sizes.quick() : Sizes.full(tenMillionKeys);
+    if (lookupKeys != null || joinProbes != null) {
+      sizes = sizes.withLookups(lookupKeys == null ? sizes.lookupKeys() : lookupKeys,
+          joinProbes == null ? sizes.joinProbes() : joinProbes);
+    }
     Path report = run(command, sizes, out == null ? defaultResults() : out, String.join(" ", args));
     Progress.log("report written to %s", report.toAbsolutePath());
     System.exit(0); // Flink's and Kafka's non-daemon threads would keep the JVM alive

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.HistogramStatistics;
 import org.apache.flink.metrics.MetricGroup;
@@ -97,6 +98,16 @@ final class ConnectorLookup implements AutoCloseable {
     return metrics.counter("lookups").getCount();
   }
 
+  /** Lookups the connector's live index answered, since open. */
+  long indexLookups() {
+    return metrics.counter("lookupsFromIndex").getCount();
+  }
+
+  /** The value of one of the connector's gauges (say {@code indexBytesPerRow}). */
+  long gauge(String name) {
+    return ((Number) metrics.gauges.get(name).getValue()).longValue();
+  }
+
   /** Data files opened by those lookups, in total. */
   long filesOpened() {
     return metrics.histogramSum("filesOpenedPerLookup");
@@ -139,6 +150,13 @@ final class ConnectorLookup implements AutoCloseable {
   private static final class CapturingMetricGroup extends UnregisteredMetricsGroup {
     private final Map<String, Counter> counters = new HashMap<>();
     private final Map<String, SummingHistogram> histograms = new HashMap<>();
+    private final Map<String, Gauge<?>> gauges = new HashMap<>();
+
+    @Override
+    public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
+      gauges.put(name, gauge);
+      return gauge;
+    }
 
     @Override
     public MetricGroup addGroup(String name) {

@@ -40,6 +40,7 @@ import org.apache.iceberg.io.CloseableIterable;
  */
 final class LookupBench {
   private static final String NAMESPACE = "lookup";
+  private static final String INDEX_MEMORY = "512mb";
 
   private final Sizes sizes;
   private final BenchCatalog catalog;
@@ -66,6 +67,10 @@ final class LookupBench {
     int cacheRows = cacheRowsForHitRate(keys, Sizes.CACHE_HIT_TARGET);
 
     Map<String, Series> before = measure(built, "after " + built.commits() + " commits", cacheRows);
+    IndexSeries index = indexLookups(built);
+    double noJoinRowsPerSecond = joinThroughput(built, "NO JOIN", cacheRows);
+    double indexJoinRowsPerSecond = joinThroughput(built, "INDEX", cacheRows);
+    double longIndexJoinRowsPerSecond = joinThroughput(built, "INDEX, LONG", cacheRows);
     double joinRowsPerSecond = joinThroughput(built, "PARTIAL", cacheRows);
     double fullCacheJoinRowsPerSecond = joinThroughput(built, "FULL", cacheRows);
 
@@ -86,6 +91,8 @@ final class LookupBench {
       scaleP99.put(scaleKeys, series.p99());
     }
     writeResults(built, cacheRows, before, after, joinRowsPerSecond, fullCacheJoinRowsPerSecond, maintenance, scaleP99);
+    writeIndexResults(index, noJoinRowsPerSecond, indexJoinRowsPerSecond, longIndexJoinRowsPerSecond,
+        joinRowsPerSecond, fullCacheJoinRowsPerSecond);
   }
 
   private Map<String, Series> measure(LookupTableBuilder.Built built, String state, int cacheRows) throws Exception {
@@ -205,34 +212,143 @@ final class LookupBench {
     int keys = built.expectedF1().length - 1;
     StreamExecutionEnvironment env = MaterializeBench.localEnvironment(catalog);
     StreamTableEnvironment sql = StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
-    DataGeneratorSource<Long> probes = new DataGeneratorSource<>(new ZipfKeys(keys, Sizes.SEED + 4),
-        sizes.joinProbes(), Types.LONG);
+    int probeCount = fastJoinProbes(cache);
+    DataGeneratorSource<Long> probes = new DataGeneratorSource<>(new ZipfKeys(keys, Sizes.SEED + 4), probeCount,
+        Types.LONG);
     sql.createTemporaryView("probes", sql.fromDataStream(
         env.fromSource(probes, WatermarkStrategy.noWatermarks(), "zipf probes"),
         Schema.newBuilder().column("f0", DataTypes.BIGINT()).columnByExpression("pt", "PROCTIME()").build()));
     Map<String, String> options = new LinkedHashMap<>(catalog.connectorOptions(NAMESPACE, built.view().name()));
-    options.put("lookup.cache", cache);
+    if (cache.startsWith("INDEX")) {
+      options.put("lookup.index", "MEMORY");
+      options.put("lookup.index.max-memory", INDEX_MEMORY);
+      options.put("lookup.refresh-interval", Sizes.LOOKUP_REFRESH.toMillis() + "ms");
+    } else {
+      options.put("lookup.index", "NONE");
+    }
     if (cache.equals("PARTIAL")) {
+      options.put("lookup.cache", cache);
       options.put("lookup.partial-cache.max-rows", Integer.toString(cacheRows));
       options.put("lookup.partial-cache.expire-after-write", "1h");
-    } else {
+    } else if (cache.equals("FULL")) {
+      options.put("lookup.cache", cache);
       options.put("lookup.full-cache.periodic-reload.interval", "1h");
     }
     sql.executeSql("CREATE TABLE features (driver_id BIGINT, f1 DOUBLE, f5 BIGINT, f8 STRING) WITH ("
         + options.entrySet().stream().map(e -> "'" + e.getKey() + "' = '" + e.getValue() + "'")
             .collect(Collectors.joining(", ")) + ")");
     sql.executeSql("CREATE TABLE enriched (id BIGINT, f1 DOUBLE, f5 BIGINT, f8 STRING) WITH ('connector' = 'blackhole')");
-    Progress.log("lookup: Flink SQL lookup join of %,d Zipf-skewed probes, %s cache, parallelism %d", sizes.joinProbes(),
-        cache.equals("PARTIAL") ? String.format(Locale.ROOT, "partial (%,d rows per subtask)", cacheRows) : "full",
+    Progress.log("lookup: Flink SQL lookup join of %,d Zipf-skewed probes, %s, parallelism %d", probeCount,
+        cache.equals("PARTIAL") ? String.format(Locale.ROOT, "partial cache (%,d rows per subtask)", cacheRows) : cache,
         Sizes.PARALLELISM);
-    TableResult result = sql.executeSql("INSERT INTO enriched SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ "
-        + "p.f0, d.f1, d.f5, d.f8 FROM probes AS p JOIN features FOR SYSTEM_TIME AS OF p.pt AS d ON p.f0 = d.driver_id");
+    // the ceiling: the same probes into the same sink without the join
+    TableResult result = sql.executeSql(cache.equals("NO JOIN")
+        ? "INSERT INTO enriched SELECT p.f0, CAST(p.f0 AS DOUBLE), p.f0, CAST(p.f0 AS STRING) FROM probes AS p"
+        : "INSERT INTO enriched SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ "
+            + "p.f0, d.f1, d.f5, d.f8 FROM probes AS p JOIN features FOR SYSTEM_TIME AS OF p.pt AS d ON p.f0 = d.driver_id");
     result.await();
     long millis = result.getJobClient().orElseThrow().getJobExecutionResult().get().getNetRuntime(TimeUnit.MILLISECONDS);
-    double rowsPerSecond = sizes.joinProbes() * 1000.0 / millis;
-    Progress.log("lookup: SQL lookup join, %s cache: %,d rows in %.1f s = %,.0f enriched rows/s", cache, sizes.joinProbes(),
+    double rowsPerSecond = probeCount * 1000.0 / millis;
+    Progress.log("lookup: SQL lookup join, %s: %,d rows in %.1f s = %,.0f enriched rows/s", cache, probeCount,
         millis / 1000.0, rowsPerSecond);
     return rowsPerSecond;
+  }
+
+  /** The live index in process: build time of the whole table, single-lookup latency once built, bytes per row. */
+  record IndexSeries(long keys, double buildSeconds, long lookups, double p50Micros, double p99Micros, long bytesPerRow,
+      long wrong) {}
+
+  private IndexSeries indexLookups(LookupTableBuilder.Built built) throws Exception {
+    int keys = built.expectedF1().length - 1;
+    Map<String, String> options = new HashMap<>(catalog.connectorOptions(NAMESPACE, built.view().name()));
+    options.put("lookup.index", "MEMORY");
+    options.put("lookup.index.max-memory", INDEX_MEMORY);
+    options.put("lookup.refresh-interval", Sizes.LOOKUP_REFRESH.toMillis() + "ms");
+    try (ConnectorLookup lookup = ConnectorLookup.open(options, built.table(), BenchCatalog.KEY_COLUMN)) {
+      Progress.log("lookup: %s: live index, building every bucket", built.table().name());
+      long started = System.nanoTime();
+      // a lookup of every key asks for every bucket; then wait until the index answers them all
+      for (long key = 1; key <= Math.min(keys, 10_000); key++) {
+        lookup.lookup(key);
+      }
+      while (lookup.gauge("indexedBuckets") < Sizes.BUCKETS) {
+        if (lookup.gauge("indexBucketsOverBudget") > 0) {
+          throw new IllegalStateException("the table does not fit the live index's budget of " + INDEX_MEMORY);
+        }
+        Thread.sleep(10);
+      }
+      double buildSeconds = (System.nanoTime() - started) / 1e9;
+      collectGarbage();
+      ZipfDistribution zipf = new ZipfDistribution(new Well19937c(Sizes.SEED + 6), keys, Sizes.ZIPF_EXPONENT);
+      Histogram nanos = new Histogram(3);
+      long wrong = 0;
+      long fromIndexBefore = lookup.indexLookups();
+      int samples = Math.max(100_000, sizes.cachedSamples() * 10);
+      for (int i = 0; i < samples; i++) {
+        long key = zipf.sample();
+        long lookupStarted = System.nanoTime();
+        RowData row = lookup.lookup(key);
+        nanos.recordValue(System.nanoTime() - lookupStarted);
+        wrong += isRight(built, key, row) ? 0 : 1;
+      }
+      if (lookup.indexLookups() - fromIndexBefore != samples) {
+        throw new IllegalStateException("the live index answered " + (lookup.indexLookups() - fromIndexBefore)
+            + " of " + samples + " lookups");
+      }
+      IndexSeries series = new IndexSeries(keys, buildSeconds, samples, nanos.getValueAtPercentile(50) / 1000.0,
+          nanos.getValueAtPercentile(99) / 1000.0, lookup.gauge("indexBytesPerRow"), wrong);
+      Progress.log("lookup: live index: built in %.2f s, p50 %.2f µs, p99 %.2f µs, %d bytes per row, %d wrong",
+          series.buildSeconds(), series.p50Micros(), series.p99Micros(), series.bytesPerRow(), series.wrong());
+      return series;
+    }
+  }
+
+  /**
+   * Probes of a join run: ten times as many for the index and the no-join ceiling, which run that
+   * much faster, thirty times for the index's longer run.
+   */
+  private int fastJoinProbes(String mode) {
+    return switch (mode) {
+      case "INDEX", "NO JOIN" -> sizes.joinProbes() * 10;
+      case "INDEX, LONG" -> sizes.joinProbes() * 30;
+      default -> sizes.joinProbes();
+    };
+  }
+
+  private void writeIndexResults(IndexSeries index, double noJoin, double indexJoin, double longIndexJoin,
+      double partialJoin, double fullJoin) {
+    Report.Section section = report.section("Live index");
+    Report.ResultTable join = new Report.ResultTable("lookup-join-index.csv",
+        "Flink SQL lookup join with the live index, next to the caches and the pipeline without the join", "probes",
+        "parallelism", "lookup", "enriched rows/s", "share of the no-join ceiling");
+    join.add(fastJoinProbes("NO JOIN"), Sizes.PARALLELISM, "no join (datagen -> blackhole): the ceiling", Math.round(noJoin), "100%");
+    join.add(fastJoinProbes("INDEX"), Sizes.PARALLELISM, "live index ('lookup.index' = 'MEMORY'), build included",
+        Math.round(indexJoin), String.format(Locale.ROOT, "%.0f%%", indexJoin * 100 / noJoin));
+    join.add(fastJoinProbes("INDEX, LONG"), Sizes.PARALLELISM, "live index, build included", Math.round(longIndexJoin),
+        String.format(Locale.ROOT, "%.0f%%", longIndexJoin * 100 / noJoin));
+    join.add(sizes.joinProbes(), Sizes.PARALLELISM, "partial cache, point reads", Math.round(partialJoin),
+        String.format(Locale.ROOT, "%.0f%%", partialJoin * 100 / noJoin));
+    join.add(sizes.joinProbes(), Sizes.PARALLELISM, "full cache", Math.round(fullJoin),
+        String.format(Locale.ROOT, "%.0f%%", fullJoin * 100 / noJoin));
+    section.tables().add(join);
+    section.note("Live index in process (the connector's lookup function called directly): every bucket of the "
+        + "%,d-key table built in %.2f s; then %,d Zipf-skewed lookups: p50 %.2f µs, p99 %.2f µs; %d bytes per row "
+        + "(the index's estimate); %d wrong answers.", index.keys(), index.buildSeconds(), index.lookups(),
+        index.p50Micros(), index.p99Micros(), index.bytesPerRow(), index.wrong());
+    // judged on the longer run with its build included: a lower bound of the rate once built
+    report.target("Live index", "SQL lookup join with the index ≥ 200,000 enriched rows/s once built",
+        String.format(Locale.ROOT, "%,.0f rows/s over %,d probes and %,.0f over %,d, each with the build included",
+            longIndexJoin, fastJoinProbes("INDEX, LONG"), indexJoin, fastJoinProbes("INDEX")), longIndexJoin >= 200_000);
+    report.target("Live index", "≥ 50% of the same pipeline without the join",
+        String.format(Locale.ROOT, "%.0f%% (%,.0f of %,.0f rows/s, build included)", longIndexJoin * 100 / noJoin,
+            longIndexJoin, noJoin), longIndexJoin >= noJoin / 2);
+    report.target("Live index", "single index lookup p99 ≤ 20 µs in process",
+        String.format(Locale.ROOT, "%.2f µs", index.p99Micros()), index.p99Micros() <= 20);
+    report.target("Live index", "build of the table ≤ 5 s on 2 cores",
+        String.format(Locale.ROOT, "%.2f s for %,d keys", index.buildSeconds(), index.keys()), index.buildSeconds() <= 5);
+    report.target("Live index", "≤ 256 bytes per row", index.bytesPerRow() + " bytes", index.bytesPerRow() <= 256);
+    report.target("Live index", "every index lookup answers the newest row", index.wrong() + " wrong answers",
+        index.wrong() == 0);
   }
 
   private void writeResults(LookupTableBuilder.Built built, int cacheRows, Map<String, Series> before,
@@ -327,6 +443,7 @@ final class LookupBench {
   private Map<String, String> options(LookupTableBuilder.Built built, String cache, int cacheRows) {
     Map<String, String> options = new HashMap<>(catalog.connectorOptions(NAMESPACE, built.view().name()));
     options.put("lookup.cache", cache);
+    options.put("lookup.index", "NONE"); // these series measure point reads (and Flink's partial cache over them)
     options.put("lookup.refresh-interval", Sizes.LOOKUP_REFRESH.toMillis() + "ms");
     if (cacheRows > 0) {
       options.put("lookup.partial-cache.max-rows", Integer.toString(cacheRows));

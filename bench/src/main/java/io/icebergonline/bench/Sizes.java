@@ -41,6 +41,13 @@ record Sizes(
         Duration.ofSeconds(10), 3_000);
   }
 
+  /** These sizes with another lookup table size and number of join probes (a reduced run of the lookup bench). */
+  Sizes withLookups(int lookupKeys, int joinProbes) {
+    return new Sizes(name + String.format(java.util.Locale.ROOT, " with %,d lookup keys and %,d join probes", lookupKeys,
+        joinProbes), keys, events, lookupKeys, lookupCommits, updateShare, uncachedSamples, cachedSamples, scanSamples,
+        joinProbes, scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups);
+  }
+
   static Sizes quick() {
     return new Sizes("quick", 5_000, 50_000, 5_000, 5, 0.05, 500, 2_000, 5, 20_000, new int[] {2_000}, 3,
         Duration.ofSeconds(1), 500);

@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param tlsCertificate PEM certificate chain, null for plain HTTP
  * @param tlsPrivateKey PEM PKCS#8 private key, null for plain HTTP
  * @param bearerToken null when requests need no token
+ * @param indexMaxBytes the live index's memory budget per feature view; buckets beyond it are served by point reads
  */
 public record FeatureServerConfig(
     int port,
@@ -20,16 +21,18 @@ public record FeatureServerConfig(
     long maxBodyBytes,
     int maxEntities,
     Duration requestTimeout,
-    String bearerToken) {
+    String bearerToken,
+    long indexMaxBytes) {
 
   /** Feast's default feature server port. */
   public static final int DEFAULT_PORT = 6566;
   public static final long DEFAULT_MAX_BODY_BYTES = 1024L * 1024;
   public static final int DEFAULT_MAX_ENTITIES = 1000;
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+  public static final long DEFAULT_INDEX_MAX_BYTES = 512L * 1024 * 1024;
 
   public static final FeatureServerConfig DEFAULTS = new FeatureServerConfig(DEFAULT_PORT, null, null,
-      DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENTITIES, DEFAULT_REQUEST_TIMEOUT, null);
+      DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENTITIES, DEFAULT_REQUEST_TIMEOUT, null, DEFAULT_INDEX_MAX_BYTES);
 
   public boolean tls() {
     return tlsCertificate != null;
@@ -38,13 +41,14 @@ public record FeatureServerConfig(
   /** This config listening on another port (tests bind port 0). */
   public FeatureServerConfig withPort(int newPort) {
     return new FeatureServerConfig(newPort, tlsCertificate, tlsPrivateKey, maxBodyBytes, maxEntities, requestTimeout,
-        bearerToken);
+        bearerToken, indexMaxBytes);
   }
 
   @Override
   public String toString() {
     return "FeatureServerConfig[port=" + port + ", tlsCertificate=" + tlsCertificate + ", tlsPrivateKey="
         + tlsPrivateKey + ", maxBodyBytes=" + maxBodyBytes + ", maxEntities=" + maxEntities + ", requestTimeout="
-        + requestTimeout + ", bearerToken=" + (bearerToken == null ? "none" : "******") + "]";
+        + requestTimeout + ", bearerToken=" + (bearerToken == null ? "none" : "******") + ", indexMaxBytes="
+        + indexMaxBytes + "]";
   }
 }

@@ -43,7 +43,8 @@ public final class JobConfigParser {
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
   private static final Set<String> SERVER_KEYS =
-      Set.of("port", "tls_cert", "tls_key", "max_body_size", "max_entities", "request_timeout", "bearer_token_env");
+      Set.of("port", "tls_cert", "tls_key", "max_body_size", "max_entities", "request_timeout", "bearer_token_env",
+          "index_max_memory");
   private static final Set<String> FIELD_KEYS = Set.of("name", "type");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -160,7 +161,8 @@ public final class JobConfigParser {
         tree.optional("max_body_size").map(ConfigTree::asByteSize).orElse(defaults.maxBodyBytes()),
         maxEntities,
         duration(tree.optional("request_timeout").orElse(null), defaults.requestTimeout(), false),
-        token);
+        token,
+        tree.optional("index_max_memory").map(ConfigTree::asByteSize).orElse(defaults.indexMaxBytes()));
   }
 
   /** Parses the JSON form written by {@link #featureViewToJson} (no environment substitution). */

@@ -43,12 +43,13 @@ class FeatureServerConfigTest {
         "  max_entities: 50",
         "  request_timeout: 250ms",
         "  bearer_token_env: SERVER_TOKEN",
+        "  index_max_memory: 1gb",
         "");
 
     FeatureServerConfig server = JobConfigParser.parseFeatureServer(yaml, ENV);
 
     assertThat(server).isEqualTo(new FeatureServerConfig(7000, Path.of("/etc/tls/tls.crt"), Path.of("/etc/tls/tls.key"),
-        64 * 1024, 50, Duration.ofMillis(250), "token-very-secret"));
+        64 * 1024, 50, Duration.ofMillis(250), "token-very-secret", 1024L * 1024 * 1024));
     assertThat(server.toString()).doesNotContain("token-very-secret");
     assertThat(JobConfigParser.parse(yaml, ENV).featureViews()).isNotEmpty();
   }
@@ -57,6 +58,7 @@ class FeatureServerConfigTest {
     return Stream.of(
         Arguments.of("  prot: 1", "server.prot: unknown key"),
         Arguments.of("  port: 70000", "server.port: expected a port number from 0 to 65535, got 70000"),
+        Arguments.of("  index_max_memory: lots", "server.index_max_memory: expected a positive size such as 128MB or 512kb, got 'lots'"),
         Arguments.of("  port: http", "server.port: expected an integer, got 'http'"),
         Arguments.of("  tls_cert: /a.pem", "server.tls_key: TLS needs both tls_cert and tls_key"),
         Arguments.of("  max_entities: 0", "server.max_entities: expected at least 1 entity per request, got 0"),

@@ -224,10 +224,11 @@ public final class Demo {
       line("orders enriched", String.format(Locale.ROOT, "%,d of %,d (%,d without features; %s)", enriched.size(),
           driverOfOrder.size(), enriched.stream().filter(row -> row.get("conv_rate").isNull()).count(),
           ordersMatch ? "all equal to the table" : wrong + " wrong"));
-      line("lookups", String.format(Locale.ROOT, "%,d (one per order: %,d answered by the cache, %,d point reads on Iceberg)",
-          enriched.size(), enriched.size() - lookups.reads(), lookups.reads()));
-      line("lookup p50 / p99", String.format(Locale.ROOT, "%.2f ms / %.2f ms per point read, %.2f files opened per read",
-          lookups.p50Millis(), lookups.p99Millis(), lookups.filesPerRead()));
+      line("lookups", String.format(Locale.ROOT, "%,d (one per order: %,d answered by the cache, %,d by the live index, "
+          + "%,d point reads on Iceberg)", enriched.size(), enriched.size() - lookups.lookups(), lookups.fromIndex(),
+          lookups.lookups() - lookups.fromIndex()));
+      line("lookup p50 / p99", String.format(Locale.ROOT, "%.3f ms / %.3f ms per lookup, %.2f files opened per lookup",
+          lookups.p50Millis(), lookups.p99Millis(), lookups.filesPerLookup()));
       line("freshness", String.format(Locale.ROOT, "%.1f s from the last event to the complete table (checkpoint %d s)",
           freshnessSeconds, CHECKPOINT_INTERVAL.toSeconds()));
       line("warehouse", warehouse.toString());

@@ -20,6 +20,7 @@ import org.apache.flink.metrics.reporter.MetricReporterFactory;
  */
 public final class LookupStatistics implements MetricReporter {
   private static final List<Counter> LOOKUPS = new CopyOnWriteArrayList<>();
+  private static final List<Counter> FROM_INDEX = new CopyOnWriteArrayList<>();
   private static final List<Histogram> LATENCY_MICROS = new CopyOnWriteArrayList<>();
   private static final List<Histogram> FILES_OPENED = new CopyOnWriteArrayList<>();
 
@@ -31,8 +32,11 @@ public final class LookupStatistics implements MetricReporter {
     }
   }
 
-  /** The point reads on Iceberg (lookups the cache could not answer): count, latency, files opened per read. */
-  record Summary(long reads, double p50Millis, double p99Millis, double filesPerRead) {}
+  /**
+   * The lookups that reached the connector (the cache could not answer them): count, how many the
+   * live index answered (the rest are point reads on Iceberg), latency, files opened per lookup.
+   */
+  record Summary(long lookups, long fromIndex, double p50Millis, double p99Millis, double filesPerLookup) {}
 
   @Override
   public void open(MetricConfig config) {}
@@ -45,6 +49,7 @@ public final class LookupStatistics implements MetricReporter {
     // the connector's metrics (LookupMetrics); they count the lookups that reached Iceberg, i.e. cache misses
     switch (name) {
       case "lookups" -> LOOKUPS.add((Counter) metric);
+      case "lookupsFromIndex" -> FROM_INDEX.add((Counter) metric);
       case "lookupLatencyMicros" -> LATENCY_MICROS.add((Histogram) metric);
       case "filesOpenedPerLookup" -> FILES_OPENED.add((Histogram) metric);
       default -> { }
@@ -57,10 +62,11 @@ public final class LookupStatistics implements MetricReporter {
   }
 
   static Summary summary() {
-    long reads = LOOKUPS.stream().mapToLong(Counter::getCount).sum();
+    long lookups = LOOKUPS.stream().mapToLong(Counter::getCount).sum();
+    long fromIndex = FROM_INDEX.stream().mapToLong(Counter::getCount).sum();
     long[] latencies = values(LATENCY_MICROS);
     long[] files = values(FILES_OPENED);
-    return new Summary(reads, quantile(latencies, 0.50) / 1000.0, quantile(latencies, 0.99) / 1000.0,
+    return new Summary(lookups, fromIndex, quantile(latencies, 0.50) / 1000.0, quantile(latencies, 0.99) / 1000.0,
         files.length == 0 ? 0 : Arrays.stream(files).average().orElse(0));
   }
 

@@ -42,8 +42,9 @@ class DemoTest {
         .contains("POST /get-online-features")
         .containsPattern("feature server +get-online-features answers equal to the table")
         .containsPattern("orders enriched +400 of 400 \\(\\d+ without features; all equal to the table\\)")
-        .containsPattern("lookups +400 \\(one per order: \\d+ answered by the cache, [1-9]\\d* point reads on Iceberg\\)")
-        .containsPattern("lookup p50 / p99 +\\d+\\.\\d\\d ms / \\d+\\.\\d\\d ms per point read")
+        .containsPattern("lookups +400 \\(one per order: \\d+ answered by the cache, \\d+ by the live index, "
+            + "\\d+ point reads on Iceberg\\)")
+        .containsPattern("lookup p50 / p99 +\\d+\\.\\d{3} ms / \\d+\\.\\d{3} ms per lookup")
         .containsPattern("freshness +\\d+\\.\\d s from the last event to the complete table")
         .containsPattern("Iceberg commits +[1-9]\\d* ");
     assertThat(all.malformedCount()).as("the generator sends malformed events").isPositive();

@@ -57,7 +57,7 @@ public final class FeatureServer implements AutoCloseable {
     this.config = config;
     Map<String, ViewReader> readers = new LinkedHashMap<>();
     for (FeatureViewSpec view : job.featureViews()) {
-      readers.put(view.name(), new ViewReader(job.onlineStore(), view));
+      readers.put(view.name(), new ViewReader(job.onlineStore(), view, config.indexMaxBytes()));
     }
     this.features = new OnlineFeatures(readers, config.maxEntities(), metrics, System::currentTimeMillis);
     this.events = new FeatureEvents(job.kafka(), job.featureViews(), config.maxEntities(), config.requestTimeout(),

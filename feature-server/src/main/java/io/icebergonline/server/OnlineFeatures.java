@@ -128,7 +128,7 @@ final class OnlineFeatures implements AutoCloseable {
             throw new RequestException(504, "the request took longer than the server's request_timeout");
           }
           OnlineTableReader.Result result = reader.lookup(key);
-          metrics.lookup(result.filesOpened());
+          metrics.lookup(result);
           found.put(key, result.row());
         }
       }

@@ -1,5 +1,6 @@
 package io.icebergonline.server;
 
+import io.icebergonline.reader.OnlineTableReader;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -10,9 +11,8 @@ import java.io.OutputStream;
 
 /**
  * The server's Prometheus metrics, served at {@code GET /metrics}: requests by endpoint and
- * status, request latency, entity rows answered, feature statuses, lookups and the data files
- * they opened (a lookup answered without opening a file came from memory: the live index or
- * the reader's caches).
+ * status, request latency, entity rows answered, feature statuses, lookups by whether the live
+ * index or a point read answered them, and the data files point reads opened.
  */
 final class ServerMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -28,7 +28,7 @@ final class ServerMetrics {
   private final Counter statuses = Counter.builder().name("feature_server_feature_statuses_total")
       .help("Feature values answered, by Feast field status").labelNames("status").register(registry);
   private final Counter lookups = Counter.builder().name("feature_server_lookups_total")
-      .help("Key lookups, by whether they opened a data file (point_read) or not (memory)")
+      .help("Key lookups, by what answered them: the live index (index) or a point read (point_read)")
       .labelNames("source").register(registry);
   private final Counter filesOpened = Counter.builder().name("feature_server_data_files_opened_total")
       .help("Data files opened by lookups").register(registry);
@@ -49,9 +49,9 @@ final class ServerMetrics {
     statuses.labelValues(status).inc();
   }
 
-  void lookup(int files) {
-    lookups.labelValues(files == 0 ? "memory" : "point_read").inc();
-    filesOpened.inc(files);
+  void lookup(OnlineTableReader.Result result) {
+    lookups.labelValues(result.fromIndex() ? "index" : "point_read").inc();
+    filesOpened.inc(result.filesOpened());
   }
 
   void eventsProduced(String view, int events) {

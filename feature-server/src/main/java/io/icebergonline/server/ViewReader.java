@@ -3,6 +3,7 @@ package io.icebergonline.server;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
 import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.reader.IndexMode;
 import io.icebergonline.reader.OnlineTableReader;
 import io.icebergonline.reader.ReaderSpec;
 import io.icebergonline.reader.TableBinding;
@@ -14,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The reader of one feature view's online table, opened on first use and again after a failure
+ * The reader of one feature view's online table, served from its live index (point reads while a
+ * bucket is built or past the budget), opened on first use and again after a failure
  * (the job may create the table after the server started). Reads every feature and the event
  * time of any age: the server itself tells rows past the view's ttl ({@code OUTSIDE_MAX_AGE})
  * from missing ones ({@code NOT_FOUND}).
@@ -28,11 +30,14 @@ final class ViewReader implements AutoCloseable {
 
   private final OnlineStoreConfig store;
   private final FeatureViewSpec view;
+  private final long indexMaxBytes;
   private volatile OnlineTableReader reader;
 
-  ViewReader(OnlineStoreConfig store, FeatureViewSpec view) {
+  /** @param indexMaxBytes the memory budget of the view's live index */
+  ViewReader(OnlineStoreConfig store, FeatureViewSpec view, long indexMaxBytes) {
     this.store = store;
     this.view = view;
+    this.indexMaxBytes = indexMaxBytes;
   }
 
   FeatureViewSpec view() {
@@ -94,11 +99,15 @@ final class ViewReader implements AutoCloseable {
     }
     OnlineTableReader opened;
     try {
-      opened = new ReaderSpec(binding, outputColumns(), keys, REFRESH_MILLIS, MAX_RETRIES).open();
+      opened = new ReaderSpec(binding, outputColumns(), keys, REFRESH_MILLIS, MAX_RETRIES, IndexMode.MEMORY,
+          indexMaxBytes).open();
     } catch (RuntimeException e) {
       throw new UnreadableTableException("Cannot open the reader of " + binding.identifier() + ": " + e.getMessage(), e);
     }
-    LOG.info("Serving feature view {} from {}", view.name(), binding.identifier());
+    // a server answers any key: index every bucket now rather than on each bucket's first request
+    opened.indexAllBuckets();
+    LOG.info("Serving feature view {} from {} (live index up to {} bytes)", view.name(), binding.identifier(),
+        indexMaxBytes);
     return opened;
   }
 

@@ -378,7 +378,7 @@ class FeatureServerTest {
   void aRequestPastItsTimeoutFailsWholeWith504() throws Exception {
     JobConfig job = JobConfigParser.parse(config(catalog, kafka), name -> null);
     FeatureServerConfig oneMillisecond = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
-        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofMillis(1), null);
+        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofMillis(1), null, FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES);
     try (FeatureServer impatient = FeatureServer.start(job, oneMillisecond)) {
       // a thousand distinct keys take longer than a millisecond to read on any machine
       HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(

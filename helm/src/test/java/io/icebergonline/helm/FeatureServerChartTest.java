@@ -67,7 +67,8 @@ class FeatureServerChartTest {
 
     assertThat(job.featureViews()).isEqualTo(JobConfigParser.parse(manifests.jobConfig(), name -> null).featureViews());
     assertThat(server).isEqualTo(new FeatureServerConfig(6566, Path.of("/opt/iceberg-online/tls/tls.crt"),
-        Path.of("/opt/iceberg-online/tls/tls.key"), 1024 * 1024, 50, Duration.ofSeconds(2), "value-of-token"));
+        Path.of("/opt/iceberg-online/tls/tls.key"), 1024 * 1024, 50, Duration.ofSeconds(2), "value-of-token",
+        FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES));
     JsonNode pod = deployment.path("spec").path("template").path("spec");
     assertThat(pod.path("volumes").path(1).path("secret").path("secretName").asText()).isEqualTo("server-tls");
     assertThat(pod.path("containers").path(0).path("readinessProbe").path("httpGet").path("scheme").asText())

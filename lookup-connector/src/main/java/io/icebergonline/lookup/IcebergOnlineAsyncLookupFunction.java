@@ -30,7 +30,7 @@ public final class IcebergOnlineAsyncLookupFunction extends AsyncLookupFunction 
   @Override
   public void open(FunctionContext context) {
     reader = spec.open();
-    metrics = new LookupMetrics(context.getMetricGroup(), reader::indexedFiles);
+    metrics = new LookupMetrics(context.getMetricGroup(), reader::indexedFiles, reader::indexStats);
     AtomicInteger counter = new AtomicInteger();
     pool = Executors.newFixedThreadPool(threads, runnable -> {
       Thread thread = new Thread(runnable, "iceberg-online-lookup-" + counter.incrementAndGet());

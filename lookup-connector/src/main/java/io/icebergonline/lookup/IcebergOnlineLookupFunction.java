@@ -8,7 +8,7 @@ import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.LookupFunction;
 
-/** Synchronous lookups: one point read per key on the task thread. */
+/** Synchronous lookups on the task thread: from the reader's live index, or one point read per key. */
 public final class IcebergOnlineLookupFunction extends LookupFunction {
   private static final long serialVersionUID = 1L;
 
@@ -23,7 +23,7 @@ public final class IcebergOnlineLookupFunction extends LookupFunction {
   @Override
   public void open(FunctionContext context) {
     reader = spec.open();
-    metrics = new LookupMetrics(context.getMetricGroup(), reader::indexedFiles);
+    metrics = new LookupMetrics(context.getMetricGroup(), reader::indexedFiles, reader::indexStats);
   }
 
   @Override

@@ -1,9 +1,11 @@
 package io.icebergonline.lookup;
 
 import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.reader.IndexMode;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 
 /**
  * Options of {@code 'connector' = 'iceberg-online'} beyond Flink's standard {@code LookupOptions}
@@ -36,6 +38,12 @@ public final class IcebergOnlineOptions {
   public static final ConfigOption<Duration> LOOKUP_MAX_AGE = ConfigOptions.key("lookup.max-age").durationType()
       .noDefaultValue().withDescription("Rows whose event time is older than this count as missing "
           + "(overrides the feature view's ttl).");
+  public static final ConfigOption<IndexMode> LOOKUP_INDEX = ConfigOptions.key("lookup.index").enumType(IndexMode.class)
+      .defaultValue(IndexMode.MEMORY).withDescription("MEMORY: each lookup subtask keeps the live rows of the buckets "
+          + "it serves in memory, refreshed from new snapshots, and answers from there; NONE: a point read per lookup.");
+  public static final ConfigOption<MemorySize> LOOKUP_INDEX_MAX_MEMORY = ConfigOptions.key("lookup.index.max-memory")
+      .memoryType().defaultValue(MemorySize.ofMebiBytes(128)).withDescription("Memory budget of the live index per "
+          + "lookup subtask; buckets beyond it are served by point reads.");
 
   private IcebergOnlineOptions() {}
 }

@@ -5,6 +5,8 @@ import static io.icebergonline.lookup.IcebergOnlineOptions.CATALOG_PROPERTIES_PR
 import static io.icebergonline.lookup.IcebergOnlineOptions.CATALOG_TYPE;
 import static io.icebergonline.lookup.IcebergOnlineOptions.LOOKUP_ASYNC;
 import static io.icebergonline.lookup.IcebergOnlineOptions.LOOKUP_ASYNC_THREADS;
+import static io.icebergonline.lookup.IcebergOnlineOptions.LOOKUP_INDEX;
+import static io.icebergonline.lookup.IcebergOnlineOptions.LOOKUP_INDEX_MAX_MEMORY;
 import static io.icebergonline.lookup.IcebergOnlineOptions.LOOKUP_MAX_AGE;
 import static io.icebergonline.lookup.IcebergOnlineOptions.LOOKUP_REFRESH_INTERVAL;
 import static io.icebergonline.lookup.IcebergOnlineOptions.NAMESPACE;
@@ -55,7 +57,7 @@ public class IcebergOnlineTableFactory implements DynamicTableSourceFactory {
   @Override
   public Set<ConfigOption<?>> optionalOptions() {
     return Set.of(CATALOG_NAME, URI, WAREHOUSE, NAMESPACE, LOOKUP_ASYNC, LOOKUP_ASYNC_THREADS, LOOKUP_REFRESH_INTERVAL,
-        LOOKUP_MAX_AGE, LookupOptions.CACHE_TYPE, LookupOptions.MAX_RETRIES,
+        LOOKUP_MAX_AGE, LOOKUP_INDEX, LOOKUP_INDEX_MAX_MEMORY, LookupOptions.CACHE_TYPE, LookupOptions.MAX_RETRIES,
         LookupOptions.PARTIAL_CACHE_EXPIRE_AFTER_ACCESS, LookupOptions.PARTIAL_CACHE_EXPIRE_AFTER_WRITE,
         LookupOptions.PARTIAL_CACHE_CACHE_MISSING_KEY, LookupOptions.PARTIAL_CACHE_MAX_ROWS,
         LookupOptions.FULL_CACHE_RELOAD_STRATEGY, LookupOptions.FULL_CACHE_PERIODIC_RELOAD_INTERVAL,
@@ -76,6 +78,10 @@ public class IcebergOnlineTableFactory implements DynamicTableSourceFactory {
     if (options.get(LOOKUP_REFRESH_INTERVAL).isNegative() || options.get(LOOKUP_REFRESH_INTERVAL).isZero()) {
       throw new ValidationException("Option '" + LOOKUP_REFRESH_INTERVAL.key() + "' must be positive, got "
           + options.get(LOOKUP_REFRESH_INTERVAL));
+    }
+    if (options.get(LOOKUP_INDEX_MAX_MEMORY).getBytes() < 1) {
+      throw new ValidationException("Option '" + LOOKUP_INDEX_MAX_MEMORY.key() + "' must be positive, got "
+          + options.get(LOOKUP_INDEX_MAX_MEMORY));
     }
     TableBinding binding;
     try {

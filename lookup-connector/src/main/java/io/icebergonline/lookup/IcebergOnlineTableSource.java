@@ -28,7 +28,7 @@ import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.iceberg.flink.source.FlinkSource;
 
 /**
- * The lookup source: sync or async point reads with Flink's partial cache, or Flink's full cache
+ * The lookup source: sync or async lookups (from the reader's live index, or point reads) with Flink's partial cache, or Flink's full cache
  * loaded by Iceberg's own batch reader; projection push-down; a custom shuffle that routes each
  * key to the subtask owning its bucket.
  */
@@ -68,7 +68,8 @@ final class IcebergOnlineTableSource
       return fullCache();
     }
     ReaderSpec spec = new ReaderSpec(binding, projectedColumns, keyColumns,
-        options.get(IcebergOnlineOptions.LOOKUP_REFRESH_INTERVAL).toMillis(), options.get(LookupOptions.MAX_RETRIES));
+        options.get(IcebergOnlineOptions.LOOKUP_REFRESH_INTERVAL).toMillis(), options.get(LookupOptions.MAX_RETRIES),
+        options.get(IcebergOnlineOptions.LOOKUP_INDEX), options.get(IcebergOnlineOptions.LOOKUP_INDEX_MAX_MEMORY).getBytes());
     boolean async = options.get(IcebergOnlineOptions.LOOKUP_ASYNC);
     int threads = options.get(IcebergOnlineOptions.LOOKUP_ASYNC_THREADS);
     if (cacheType == LookupOptions.LookupCacheType.PARTIAL) {

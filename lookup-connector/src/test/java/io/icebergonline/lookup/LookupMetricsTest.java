@@ -37,7 +37,7 @@ class LookupMetricsTest {
   @Test
   void lookupsRecordedFromManyThreadsAreAllCounted() throws Exception {
     RecordingRegistry registry = new RecordingRegistry();
-    LookupMetrics metrics = new LookupMetrics(new GenericMetricGroup(registry, null, "lookup"), () -> 0);
+    LookupMetrics metrics = new LookupMetrics(new GenericMetricGroup(registry, null, "lookup"), () -> 0, () -> null);
     OnlineTableReader.Result found = new OnlineTableReader.Result(GenericRowData.of(1L), 1);
 
     ExecutorService pool = Executors.newFixedThreadPool(THREADS);

@@ -36,7 +36,7 @@ final class DeleteIndex {
   private static final Schema POSITION_DELETE_SCHEMA = new Schema(MetadataColumns.DELETE_FILE_PATH, MetadataColumns.DELETE_FILE_POS);
 
   /** The rows an equality-delete file deletes, as values of its equality columns. */
-  private record EqualityRows(Schema columns, StructLikeSet rows) {}
+  record EqualityRows(Schema columns, StructLikeSet rows) {}
 
   private final Table table;
   private final Cache<String, EqualityRows> equalityRows;
@@ -61,15 +61,25 @@ final class DeleteIndex {
    * {@code rowSchema}, which holds every equality column of the file.
    */
   boolean deletesRow(DeleteFile delete, Schema rowSchema, StructLike row) {
-    EqualityRows deleted = equalityRows.get(delete.location(), path -> loadEqualityRows(delete));
+    EqualityRows deleted = equalityRows(delete);
     boolean sameColumns = rowSchema.asStruct().equals(deleted.columns().asStruct());
     return deleted.rows().contains(sameColumns ? row : StructProjection.create(rowSchema, deleted.columns()).wrap(row));
   }
 
+  /** The rows the equality-delete file deletes. */
+  EqualityRows equalityRows(DeleteFile delete) {
+    return equalityRows.get(delete.location(), path -> loadEqualityRows(delete));
+  }
+
   /** True when the position-delete file deletes row {@code position} of {@code dataFile}. */
   boolean deletesPosition(DeleteFile delete, String dataFile, long position) {
-    long[] deleted = positions.get(delete.location(), path -> loadPositions(delete)).get(dataFile);
+    long[] deleted = positions(delete).get(dataFile);
     return deleted != null && Arrays.binarySearch(deleted, position) >= 0;
+  }
+
+  /** The positions the position-delete file deletes, sorted, by data file location. */
+  Map<String, long[]> positions(DeleteFile delete) {
+    return positions.get(delete.location(), path -> loadPositions(delete));
   }
 
   private EqualityRows loadEqualityRows(DeleteFile delete) {

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
@@ -58,21 +59,32 @@ import org.slf4j.LoggerFactory;
  * the key and only the needed columns, drops rows that position deletes or newer equality deletes
  * on more columns (say key and event time) delete, and returns the first live row found: the
  * newest. The file index is refreshed in the background from new snapshots; a file that vanished
- * (compaction, expiry) triggers a refresh and a retry. Thread-safe.
+ * (compaction, expiry) triggers a refresh and a retry. In {@link IndexMode#MEMORY} a {@link
+ * LiveIndex} answers the keys of the buckets it holds at the snapshot the reader serves, and point
+ * reads answer the rest. Thread-safe.
  */
 public final class OnlineTableReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineTableReader.class);
   private static final long FILE_METADATA_CACHE_BYTES = 256L * 1024 * 1024;
   private static final long DELETE_CACHE_BYTES = 256L * 1024 * 1024;
 
-  /** A lookup's answer and how many data files it had to open. */
-  public record Result(RowData row, int filesOpened) {}
+  /**
+   * A lookup's answer, how many data files it had to open, and whether the live index answered
+   * it (else a point read did).
+   */
+  public record Result(RowData row, int filesOpened, boolean fromIndex) {
+    public Result(RowData row, int filesOpened) {
+      this(row, filesOpened, false);
+    }
+  }
 
   private final TableBinding binding;
   private final List<String> outputColumns;
   private final List<String> keyColumns;
   private final long refreshMillis;
   private final int maxRetries;
+  private final IndexMode indexMode;
+  private final long indexMaxBytes;
 
   private Catalog catalog;
   private LiveTable liveTable;
@@ -92,6 +104,7 @@ public final class OnlineTableReader implements AutoCloseable {
   private DeleteIndex deletes;
   private volatile TableFileIndex index = TableFileIndex.EMPTY;
   private ScheduledExecutorService refresher;
+  private LiveIndex liveIndex;
 
   /**
    * @param outputColumns the columns a lookup returns, in order
@@ -99,6 +112,17 @@ public final class OnlineTableReader implements AutoCloseable {
    */
   public OnlineTableReader(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
       int maxRetries) {
+    this(binding, outputColumns, keyColumns, refreshMillis, maxRetries, IndexMode.NONE, 0);
+  }
+
+  /**
+   * @param indexMode {@link IndexMode#MEMORY} answers keys of indexed buckets from the live index
+   * @param indexMaxBytes the live index's memory budget; buckets beyond it are served by point reads
+   */
+  public OnlineTableReader(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
+      int maxRetries, IndexMode indexMode, long indexMaxBytes) {
+    this.indexMode = indexMode;
+    this.indexMaxBytes = indexMaxBytes;
     this.binding = binding;
     this.outputColumns = outputColumns;
     this.keyColumns = keyColumns;
@@ -124,7 +148,8 @@ public final class OnlineTableReader implements AutoCloseable {
     if (binding.derivedKeyColumn() != null && !readColumns.contains(binding.derivedKeyColumn())) {
       readColumns.add(binding.derivedKeyColumn()); // the read filter refers to it
     }
-    if (binding.maxAge() != null && !readColumns.contains(binding.eventTimeColumn())) {
+    // the live index applies equality deletes on key and event time, as Iceberg's upsert sink writes them
+    if (binding.eventTimeColumn() != null && !readColumns.contains(binding.eventTimeColumn())) {
       readColumns.add(binding.eventTimeColumn());
     }
     List<Types.NestedField> fields = new ArrayList<>();
@@ -168,6 +193,14 @@ public final class OnlineTableReader implements AutoCloseable {
     keySchema = table.schema().select(keyColumnsOfTable);
     keyFieldIds = TypeUtil.getProjectedIds(keySchema);
     deletes = new DeleteIndex(table, DELETE_CACHE_BYTES);
+    if (indexMode == IndexMode.MEMORY) {
+      try {
+        liveIndex = new LiveIndex(binding, readSchema, readType, keyFieldIds, deletes, this::forEachLiveRow,
+            indexMaxBytes, this::refreshNow);
+      } catch (IllegalArgumentException e) {
+        LOG.warn("Table {} is served by point reads, not by a live index: {}", binding.tableName(), e.getMessage());
+      }
+    }
     refreshNow();
     refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "iceberg-online-refresh-" + binding.tableName());
@@ -185,6 +218,9 @@ public final class OnlineTableReader implements AutoCloseable {
       LOG.debug("Table {} at snapshot {}: {} data files, {} delete files", table.name(), next.snapshotId(),
           next.dataFileCount(), next.deleteFileCount());
       index = next;
+    }
+    if (liveIndex != null) {
+      liveIndex.advance(table, index);
     }
   }
 
@@ -217,6 +253,15 @@ public final class OnlineTableReader implements AutoCloseable {
     String canonicalKey = EntityKeys.compositeKey(entityValues);
     if (binding.derivedKeyColumn() != null) {
       key.setField(binding.derivedKeyColumn(), canonicalKey);
+    }
+    if (liveIndex != null) {
+      Object indexKey = identifierInKey.length == 1 ? icebergValues[0] : canonicalKey;
+      int bucket = liveIndex.bucketOf(binding.derivedKeyColumn() != null ? canonicalKey : icebergValues[0]);
+      LiveIndex.Hit hit = liveIndex.lookup(indexKey, bucket, index.snapshotId());
+      if (hit != null) {
+        RowData row = hit.row();
+        return new Result(row != null && matchesExtraKeys(row, keyRow) && fresh(row) ? output(row) : null, 0, true);
+      }
     }
     Object filterValue = null;
     if (binding.derivedKeyColumn() != null) {
@@ -308,30 +353,48 @@ public final class OnlineTableReader implements AutoCloseable {
   }
 
   /**
-   * The last row of the key in the file that no position delete and no newer equality delete on
-   * more than the key columns removes, copied; null if none. With a bloom-filter key
-   * ({@code filterValue}) and the file's page index, only the pages that can hold the key are read
-   * ({@link PageRowReader}); otherwise the row groups that can, through Iceberg's reader.
+   * The last row of the key in the file that no delete removes, copied; null if none. With a
+   * bloom-filter key ({@code filterValue}) and the file's page index, only the pages that can hold
+   * the key are read ({@link PageRowReader}); otherwise the row groups that can, through Iceberg's
+   * reader.
    */
   private RowData readLiveRow(Candidate candidate, Expression filter, Object[] icebergValues, Object filterValue) {
-    DataFile data = candidate.data();
+    RowData[] live = new RowData[1];
+    forEachLiveRow(candidate.data(), candidate.partition(), filter, filterValue, row -> hasKey(row, icebergValues),
+        row -> live[0] = copy(row));
+    return live[0];
+  }
+
+  /** Every row of the file that no delete of {@code partition} removes (the live index's build). */
+  private void forEachLiveRow(DataFile data, TableFileIndex.PartitionFiles partition, Consumer<RowData> live) {
+    forEachLiveRow(data, partition, Expressions.alwaysTrue(), null, row -> true, live);
+  }
+
+  /**
+   * Calls {@code live} with each row of the file that {@code filter} and {@code wanted} select and
+   * that no position delete and no newer equality delete of {@code partition} removes; the row may
+   * be reused by the reader, its row position at {@code positionIndex}. With {@code pageKey} the
+   * rows come from the pages that can hold that key when the file has a page index.
+   */
+  private void forEachLiveRow(DataFile data, TableFileIndex.PartitionFiles partition, Expression filter,
+      Object pageKey, Predicate<RowData> wanted, Consumer<RowData> live) {
+    Candidate candidate = new Candidate(data, partition);
     List<DeleteFile> rowDeletes = newerEqualityDeletes(candidate).stream()
         .filter(delete -> !DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
+    List<DeleteFile> keyDeletes = newerEqualityDeletes(candidate).stream()
+        .filter(delete -> DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
     Schema schema = rowDeletes.isEmpty() ? readSchema : withEqualityColumns(rowDeletes);
     Predicate<RowData> deletedByEquality = rowDeletes.isEmpty() ? row -> false : deletedByAny(rowDeletes, schema);
-    RowData live = null;
-    if (filterValue != null && PageRowReader.decodes(schema)) {
+    Predicate<RowData> deletedByKey = keyDeletes.isEmpty() ? row -> false : deletedByAny(keyDeletes, schema);
+    Predicate<RowData> isLive = row -> wanted.test(row) && !deletedByPosition(candidate, row.getLong(positionIndex))
+        && !deletedByEquality.test(row) && !deletedByKey.test(row);
+    if (pageKey != null && PageRowReader.decodes(schema)) {
       PageRowReader.Read read = PageRowReader.read(table.io().newInputFile(data.location(), data.fileSizeInBytes()),
-          metadata(data), schema, filterValue);
+          metadata(data), schema, pageKey);
       if (read != null) {
         bytesFetched.add(read.bytesFetched());
-        for (RowData row : read.rows()) {
-          if (hasKey(row, icebergValues) && !deletedByPosition(candidate, row.getLong(positionIndex))
-              && !deletedByEquality.test(row)) {
-            live = row;
-          }
-        }
-        return live;
+        read.rows().stream().filter(isLive).forEach(live);
+        return;
       }
     }
     // Iceberg's reader built directly rather than through Parquet.read(), which copies the Hadoop
@@ -340,15 +403,13 @@ public final class OnlineTableReader implements AutoCloseable {
         table.io().newInputFile(data.location(), data.fileSizeInBytes()), schema, ParquetInputFile.readOptions(),
         fileSchema -> FlinkParquetReaders.buildReader(schema, fileSchema), null, filter, false, true)) {
       for (RowData row : rows) {
-        if (hasKey(row, icebergValues) && !deletedByPosition(candidate, row.getLong(positionIndex))
-            && !deletedByEquality.test(row)) {
-          live = copy(row);
+        if (isLive.test(row)) {
+          live.accept(row);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return live;
   }
 
   /** The read schema with the equality columns of the deletes appended after it, so row positions stay. */
@@ -448,6 +509,22 @@ public final class OnlineTableReader implements AutoCloseable {
     return bytesFetched.sum();
   }
 
+  /**
+   * In index mode, starts building the index of every bucket in the background, as a server that
+   * answers any key wants; otherwise a bucket is built on its first lookup. Lookups of a bucket
+   * not built yet are point reads.
+   */
+  public void indexAllBuckets() {
+    if (liveIndex != null) {
+      liveIndex.requestAll();
+    }
+  }
+
+  /** What the live index holds, for metrics; null when the reader has no live index. */
+  public LiveIndexStats indexStats() {
+    return liveIndex == null ? null : liveIndex.stats();
+  }
+
   /** The number of data and delete files the reader currently knows, for metrics. */
   public int indexedFiles() {
     TableFileIndex files = index;
@@ -458,6 +535,9 @@ public final class OnlineTableReader implements AutoCloseable {
   public void close() throws Exception {
     if (refresher != null) {
       refresher.shutdownNow();
+    }
+    if (liveIndex != null) {
+      liveIndex.close();
     }
     if (catalog instanceof AutoCloseable closeable) {
       closeable.close();

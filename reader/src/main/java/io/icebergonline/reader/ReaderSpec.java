@@ -3,12 +3,24 @@ package io.icebergonline.reader;
 import java.io.Serializable;
 import java.util.List;
 
-/** Everything a reader needs to open its {@link OnlineTableReader} on a task manager. */
+/**
+ * Everything a reader needs to open its {@link OnlineTableReader} on a task manager.
+ *
+ * @param indexMode whether lookups are answered from a live in-memory index of the buckets they hit
+ * @param indexMaxBytes the live index's memory budget per reader
+ */
 public record ReaderSpec(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
-    int maxRetries) implements Serializable {
+    int maxRetries, IndexMode indexMode, long indexMaxBytes) implements Serializable {
+
+  /** Point reads only. */
+  public ReaderSpec(TableBinding binding, List<String> outputColumns, List<String> keyColumns, long refreshMillis,
+      int maxRetries) {
+    this(binding, outputColumns, keyColumns, refreshMillis, maxRetries, IndexMode.NONE, 0);
+  }
 
   public OnlineTableReader open() {
-    OnlineTableReader reader = new OnlineTableReader(binding, outputColumns, keyColumns, refreshMillis, maxRetries);
+    OnlineTableReader reader = new OnlineTableReader(binding, outputColumns, keyColumns, refreshMillis, maxRetries,
+        indexMode, indexMaxBytes);
     reader.open();
     return reader;
   }

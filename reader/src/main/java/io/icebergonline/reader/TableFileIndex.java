@@ -62,6 +62,10 @@ final class TableFileIndex {
     return specs.get(specId);
   }
 
+  boolean hasDataFile(String location) {
+    return dataFiles.containsKey(location);
+  }
+
   int dataFileCount() {
     return dataFiles.size();
   }

@@ -1,0 +1,670 @@
+package io.icebergonline.reader;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.icebergonline.core.EntityKeys;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.LongStream;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.iceberg.ContentFile;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataOperations;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.FileContent;
+import org.apache.iceberg.PartitionField;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
+import org.apache.iceberg.StructLike;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.flink.RowDataWrapper;
+import org.apache.iceberg.types.TypeUtil;
+import org.apache.iceberg.util.SnapshotUtil;
+import org.apache.iceberg.util.StructLikeWrapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live rows of a table's buckets in memory (DESIGN "Read path", index mode): per key its live
+ * rows, newest first, each as a compact binary row with the data file and position it came from.
+ * A bucket is built from its current files with deletes applied on first use, in the background,
+ * and then follows the table snapshot by snapshot: a snapshot's equality deletes (data sequence
+ * number N removes rows older than N), position deletes and data files are applied in Iceberg's
+ * order, a compaction ({@code replace}) is skipped, and a snapshot that cannot be applied that way
+ * (data or delete files removed, a schema change, history rewritten, deletes on columns the index
+ * does not keep) rebuilds the bucket. Each snapshot's changes are staged and then published key by
+ * key, so a lookup sees a key either before or after a snapshot. A bucket answers only while it is
+ * at the snapshot the reader serves; otherwise, and for buckets over the memory budget, the reader
+ * falls back to point reads. Lookups are lock-free; the refresh and builds hold this index's lock
+ * while they change it.
+ */
+final class LiveIndex implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LiveIndex.class);
+  /** Every bucket of a file whose partition does not name one (another spec): its rows are sorted by key. */
+  private static final int ALL_BUCKETS = -1;
+  /** Memory beyond the row's bytes: the array header, the entry, the hash map's node. */
+  private static final int ENTRY_OVERHEAD_BYTES = 16 + 32 + 32;
+  private static final int MAX_BUILDERS = 4;
+
+  /** Reads the rows of a data file that the given deletes leave live; rows carry the row position at {@code positionIndex}. */
+  interface LiveRowSource {
+    void forEachLiveRow(DataFile data, TableFileIndex.PartitionFiles deletes, Consumer<RowData> rows);
+  }
+
+  /** The answer of the index for a key it serves: its newest live row in read-column order, or null. */
+  record Hit(RowData row) {}
+
+  /** One live row of a key and where it lives; {@code next} is the key's next older live row. */
+  private record Entry(DataFile file, long position, byte[] row, Entry next) {}
+
+  /** A bucket's rows at a snapshot. */
+  private static final class Bucket {
+    final int id;
+    final int schemaId;
+    final ConcurrentHashMap<Object, Entry> rows = new ConcurrentHashMap<>();
+    /** Data files added by compactions since the build: a position delete on one needs a rebuild. */
+    final Set<String> rewrittenFiles = new HashSet<>();
+    volatile long snapshotId = -1;
+    long bytes;
+    long rowCount;
+
+    Bucket(int id, int schemaId) {
+      this.id = id;
+      this.schemaId = schemaId;
+    }
+  }
+
+  private static final class OverBudgetException extends RuntimeException {
+    OverBudgetException() {
+      super(null, null, false, false);
+    }
+  }
+
+  private final TableBinding binding;
+  private final int bucketCount;
+  private final RowType readType;
+  private final Schema readColumns;
+  private final Set<Integer> readFieldIds;
+  private final Set<Integer> keyFieldIds;
+  private final int[] identifierFieldIds;
+  private final Integer derivedKeyFieldId;
+  private final RowData.FieldGetter[] identifierGetters;
+  private final int positionIndex;
+  private final RowCodec codec;
+  private final DeleteIndex deletes;
+  private final LiveRowSource source;
+  private final long maxBytes;
+  private final Runnable refreshTable;
+
+  private final Map<Integer, Bucket> ready = new ConcurrentHashMap<>();
+  /** Buckets built, being built, over the budget or failed: not requested again. */
+  private final Set<Integer> requested = ConcurrentHashMap.newKeySet();
+  private final Set<Integer> overBudget = ConcurrentHashMap.newKeySet();
+  private final AtomicLong usedBytes = new AtomicLong();
+  private final AtomicBoolean overBudgetLogged = new AtomicBoolean();
+  private final Map<Integer, Boolean> bucketSpecs = new ConcurrentHashMap<>();
+  private final Cache<Long, SnapshotChanges> changes = Caffeine.newBuilder().maximumSize(64).build();
+  private final ExecutorService builder;
+  private final RowDataWrapper readWrapper;
+
+  private volatile Table table;
+  private volatile TableFileIndex files = TableFileIndex.EMPTY;
+  private volatile long lastBuildMillis;
+  private volatile long lastApplyMillis;
+  private final AtomicLong builds = new AtomicLong();
+
+  /**
+   * @param readSchema the columns a lookup reads, then the row position
+   * @param refreshTable moves the reader to the table's newest snapshot (for a retry after a file vanished)
+   */
+  LiveIndex(TableBinding binding, Schema readSchema, RowType readType, Set<Integer> keyFieldIds, DeleteIndex deletes,
+      LiveRowSource source, long maxBytes, Runnable refreshTable) {
+    this.binding = binding;
+    this.bucketCount = binding.buckets() == null ? 1 : binding.buckets();
+    this.positionIndex = readSchema.columns().size() - 1;
+    this.readColumns = new Schema(readSchema.columns().subList(0, positionIndex));
+    this.readType = new RowType(readType.getFields().subList(0, positionIndex));
+    this.codec = new RowCodec(this.readType);
+    this.readFieldIds = TypeUtil.getProjectedIds(readColumns);
+    this.keyFieldIds = keyFieldIds;
+    List<String> names = readColumns.columns().stream().map(field -> field.name()).toList();
+    this.identifierFieldIds = binding.identifierColumns().stream().mapToInt(column -> readColumns.findField(column).fieldId()).toArray();
+    this.derivedKeyFieldId = binding.derivedKeyColumn() == null ? null : readColumns.findField(binding.derivedKeyColumn()).fieldId();
+    this.identifierGetters = binding.identifierColumns().stream()
+        .map(column -> RowData.createFieldGetter(this.readType.getTypeAt(names.indexOf(column)), names.indexOf(column)))
+        .toArray(RowData.FieldGetter[]::new);
+    this.deletes = deletes;
+    this.source = source;
+    this.maxBytes = maxBytes;
+    this.refreshTable = refreshTable;
+    this.readWrapper = new RowDataWrapper(this.readType, readColumns.asStruct());
+    // buckets build in parallel, one per core at most: a build is CPU-bound (decoding, deletes, encoding)
+    AtomicInteger builders = new AtomicInteger();
+    this.builder = Executors.newFixedThreadPool(Math.min(MAX_BUILDERS, Runtime.getRuntime().availableProcessors()), runnable -> {
+      Thread thread = new Thread(runnable, "iceberg-online-index-" + binding.tableName() + "-" + builders.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /** The bucket of a lookup key as {@link OnlineTableReader} computes it (see {@link #key}). */
+  int bucketOf(Object key) {
+    return bucketCount == 1 ? 0 : EntityKeys.bucket(key, bucketCount);
+  }
+
+  /**
+   * The key's newest live row when its bucket is indexed at {@code snapshotId}; null when the
+   * index does not serve the bucket (then it starts building it, unless it did already).
+   *
+   * @param key the single identifier value (Long, Integer, String or ByteBuffer) or the canonical composite key
+   */
+  Hit lookup(Object key, int bucket, long snapshotId) {
+    Bucket rows = ready.get(bucket);
+    if (rows == null) {
+      if (requested.add(bucket)) {
+        builder.execute(() -> build(bucket));
+      }
+      return null;
+    }
+    if (rows.snapshotId != snapshotId) {
+      return null;
+    }
+    Entry newest = rows.rows.get(key);
+    return new Hit(newest == null ? null : codec.decode(newest.row()));
+  }
+
+  /** Starts building every bucket not built or asked for yet (for a reader that serves every key). */
+  void requestAll() {
+    for (int bucket = 0; bucket < bucketCount; bucket++) {
+      int requestedBucket = bucket;
+      if (requested.add(requestedBucket)) {
+        builder.execute(() -> build(requestedBucket));
+      }
+    }
+  }
+
+  /** Brings every ready bucket to the reader's new snapshot; called by the reader's refresh. */
+  synchronized void advance(Table current, TableFileIndex currentFiles) {
+    table = current;
+    files = currentFiles;
+    long started = System.nanoTime();
+    boolean applied = false;
+    for (Bucket bucket : List.copyOf(ready.values())) {
+      if (bucket.snapshotId != currentFiles.snapshotId()) {
+        catchUp(bucket);
+        applied = true;
+      }
+    }
+    if (applied) {
+      lastApplyMillis = (System.nanoTime() - started) / 1_000_000;
+    }
+  }
+
+  LiveIndexStats stats() {
+    long rows = 0;
+    long snapshotId = files.snapshotId();
+    long oldest = Long.MAX_VALUE;
+    for (Bucket bucket : ready.values()) {
+      rows += bucket.rowCount;
+      oldest = Math.min(oldest, snapshotTime(bucket.snapshotId));
+    }
+    long newest = snapshotTime(snapshotId);
+    long lag = oldest == Long.MAX_VALUE || newest < 0 || oldest < 0 ? 0 : Math.max(0, newest - oldest);
+    return new LiveIndexStats(ready.size(), overBudget.size(), rows, usedBytes.get(), builds.get(), lastBuildMillis,
+        lastApplyMillis, snapshotId, lag);
+  }
+
+  private long snapshotTime(long snapshotId) {
+    Table current = table;
+    Snapshot snapshot = current == null || snapshotId < 0 ? null : current.snapshot(snapshotId);
+    return snapshot == null ? -1 : snapshot.timestampMillis();
+  }
+
+  private void build(int bucketId) {
+    TableFileIndex at;
+    Table built;
+    synchronized (this) {
+      at = files;
+      built = table;
+    }
+    long started = System.nanoTime();
+    Bucket bucket = new Bucket(bucketId, built.schema().schemaId());
+    try {
+      List<Map.Entry<TableFileIndex.PartitionFiles, DataFile>> candidates = new ArrayList<>();
+      at.partitions().forEach((partition, partitionFiles) -> {
+        int unit = bucketOf(isBucketSpec(partition.specId()), partition.value().get());
+        if (unit == bucketId || unit == ALL_BUCKETS) {
+          partitionFiles.dataNewestFirst().forEach(data -> candidates.add(Map.entry(partitionFiles, data)));
+        }
+      });
+      candidates.sort(Comparator.comparingLong(candidate -> candidate.getValue().dataSequenceNumber()));
+      Map<Object, Entry> staged = new HashMap<>();
+      for (Map.Entry<TableFileIndex.PartitionFiles, DataFile> candidate : candidates) {
+        addRows(bucket, staged, candidate.getValue(), candidate.getKey());
+      }
+      publish(bucket, staged);
+      bucket.snapshotId = at.snapshotId();
+    } catch (OverBudgetException e) {
+      giveUpOverBudget(bucket);
+      return;
+    } catch (RuntimeException e) {
+      release(bucket);
+      retryBuild(bucketId, at, e);
+      return;
+    }
+    lastBuildMillis = (System.nanoTime() - started) / 1_000_000;
+    builds.incrementAndGet();
+    LOG.info("Indexed bucket {} of {}: {} rows, {} bytes, in {} ms", bucketId, binding.tableName(), bucket.rowCount,
+        bucket.bytes, lastBuildMillis);
+    synchronized (this) {
+      if (bucket.snapshotId == files.snapshotId() || catchUpBuilt(bucket)) {
+        ready.put(bucketId, bucket);
+      }
+    }
+  }
+
+  /** A build failed (a file went away with a compaction and expiry, say): build again on the newest snapshot. */
+  private void retryBuild(int bucketId, TableFileIndex at, RuntimeException e) {
+    try {
+      refreshTable.run();
+    } catch (RuntimeException refreshFailed) {
+      e.addSuppressed(refreshFailed);
+    }
+    boolean moved;
+    synchronized (this) {
+      moved = files.snapshotId() != at.snapshotId();
+    }
+    if (moved) {
+      LOG.info("Building bucket {} of {} failed on snapshot {} ({}); building it again on the newest snapshot",
+          bucketId, binding.tableName(), at.snapshotId(), e.toString());
+      builder.execute(() -> build(bucketId));
+    } else {
+      LOG.warn("Cannot index bucket {} of {}; point reads serve it: {}", bucketId, binding.tableName(), e.toString(), e);
+    }
+  }
+
+  /** Moves a bucket just built to the current snapshot; false when it was handed back to the builder. */
+  private boolean catchUpBuilt(Bucket bucket) {
+    catchUp(bucket);
+    return bucket.snapshotId == files.snapshotId();
+  }
+
+  private void catchUp(Bucket bucket) {
+    String notApplied;
+    try {
+      notApplied = applyIncrementally(bucket);
+    } catch (OverBudgetException e) {
+      ready.remove(bucket.id);
+      giveUpOverBudget(bucket);
+      return;
+    } catch (RuntimeException e) {
+      notApplied = "applying it failed: " + e;
+    }
+    if (notApplied != null) {
+      LOG.info("Rebuilding bucket {} of {} at snapshot {}: {}", bucket.id, binding.tableName(), files.snapshotId(),
+          notApplied);
+      ready.remove(bucket.id);
+      release(bucket);
+      builder.execute(() -> build(bucket.id));
+    }
+  }
+
+  /**
+   * Applies the snapshots from the bucket's to the current one; returns null, or why a snapshot
+   * cannot be applied incrementally.
+   */
+  private String applyIncrementally(Bucket bucket) {
+    long target = files.snapshotId();
+    if (bucket.snapshotId < 0 || target < 0 || !SnapshotUtil.isAncestorOf(table, target, bucket.snapshotId)) {
+      return "the bucket's snapshot " + bucket.snapshotId + " is not an ancestor of the table's";
+    }
+    List<Snapshot> added = new ArrayList<>();
+    SnapshotUtil.ancestorsBetween(table, target, bucket.snapshotId).forEach(added::add);
+    for (int i = added.size() - 1; i >= 0; i--) { // oldest first
+      Snapshot snapshot = added.get(i);
+      String notApplied = apply(bucket, snapshot);
+      if (notApplied != null) {
+        return "snapshot " + snapshot.snapshotId() + " (" + snapshot.operation() + "): " + notApplied;
+      }
+      bucket.snapshotId = snapshot.snapshotId();
+    }
+    return null;
+  }
+
+  /** Applies one snapshot's changes to the bucket; returns null, or why it cannot. */
+  private String apply(Bucket bucket, Snapshot snapshot) {
+    if (snapshot.schemaId() != null && snapshot.schemaId() != bucket.schemaId) {
+      return "the schema changed";
+    }
+    SnapshotChanges change = changes.get(snapshot.snapshotId(), id -> SnapshotChanges.builderFor(table).snapshot(snapshot).build());
+    if (DataOperations.REPLACE.equals(snapshot.operation())) {
+      // a compaction rewrites live rows as they are: the index keeps them where they were read
+      change.addedDataFiles().forEach(file -> {
+        if (covers(bucket, file)) {
+          bucket.rewrittenFiles.add(file.location());
+        }
+      });
+      return null;
+    }
+    for (DataFile removed : change.removedDataFiles()) {
+      if (covers(bucket, removed)) {
+        return "it removes data file " + removed.location();
+      }
+    }
+    for (DeleteFile removed : change.removedDeleteFiles()) {
+      if (covers(bucket, removed) && !dangling(removed)) {
+        return "it removes delete file " + removed.location();
+      }
+    }
+    List<DataFile> addedData = new ArrayList<>();
+    change.addedDataFiles().forEach(file -> {
+      if (covers(bucket, file)) {
+        addedData.add(file);
+      }
+    });
+    List<DeleteFile> equalityDeletes = new ArrayList<>();
+    List<DeleteFile> positionDeletes = new ArrayList<>();
+    for (DeleteFile delete : change.addedDeleteFiles()) {
+      if (covers(bucket, delete)) {
+        if (delete.content() == FileContent.EQUALITY_DELETES) {
+          if (!readFieldIds.containsAll(delete.equalityFieldIds()) || !namesKey(delete.equalityFieldIds())) {
+            return "equality delete " + delete.location() + " deletes by columns " + delete.equalityFieldIds()
+                + " the index cannot apply by key";
+          }
+          equalityDeletes.add(delete);
+        } else {
+          positionDeletes.add(delete);
+        }
+      }
+    }
+    Set<String> addedLocations = new HashSet<>();
+    addedData.forEach(file -> addedLocations.add(file.location()));
+    Map<String, long[]> positionsInOlderFiles = new HashMap<>();
+    for (DeleteFile delete : positionDeletes) {
+      for (Map.Entry<String, long[]> deleted : deletes.positions(delete).entrySet()) {
+        if (bucket.rewrittenFiles.contains(deleted.getKey())) {
+          return "a position delete names rows of " + deleted.getKey() + ", written by a compaction after the build";
+        }
+        if (!addedLocations.contains(deleted.getKey())) {
+          positionsInOlderFiles.merge(deleted.getKey(), deleted.getValue(), LiveIndex::union);
+        }
+      }
+    }
+
+    Map<Object, Entry> staged = new HashMap<>();
+    for (DeleteFile delete : equalityDeletes) {
+      applyEqualityDelete(bucket, staged, delete);
+    }
+    if (!positionsInOlderFiles.isEmpty()) {
+      bucket.rows.forEach((key, head) -> {
+        Entry current = staged.containsKey(key) ? staged.get(key) : head;
+        Entry kept = without(current, entry -> {
+          long[] positions = positionsInOlderFiles.get(entry.file().location());
+          return positions != null && Arrays.binarySearch(positions, entry.position()) >= 0;
+        });
+        if (kept != current) {
+          staged.put(key, kept);
+        }
+      });
+    }
+    addedData.sort(Comparator.comparingLong(DataFile::dataSequenceNumber));
+    for (DataFile data : addedData) {
+      // the position deletes of the same commit apply to its data files (data sequence number <= theirs);
+      // its equality deletes do not (they apply to older data only)
+      List<DeleteFile> samePartition = positionDeletes.stream()
+          .filter(delete -> delete.specId() == data.specId() && samePartition(delete, data)).toList();
+      addRows(bucket, staged, data, new TableFileIndex.PartitionFiles(List.of(data), List.of(), samePartition));
+    }
+    publish(bucket, staged);
+    return null;
+  }
+
+  /**
+   * True when a delete file applies to no data file of the table any more (Iceberg drops such
+   * files when data files go): removing it brings no row back. An equality delete applies to
+   * older data of its partition (of every partition when unpartitioned), a position delete to the
+   * files it names.
+   */
+  private boolean dangling(DeleteFile delete) {
+    if (delete.content() == FileContent.POSITION_DELETES) {
+      return deletes.positions(delete).keySet().stream().noneMatch(files::hasDataFile);
+    }
+    boolean global = table.specs().get(delete.specId()).isUnpartitioned();
+    return files.partitions().entrySet().stream()
+        .filter(partition -> global || partition.getKey().specId() == delete.specId()
+            && partition.getKey().value().equals(StructLikeWrapper.forType(table.specs().get(delete.specId())
+                .partitionType()).set(delete.partition())))
+        .flatMap(partition -> partition.getValue().dataNewestFirst().stream())
+        .noneMatch(data -> data.dataSequenceNumber() < delete.dataSequenceNumber());
+  }
+
+  /** Removes the rows the equality delete deletes from the keys it names, as Iceberg does: rows older than the delete. */
+  private void applyEqualityDelete(Bucket bucket, Map<Object, Entry> staged, DeleteFile delete) {
+    DeleteIndex.EqualityRows deleted = deletes.equalityRows(delete);
+    boolean byKeyOnly = DeleteIndex.deletesBy(delete, keyFieldIds);
+    PartitionSpec spec = table.specs().get(delete.specId());
+    for (StructLike row : deleted.rows()) {
+      Object key = keyOfDeleteRow(deleted.columns(), row);
+      if (bucketOf(key) != bucket.id) {
+        continue;
+      }
+      Entry current = staged.containsKey(key) ? staged.get(key) : bucket.rows.get(key);
+      if (current == null) {
+        continue;
+      }
+      Entry kept = without(current, entry -> entry.file().dataSequenceNumber() < delete.dataSequenceNumber()
+          && (spec.isUnpartitioned() || entry.file().specId() == delete.specId() && samePartition(delete, entry.file()))
+          && (byKeyOnly || deletes.deletesRow(delete, readColumns, readWrapper.wrap(codec.decode(entry.row())))));
+      if (kept != current) {
+        staged.put(key, kept);
+      }
+    }
+  }
+
+  /** Adds a data file's live rows of the bucket in front of their keys' older rows. */
+  private void addRows(Bucket bucket, Map<Object, Entry> staged, DataFile data, TableFileIndex.PartitionFiles partition) {
+    boolean filterRows = bucketOf(isBucketSpec(data.specId()), data.partition()) == ALL_BUCKETS;
+    source.forEachLiveRow(data, partition, row -> {
+      Object key = key(row);
+      if (filterRows && bucketOf(key) != bucket.id) {
+        return;
+      }
+      Entry older = staged.containsKey(key) ? staged.get(key) : bucket.rows.get(key);
+      staged.put(key, new Entry(data, row.getLong(positionIndex), codec.encode(row), older));
+    });
+  }
+
+  /** Publishes staged chains key by key and accounts their memory; over the budget, gives the bucket up. */
+  private void publish(Bucket bucket, Map<Object, Entry> staged) {
+    long bytes = 0;
+    long rowCount = 0;
+    for (Map.Entry<Object, Entry> change : staged.entrySet()) {
+      Entry before = bucket.rows.get(change.getKey());
+      Entry after = change.getValue();
+      bytes += weight(after) - weight(before);
+      rowCount += length(after) - length(before);
+      if (before == null && after != null) {
+        bytes += keyWeight(change.getKey());
+      } else if (before != null && after == null) {
+        bytes -= keyWeight(change.getKey());
+      }
+    }
+    if (usedBytes.addAndGet(bytes) > maxBytes) {
+      usedBytes.addAndGet(-bytes);
+      throw new OverBudgetException();
+    }
+    for (Map.Entry<Object, Entry> change : staged.entrySet()) {
+      if (change.getValue() == null) {
+        bucket.rows.remove(change.getKey());
+      } else {
+        bucket.rows.put(change.getKey(), change.getValue());
+      }
+    }
+    bucket.bytes += bytes;
+    bucket.rowCount += rowCount;
+  }
+
+  private void giveUpOverBudget(Bucket bucket) {
+    release(bucket);
+    overBudget.add(bucket.id);
+    if (overBudgetLogged.compareAndSet(false, true)) {
+      LOG.warn("The live index of {} does not fit its memory budget of {} bytes; buckets that do not fit are served "
+          + "by point reads (metric bucketsOverBudget)", binding.tableName(), maxBytes);
+    }
+  }
+
+  private void release(Bucket bucket) {
+    usedBytes.addAndGet(-bucket.bytes);
+    bucket.bytes = 0;
+    bucket.rowCount = 0;
+    bucket.rows.clear();
+  }
+
+  /** The lookup key of a row read from the table, as {@link OnlineTableReader#lookup} computes it from a key row. */
+  private Object key(RowData row) {
+    if (identifierGetters.length == 1) {
+      return keyValue(identifierGetters[0].getFieldOrNull(row));
+    }
+    List<Object> values = new ArrayList<>(identifierGetters.length);
+    for (RowData.FieldGetter getter : identifierGetters) {
+      Object value = getter.getFieldOrNull(row);
+      values.add(value instanceof StringData text ? text.toString() : value);
+    }
+    return EntityKeys.compositeKey(values);
+  }
+
+  private static Object keyValue(Object value) {
+    if (value instanceof StringData || value instanceof CharSequence) {
+      return value.toString();
+    }
+    return value instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : value;
+  }
+
+  /** True when an equality delete's columns name the key: all identifier columns, or the derived key column. */
+  private boolean namesKey(List<Integer> equalityFieldIds) {
+    if (derivedKeyFieldId != null && equalityFieldIds.contains(derivedKeyFieldId)) {
+      return true;
+    }
+    for (int id : identifierFieldIds) {
+      if (!equalityFieldIds.contains(id)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Object keyOfDeleteRow(Schema columns, StructLike row) {
+    List<Integer> ids = columns.columns().stream().map(field -> field.fieldId()).toList();
+    if (derivedKeyFieldId != null && ids.contains(derivedKeyFieldId)) {
+      return row.get(ids.indexOf(derivedKeyFieldId), Object.class).toString();
+    }
+    if (identifierFieldIds.length == 1) {
+      return keyValue(row.get(ids.indexOf(identifierFieldIds[0]), Object.class));
+    }
+    List<Object> values = new ArrayList<>(identifierFieldIds.length);
+    for (int id : identifierFieldIds) {
+      Object value = row.get(ids.indexOf(id), Object.class);
+      values.add(value instanceof CharSequence text ? text.toString() : value);
+    }
+    return EntityKeys.compositeKey(values);
+  }
+
+  /** True when the file may hold rows of the bucket. */
+  private boolean covers(Bucket bucket, ContentFile<?> file) {
+    int unit = bucketOf(isBucketSpec(file.specId()), file.partition());
+    return unit == bucket.id || unit == ALL_BUCKETS;
+  }
+
+  /** The bucket a partition holds, or {@link #ALL_BUCKETS} when its spec is not the key's {@code bucket[N]}. */
+  private int bucketOf(boolean bucketSpec, StructLike partition) {
+    if (bucketCount == 1) {
+      return 0;
+    }
+    return bucketSpec ? partition.get(0, Integer.class) : ALL_BUCKETS;
+  }
+
+  /** Whether the spec partitions by the key's {@code bucket[N]} alone, so a partition is a bucket. */
+  private boolean isBucketSpec(int specId) {
+    return bucketSpecs.computeIfAbsent(specId, id -> {
+      PartitionSpec spec = table.specs().get(id);
+      if (binding.buckets() == null || spec.fields().size() != 1) {
+        return false;
+      }
+      PartitionField field = spec.fields().get(0);
+      return field.transform().toString().equals("bucket[" + binding.buckets() + "]")
+          && table.schema().findColumnName(field.sourceId()).equals(binding.filterKeyColumn());
+    });
+  }
+
+  private boolean samePartition(ContentFile<?> a, ContentFile<?> b) {
+    if (a.specId() != b.specId()) {
+      return false;
+    }
+    StructLikeWrapper wrapper = StructLikeWrapper.forType(table.specs().get(a.specId()).partitionType());
+    return wrapper.set(a.partition()).equals(StructLikeWrapper.forType(table.specs().get(b.specId()).partitionType())
+        .set(b.partition()));
+  }
+
+  /** The chain without the entries {@code deleted} matches; the same chain when it matches none. */
+  private static Entry without(Entry head, Predicate<Entry> deleted) {
+    if (head == null) {
+      return null;
+    }
+    Entry rest = without(head.next(), deleted);
+    if (deleted.test(head)) {
+      return rest;
+    }
+    return rest == head.next() ? head : new Entry(head.file(), head.position(), head.row(), rest);
+  }
+
+  private static long[] union(long[] a, long[] b) {
+    return LongStream.concat(Arrays.stream(a), Arrays.stream(b)).sorted().toArray();
+  }
+
+  private static long weight(Entry chain) {
+    long bytes = 0;
+    for (Entry entry = chain; entry != null; entry = entry.next()) {
+      bytes += entry.row().length + ENTRY_OVERHEAD_BYTES;
+    }
+    return bytes;
+  }
+
+  private static long length(Entry chain) {
+    long rows = 0;
+    for (Entry entry = chain; entry != null; entry = entry.next()) {
+      rows++;
+    }
+    return rows;
+  }
+
+  private static long keyWeight(Object key) {
+    if (key instanceof String text) {
+      return 40 + text.length();
+    }
+    return key instanceof ByteBuffer bytes ? 64 + bytes.remaining() : 16;
+  }
+
+  @Override
+  public void close() {
+    builder.shutdownNow();
+  }
+}
