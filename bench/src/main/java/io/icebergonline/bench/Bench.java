@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 public final class Bench {
   private static final Set<String> COMMANDS = Set.of("materialize", "lookup", "freshness", "all");
   private static final String USAGE =
-      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick] [--ten-million-keys] [--out DIR]";
+      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick] [--ten-million-keys] [--keys N --events N] [--out DIR]";
 
   private Bench() {}
 
@@ -32,10 +32,14 @@ public final class Bench {
     boolean quick = false;
     boolean tenMillionKeys = false;
     Path out = null;
+    Integer keys = null;
+    Integer events = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
         case "--ten-million-keys" -> tenMillionKeys = true;
+        case "--keys" -> keys = count(args, ++i);
+        case "--events" -> events = count(args, ++i);
         case "--out" -> {
           if (i + 1 == args.length) {
             fail("--out needs a directory");
@@ -51,6 +55,9 @@ public final class Bench {
       }
     }
     Sizes sizes = quick ? Sizes.quick() : Sizes.full(tenMillionKeys);
+    if (keys != null || events != null) {
+      sizes = sizes.withMaterializeInput(keys == null ? sizes.keys() : keys, events == null ? sizes.events() : events);
+    }
     Path report = run(command, sizes, out == null ? defaultResults() : out, String.join(" ", args));
     Progress.log("report written to %s", report.toAbsolutePath());
     System.exit(0); // Flink's and Kafka's non-daemon threads would keep the JVM alive
@@ -123,6 +130,13 @@ public final class Bench {
         Files.delete(path);
       }
     }
+  }
+
+  private static int count(String[] args, int i) {
+    if (i == args.length || !args[i].matches("[1-9][0-9]{0,9}")) {
+      fail(args[i - 1] + " needs a positive count");
+    }
+    return Integer.parseInt(args[i]);
   }
 
   private static void fail(String message) {

@@ -1,6 +1,7 @@
 package io.icebergonline.bench;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The data sizes and sample counts of one run. {@link #full()} follows the issue's sizes; {@link
@@ -39,6 +40,13 @@ record Sizes(
     return new Sizes("full", 1_000_000, 10_000_000, 1_000_000, 20, 0.05,
         5_000, 10_000, 30, 100_000, tenMillionKeys ? new int[] {100_000, 10_000_000} : new int[] {100_000}, 15,
         Duration.ofSeconds(10), 3_000);
+  }
+
+  /** These sizes with another materialization input (a reduced run when the full one does not fit). */
+  Sizes withMaterializeInput(int keys, int events) {
+    return new Sizes(name + String.format(Locale.ROOT, " (materialization %,d keys / %,d events)", keys, events),
+        keys, events, lookupKeys, lookupCommits, updateShare, uncachedSamples, cachedSamples, scanSamples, joinProbes,
+        scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups);
   }
 
   static Sizes quick() {

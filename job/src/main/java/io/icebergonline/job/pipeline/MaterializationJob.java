@@ -32,6 +32,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.flink.table.types.logical.RowType;
@@ -143,17 +144,38 @@ public final class MaterializationJob {
     env.configure(pipeline);
   }
 
+  /**
+   * Adds only the parse of one feature view fed by {@code records}, into a discarding sink: the
+   * ceiling the rest of the pipeline is measured against (benchmarks run it on the same input).
+   */
+  public static void buildParseOnly(StreamExecutionEnvironment env, OnlineStoreConfig store, FeatureViewSpec view,
+      DataStream<KafkaRecord> records, MaterializeOptions options) {
+    configure(env, options);
+    Catalog catalog = loadCatalog(store);
+    Table table;
+    try {
+      table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
+    } finally {
+      closeQuietly(catalog);
+    }
+    parse(view, table, records).sinkTo(new DiscardingSink<>()).name("discard: " + view.name());
+  }
+
+  private static SingleOutputStreamOperator<RowData> parse(FeatureViewSpec view, Table table,
+      DataStream<KafkaRecord> records) {
+    RowType tableRow = FlinkSchemaUtil.convert(table.schema());
+    return records
+        .process(new ParseFunction(view.name(), new FeatureEventParser(view, table.schema())))
+        .returns(InternalTypeInfo.of(VersionedRow.type(tableRow)))
+        .name("parse: " + view.name())
+        .uid("parse-" + view.name());
+  }
+
   private static ViewStreams addFeatureView(OnlineStoreConfig store, FeatureViewSpec view, Table table,
       DataStream<KafkaRecord> records, MaterializeOptions options) {
     String name = view.name();
     RowType tableRow = FlinkSchemaUtil.convert(table.schema());
-    FeatureEventParser parser = new FeatureEventParser(view, table.schema());
-
-    SingleOutputStreamOperator<RowData> parsed = records
-        .process(new ParseFunction(name, parser))
-        .returns(InternalTypeInfo.of(VersionedRow.type(tableRow)))
-        .name("parse: " + name)
-        .uid("parse-" + name);
+    SingleOutputStreamOperator<RowData> parsed = parse(view, table, records);
 
     CatalogLoader catalogLoader = CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
         new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl());
