@@ -139,6 +139,11 @@ final class BucketVersions {
 
   /** Whether version {@code a} is older than {@code b}: an event carrying {@code a} is stale against {@code b}. */
   static boolean isOlder(long[] a, long[] b) {
-    return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]);
+    return isOlder(a[0], a[1], b[0], b[1]);
+  }
+
+  /** Whether version (event time, created time) {@code a} is older than {@code b}. */
+  static boolean isOlder(long aEventTime, long aCreatedTime, long bEventTime, long bCreatedTime) {
+    return aEventTime < bEventTime || (aEventTime == bEventTime && aCreatedTime < bCreatedTime);
   }
 }

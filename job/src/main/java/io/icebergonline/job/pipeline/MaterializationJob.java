@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds the materialization pipeline (DESIGN "Materialization pipeline") for every feature view
- * of a config: Kafka source, parse (bad records to the dead-letter topic), newest-wins and
+ * of a config: Kafka source, parse (bad records to the dead-letter topic), collapse to the newest
+ * event per key on the source subtask ({@link PreShuffleCollapseOperator}), newest-wins and
  * collapse keyed by bucket, and Iceberg's own upsert sink with its exactly-once committer; with a
  * {@code maintenance:} block, the {@link MaintenanceScheduler} too.
  */
@@ -176,6 +177,10 @@ public final class MaterializationJob {
     String name = view.name();
     RowType tableRow = FlinkSchemaUtil.convert(table.schema());
     SingleOutputStreamOperator<RowData> parsed = parse(view, table, records);
+    SingleOutputStreamOperator<RowData> newestPerSource = parsed
+        .transform("collapse before shuffle: " + name, InternalTypeInfo.of(VersionedRow.type(tableRow)),
+            new PreShuffleCollapseOperator(tableRow.getFieldCount(), options.maxBufferedRows()))
+        .uid("collapse-before-shuffle-" + name);
 
     CatalogLoader catalogLoader = CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
         new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl());
@@ -184,7 +189,7 @@ public final class MaterializationJob {
 
     FeastValueType keyType = view.entities().get(0).type();
     boolean numericKey = !view.hasCompositeKey() && (keyType == FeastValueType.INT32 || keyType == FeastValueType.INT64);
-    SingleOutputStreamOperator<RowData> collapsed = parsed
+    SingleOutputStreamOperator<RowData> collapsed = newestPerSource
         .keyBy(new BucketRouting(view.buckets()))
         .transform("newest wins + collapse: " + name, InternalTypeInfo.of(tableRow),
             new NewestWinsCollapseOperator(view, tableLoader.clone(), deleteLogLoader.clone(), tableRow.getFieldCount(),

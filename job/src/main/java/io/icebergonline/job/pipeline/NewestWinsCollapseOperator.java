@@ -43,6 +43,14 @@ import org.slf4j.LoggerFactory;
  * before each checkpoint barrier: the writer downstream then writes one data row and one equality
  * delete per touched key per checkpoint.
  *
+ * <p>Its input comes from the {@link PreShuffleCollapseOperator}: a row may stand for older events
+ * of its key that were folded into it before the shuffle. They count with it: as applied if it is
+ * applied, as stale if it is stale (the events it superseded are older than it), and the stale ones
+ * the pre-shuffle collapse already dropped count as stale. An event that was newer than the state
+ * but superseded in the same checkpoint is counted as applied; one older than the state but
+ * superseded by an applied one is counted as applied too, the only case the counts differ from
+ * deciding every event here.
+ *
  * <p>The buffer is bounded: past {@code maxBufferedRows} it is emitted early. A key emitted twice
  * in one checkpoint is still exact, because Iceberg's upsert writer turns the repeat into a
  * position delete. Nothing buffered is checkpointed: the buffer is empty at every barrier.
@@ -141,8 +149,14 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void processElement(StreamRecord<RowData> element) throws Exception {
     RowData versioned = element.getValue();
-    eventsIn.inc();
-    sinceBarrier.eventsIn++;
+    // a row the pre-shuffle collapse sent stands for the events it superseded and the stale ones behind it
+    int superseded = VersionedRow.superseded(versioned);
+    int staleBehind = VersionedRow.stale(versioned);
+    int events = 1 + superseded + staleBehind;
+    eventsIn.inc(events);
+    sinceBarrier.eventsIn += events;
+    staleDropped.inc(staleBehind);
+    sinceBarrier.staleDropped += staleBehind;
     int bucket = VersionedRow.bucket(versioned);
     if (!knownSeeded.contains(bucket)) {
       if (seeded.value() == null) {
@@ -154,13 +168,13 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     long eventTime = VersionedRow.eventTime(versioned);
     long createdTime = VersionedRow.createdTime(versioned);
     long[] current = appliedVersions.get(key);
-    if (current != null && BucketVersions.isOlder(new long[] {eventTime, createdTime}, current)) {
-      staleDropped.inc();
-      sinceBarrier.staleDropped++;
+    if (current != null && BucketVersions.isOlder(eventTime, createdTime, current[0], current[1])) {
+      staleDropped.inc(1 + superseded);
+      sinceBarrier.staleDropped += 1 + superseded;
       return;
     }
-    applied.inc();
-    sinceBarrier.applied++;
+    applied.inc(1 + superseded);
+    sinceBarrier.applied += 1 + superseded;
     sinceBarrier.maxEventTime = Math.max(sinceBarrier.maxEventTime, eventTime);
     appliedVersions.put(key, new long[] {eventTime, createdTime});
     RowData row = VersionedRow.row(versioned, tableArity);

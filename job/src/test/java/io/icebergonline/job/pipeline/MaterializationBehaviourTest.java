@@ -18,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.Configuration;
@@ -35,6 +37,8 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,6 +123,40 @@ class MaterializationBehaviourTest {
     assertThat(table.snapshots()).hasSize(1);
     assertThat(Long.parseLong(table.currentSnapshot().summary().get(SnapshotSummary.ADDED_RECORDS_PROP)))
         .as("early flushes write repeats").isGreaterThan(300);
+    assertThat(harness.rows(config)).isEqualTo(oracle.liveRows());
+  }
+
+  /**
+   * Every key's versions spread over all partitions, so over both source subtasks, in shuffled
+   * order (newest first as often as last), with tombstones: each source subtask's pre-shuffle
+   * collapse keeps a different winner per key, and newest wins must still pick the newest. A
+   * buffer cap of 50 and 1 s checkpoints make both kinds of flush happen mid-stream.
+   */
+  @Test
+  void aKeySplitAcrossSourceSubtasksStillEndsNewestWins() throws Exception {
+    JobHarness harness = harness("split-key");
+    JobConfig config = harness.config(4);
+    List<GeneratedEvent> events = new ArrayList<>(updates(200, 8, ""));
+    for (long key = 1; key <= 40; key++) {
+      long time = START + (key % 2 == 0 ? 8_000L : 3_500L) + key; // newest for even keys, superseded for odd ones
+      events.add(new GeneratedEvent(GeneratedEvent.Kind.TOMBSTONE, key,
+          ("{\"driver_id\":" + key + "}").getBytes(StandardCharsets.UTF_8), null, time, null));
+    }
+    Random random = new Random(14);
+    Collections.shuffle(events, random);
+    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+      for (GeneratedEvent event : events) {
+        producer.send(new ProducerRecord<>(harness.topic, random.nextInt(4), event.recordTimestamp(), event.key(),
+            event.value()));
+      }
+      producer.flush();
+    }
+    NewestRowOracle oracle = new NewestRowOracle();
+    oracle.acceptAll(events);
+
+    harness.runUntilEnd(config, 2, Duration.ofSeconds(1), 50);
+
+    assertThat(oracle.liveRows()).hasSize(180);
     assertThat(harness.rows(config)).isEqualTo(oracle.liveRows());
   }
 
