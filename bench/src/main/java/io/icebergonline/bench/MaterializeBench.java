@@ -40,17 +40,17 @@ import org.apache.iceberg.flink.sink.FlinkSink;
  * sink), our pipeline, Iceberg's stock Flink upsert sink (keyed by the table's hash distribution, no
  * newest-wins, no collapse) and the append-only Iceberg sink, each fed by the same in-process replay
  * of one generated input; then ours end to end from Kafka JSON. Every figure is also reported as a
- * fraction of the ceiling.
+ * fraction of the ceiling, which runs after the other replayed pipelines (JIT-warm).
  * Every upsert table is compared with the oracle; storage is measured before and after our
  * maintenance.
  */
 final class MaterializeBench {
   /** A pipeline under test. */
   enum Variant {
-    CEILING("ceiling: same source + our parse, discarding sink", "materialize_ceiling"),
     OURS("ours: newest wins + collapse + upsert sink", "materialize_ours"),
     STOCK_UPSERT("Iceberg stock upsert FlinkSink", "materialize_stock_upsert"),
     APPEND_ONLY("Iceberg append-only FlinkSink", "materialize_append"),
+    CEILING("ceiling: same source + our parse, discarding sink", "materialize_ceiling"),
     OURS_FROM_KAFKA("ours, end to end from Kafka JSON", "materialize_kafka");
 
     final String label;
@@ -101,10 +101,11 @@ final class MaterializeBench {
           input.oracle().liveRows().size(), input.oracle().staleCount(), input.oracle().malformedCount());
       Map<Long, Map<String, Object>> truth = input.oracle().liveRows();
       liveKeys = truth.size();
-      runs.put(Variant.CEILING, runCeiling(input));
       for (Variant variant : List.of(Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY)) {
         runs.put(variant, runReplayed(variant, input, truth));
       }
+      // after the others, so that the JIT has compiled the source and the parse before: the ceiling is not understated
+      runs.put(Variant.CEILING, runCeiling(input));
       runs.put(Variant.OURS_FROM_KAFKA, runFromKafka(input, truth));
       Progress.log("materialize: maintenance of our table (compaction applying deletes, expiry, orphans)");
       maintenance = OnlineTableMaintenance.run(() -> catalog.load(Variant.OURS.namespace, view(Variant.OURS)),
