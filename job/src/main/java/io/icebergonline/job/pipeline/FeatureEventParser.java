@@ -1,6 +1,8 @@
 package io.icebergonline.job.pipeline;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icebergonline.core.EntityKeys;
@@ -13,7 +15,9 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -32,6 +36,8 @@ import org.apache.iceberg.types.Types;
 final class FeatureEventParser implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** What {@link #readScalar} returns for a value it leaves to {@link JsonValues}. */
+  private static final Object NOT_READ = new Object();
 
   /** What fills a table column. */
   private enum Source { ENTITY, DERIVED_KEY, EVENT_TIME, CREATED_TIME, FEATURE, NONE }
@@ -45,6 +51,8 @@ final class FeatureEventParser implements Serializable {
   private final int eventTimeColumn;
   private final int createdTimeColumn;
   private final int derivedKeyColumn;
+  /** Table column of each JSON field the parser reads: entities, features, event and created time. */
+  private final Map<String, Integer> columnsByName = new HashMap<>();
 
   FeatureEventParser(FeatureViewSpec view, Schema tableSchema) {
     this.view = view;
@@ -89,37 +97,145 @@ final class FeatureEventParser implements Serializable {
     this.eventTimeColumn = eventTime;
     this.createdTimeColumn = createdTime;
     this.derivedKeyColumn = derivedKey;
+    for (int i = 0; i < arity; i++) {
+      if (sources[i] != Source.NONE && sources[i] != Source.DERIVED_KEY) {
+        columnsByName.put(columnNames[i], i);
+      }
+    }
   }
 
   RowData parse(KafkaRecord record) throws MalformedEventException {
     return record.value == null ? parseTombstone(record) : parseUpsert(record);
   }
 
+  /**
+   * Reads the value with Jackson's streaming parser straight into the row: a scalar of the
+   * column's type is stored as it is read; anything else (lists, wrong types, timestamps that are
+   * not integers) is read as a {@link JsonNode} and converted afterwards, in column order, by
+   * {@link JsonValues}, which also names what is wrong. So the values and the errors are those of
+   * converting the whole JSON tree, without building it for every event.
+   */
   private RowData parseUpsert(KafkaRecord record) throws MalformedEventException {
-    JsonNode json = readObject(record.value, "value");
     GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
-    for (int i = 0; i < columnNames.length; i++) {
-      if (sources[i] == Source.ENTITY || sources[i] == Source.FEATURE) {
-        row.setField(i, JsonValues.toInternal(columnNames[i], types[i], json.get(columnNames[i]), view.timestampUnit()));
+    JsonNode[] deferred = null;
+    try (JsonParser parser = JSON.getFactory().createParser(record.value)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new MalformedEventException("value is not a JSON object");
+      }
+      String name;
+      while ((name = parser.nextFieldName()) != null) {
+        Integer column = columnsByName.get(name);
+        JsonToken token = parser.nextToken();
+        if (column == null) {
+          parser.skipChildren();
+          continue;
+        }
+        Object value = readScalar(parser, token, column);
+        row.setField(column, value == NOT_READ ? null : value);
+        if (value == NOT_READ || deferred != null) {
+          if (deferred == null) {
+            deferred = new JsonNode[columnNames.length];
+          }
+          deferred[column] = value == NOT_READ ? parser.readValueAsTree() : null;
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new MalformedEventException("value is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new MalformedEventException("value is not readable: " + e.getMessage());
+    }
+    if (deferred != null) {
+      for (int i = 0; i < columnNames.length; i++) {
+        if (deferred[i] != null && (sources[i] == Source.ENTITY || sources[i] == Source.FEATURE)) {
+          row.setField(i, JsonValues.toInternal(columnNames[i], types[i], deferred[i], view.timestampUnit()));
+        }
       }
     }
     List<Object> entityValues = entityValues(row, "missing entity ");
-    JsonNode eventTimeNode = json.get(view.timestampField());
-    if (eventTimeNode == null || eventTimeNode.isNull()) {
+    Instant eventTime = timestamp(row, eventTimeColumn, deferred);
+    if (eventTime == null) {
       throw new MalformedEventException("missing event timestamp " + view.timestampField());
     }
-    Instant eventTime = JsonValues.instant(view.timestampField(), eventTimeNode, view.timestampUnit());
-    row.setField(eventTimeColumn, TimestampData.fromInstant(eventTime));
     long createdTime = VersionedRow.NO_CREATED_TIME;
     if (createdTimeColumn >= 0) {
-      JsonNode createdNode = json.get(view.createdTimestampColumn());
-      if (createdNode != null && !createdNode.isNull()) {
-        Instant created = JsonValues.instant(view.createdTimestampColumn(), createdNode, view.timestampUnit());
-        row.setField(createdTimeColumn, TimestampData.fromInstant(created));
+      Instant created = timestamp(row, createdTimeColumn, deferred);
+      if (created != null) {
         createdTime = JsonValues.epochMicros(created);
       }
     }
     return versioned(row, entityValues, JsonValues.epochMicros(eventTime), createdTime, false);
+  }
+
+  /**
+   * The value of the current token if it is a scalar of the column's type that converts as {@link
+   * JsonValues} would convert it, a JSON null as null, else {@link #NOT_READ}. Integer timestamps
+   * are read as longs here and checked by {@link #timestamp}.
+   */
+  private Object readScalar(JsonParser parser, JsonToken token, int column) throws IOException {
+    if (token == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    Source source = sources[column];
+    if (source == Source.EVENT_TIME || source == Source.CREATED_TIME) {
+      return token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+          ? (Object) parser.getLongValue() : NOT_READ;
+    }
+    switch (types[column]) {
+      case INT64:
+        if (token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+          return parser.getLongValue();
+        }
+        break;
+      case INT32:
+        if (token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT) {
+          return parser.getIntValue();
+        }
+        break;
+      case DOUBLE:
+        if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT
+            && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+          double value = parser.getDoubleValue();
+          return Double.isFinite(value) ? value : NOT_READ;
+        }
+        break;
+      case FLOAT:
+        if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT
+            && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+          float value = (float) parser.getDoubleValue(); // as JsonValues: the JSON tree holds a double
+          return Float.isFinite(value) ? value : NOT_READ;
+        }
+        break;
+      case STRING:
+        if (token == JsonToken.VALUE_STRING) {
+          return StringData.fromString(parser.getText());
+        }
+        break;
+      case BOOL:
+        if (token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE) {
+          return token == JsonToken.VALUE_TRUE;
+        }
+        break;
+      default:
+        break;
+    }
+    return NOT_READ;
+  }
+
+  /**
+   * The event or created time of a parsed value, null if absent or JSON null: an integer read as
+   * a long, else the deferred node; the column is set to the timestamp.
+   */
+  private Instant timestamp(GenericRowData row, int column, JsonNode[] deferred) throws MalformedEventException {
+    Instant instant;
+    if (row.getField(column) instanceof Long value) {
+      instant = JsonValues.instant(columnNames[column], value, view.timestampUnit());
+    } else if (deferred != null && deferred[column] != null && !deferred[column].isNull()) {
+      instant = JsonValues.instant(columnNames[column], deferred[column], view.timestampUnit());
+    } else {
+      return null;
+    }
+    row.setField(column, TimestampData.fromInstant(instant));
+    return instant;
   }
 
   private RowData parseTombstone(KafkaRecord record) throws MalformedEventException {
