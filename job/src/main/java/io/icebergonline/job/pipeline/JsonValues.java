@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.function.Supplier;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
@@ -117,10 +118,14 @@ final class JsonValues {
       throw outOfRange(column, show(node) + " " + unit.description());
     }
     if (node.isTextual()) {
+      Instant instant;
       try {
-        return inRange(column, Instant.parse(node.textValue()), show(node));
+        instant = Instant.parse(node.textValue());
       } catch (DateTimeParseException e) {
-        // reported below
+        instant = null; // reported below
+      }
+      if (instant != null) {
+        return inRange(column, instant, () -> show(node));
       }
     }
     throw new MalformedEventException("bad timestamp " + column + ": expected an ISO-8601 instant or "
@@ -129,11 +134,11 @@ final class JsonValues {
 
   /** An integer timestamp in {@code unit}, checked as {@link #instant(String, JsonNode, TimestampUnit)} checks it. */
   static Instant instant(String column, long value, TimestampUnit unit) throws MalformedEventException {
-    String shown = value + " " + unit.description();
+    Supplier<String> shown = () -> value + " " + unit.description();
     try {
       return inRange(column, unit.toInstant(value), shown);
     } catch (DateTimeException e) {
-      throw outOfRange(column, shown); // beyond even Instant's range
+      throw outOfRange(column, shown.get()); // beyond even Instant's range
     }
   }
 
@@ -143,9 +148,10 @@ final class JsonValues {
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
   }
 
-  private static Instant inRange(String column, Instant instant, String shown) throws MalformedEventException {
+  /** {@code shown} is the value as the error message shows it, made only for the message. */
+  private static Instant inRange(String column, Instant instant, Supplier<String> shown) throws MalformedEventException {
     if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
-      throw outOfRange(column, shown);
+      throw outOfRange(column, shown.get());
     }
     return instant.truncatedTo(ChronoUnit.MICROS);
   }
