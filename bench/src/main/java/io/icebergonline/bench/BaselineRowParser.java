@@ -2,7 +2,7 @@ package io.icebergonline.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.icebergonline.job.KafkaRecord;
+import io.icebergonline.job.pipeline.KafkaRecord;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;

@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code java -jar bench/target/iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick]
- * [--ten-million-keys] [--lookup-keys N] [--join-probes N] [--out DIR]}: runs the benchmarks and writes {@code REPORT.md}, its CSVs and
+ * [--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] [--out DIR]}: runs the benchmarks and
+ * writes {@code REPORT.md}, its CSVs and
  * SVG charts to {@code bench/results/} (or {@code --out}). Tables live in a temporary local
  * warehouse, deleted at the end.
  */
@@ -24,7 +25,7 @@ public final class Bench {
   private static final Set<String> COMMANDS = Set.of("materialize", "lookup", "freshness", "all");
   private static final String USAGE =
       "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick] [--ten-million-keys] "
-          + "[--lookup-keys N] [--join-probes N] [--out DIR]";
+          + "[--keys N --events N] [--lookup-keys N] [--join-probes N] [--out DIR]";
 
   private Bench() {}
 
@@ -35,22 +36,16 @@ public final class Bench {
     Path out = null;
     Integer lookupKeys = null;
     Integer joinProbes = null;
+    Integer keys = null;
+    Integer events = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
         case "--ten-million-keys" -> tenMillionKeys = true;
-        case "--lookup-keys", "--join-probes" -> {
-          if (i + 1 == args.length) {
-            fail(args[i] + " needs a number");
-          }
-          int value = Integer.parseInt(args[i + 1]);
-          if (args[i].equals("--lookup-keys")) {
-            lookupKeys = value;
-          } else {
-            joinProbes = value;
-          }
-          i++;
-        }
+        case "--keys" -> keys = count(args, ++i);
+        case "--events" -> events = count(args, ++i);
+        case "--lookup-keys" -> lookupKeys = count(args, ++i);
+        case "--join-probes" -> joinProbes = count(args, ++i);
         case "--out" -> {
           if (i + 1 == args.length) {
             fail("--out needs a directory");
@@ -69,6 +64,9 @@ public final class Bench {
     if (lookupKeys != null || joinProbes != null) {
       sizes = sizes.withLookups(lookupKeys == null ? sizes.lookupKeys() : lookupKeys,
           joinProbes == null ? sizes.joinProbes() : joinProbes);
+    }
+    if (keys != null || events != null) {
+      sizes = sizes.withMaterializeInput(keys == null ? sizes.keys() : keys, events == null ? sizes.events() : events);
     }
     Path report = run(command, sizes, out == null ? defaultResults() : out, String.join(" ", args));
     Progress.log("report written to %s", report.toAbsolutePath());
@@ -142,6 +140,13 @@ public final class Bench {
         Files.delete(path);
       }
     }
+  }
+
+  private static int count(String[] args, int i) {
+    if (i == args.length || !args[i].matches("[1-9][0-9]{0,9}")) {
+      fail(args[i - 1] + " needs a positive count");
+    }
+    return Integer.parseInt(args[i]);
   }
 
   private static void fail(String message) {

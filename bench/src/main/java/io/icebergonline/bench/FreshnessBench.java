@@ -1,8 +1,8 @@
 package io.icebergonline.bench;
 
 import io.icebergonline.core.JobConfig;
-import io.icebergonline.job.MaterializationJob;
-import io.icebergonline.job.MaterializeOptions;
+import io.icebergonline.job.pipeline.MaterializationJob;
+import io.icebergonline.job.pipeline.MaterializeOptions;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedEvent;

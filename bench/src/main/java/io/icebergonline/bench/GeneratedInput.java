@@ -1,6 +1,6 @@
 package io.icebergonline.bench;
 
-import io.icebergonline.job.KafkaRecord;
+import io.icebergonline.job.pipeline.KafkaRecord;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;

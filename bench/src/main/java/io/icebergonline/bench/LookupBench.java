@@ -1,7 +1,7 @@
 package io.icebergonline.bench;
 
-import io.icebergonline.job.MaintenanceReport;
-import io.icebergonline.job.OnlineTableMaintenance;
+import io.icebergonline.job.maintenance.MaintenanceReport;
+import io.icebergonline.job.maintenance.OnlineTableMaintenance;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

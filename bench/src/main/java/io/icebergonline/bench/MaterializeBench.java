@@ -6,11 +6,11 @@ import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.MaintenanceConfig;
 import io.icebergonline.core.OnlineStoreConfig;
 import io.icebergonline.core.OnlineTables;
-import io.icebergonline.job.KafkaRecord;
-import io.icebergonline.job.MaintenanceReport;
-import io.icebergonline.job.MaterializationJob;
-import io.icebergonline.job.MaterializeOptions;
-import io.icebergonline.job.OnlineTableMaintenance;
+import io.icebergonline.job.maintenance.MaintenanceReport;
+import io.icebergonline.job.maintenance.OnlineTableMaintenance;
+import io.icebergonline.job.pipeline.KafkaRecord;
+import io.icebergonline.job.pipeline.MaterializationJob;
+import io.icebergonline.job.pipeline.MaterializeOptions;
 import io.icebergonline.testing.EmbeddedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,9 +36,11 @@ import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.FlinkSink;
 
 /**
- * Materialization, same input, same run: our pipeline, Iceberg's stock Flink upsert sink (keyed by
- * the table's hash distribution, no newest-wins, no collapse) and the append-only Iceberg sink, each
- * fed by the same in-process replay of one generated input; then ours end to end from Kafka JSON.
+ * Materialization, same input, same run: the source+parse ceiling (our parse into a discarding
+ * sink), our pipeline, Iceberg's stock Flink upsert sink (keyed by the table's hash distribution, no
+ * newest-wins, no collapse) and the append-only Iceberg sink, each fed by the same in-process replay
+ * of one generated input; then ours end to end from Kafka JSON. Every figure is also reported as a
+ * fraction of the ceiling, which runs after the other replayed pipelines (JIT-warm).
  * Every upsert table is compared with the oracle; storage is measured before and after our
  * maintenance.
  */
@@ -48,6 +50,7 @@ final class MaterializeBench {
     OURS("ours: newest wins + collapse + upsert sink", "materialize_ours"),
     STOCK_UPSERT("Iceberg stock upsert FlinkSink", "materialize_stock_upsert"),
     APPEND_ONLY("Iceberg append-only FlinkSink", "materialize_append"),
+    CEILING("ceiling: same source + our parse, discarding sink", "materialize_ceiling"),
     OURS_FROM_KAFKA("ours, end to end from Kafka JSON", "materialize_kafka");
 
     final String label;
@@ -61,6 +64,10 @@ final class MaterializeBench {
 
   /** One variant's run: how long the job ran and what it wrote. */
   record Run(Variant variant, long events, long netRuntimeMillis, WriteStats stats, OracleComparison comparison) {
+    static Run discarded(Variant variant, long events, long netRuntimeMillis) {
+      return new Run(variant, events, netRuntimeMillis, null, null);
+    }
+
     double eventsPerSecond() {
       return events * 1000.0 / netRuntimeMillis;
     }
@@ -97,6 +104,8 @@ final class MaterializeBench {
       for (Variant variant : List.of(Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY)) {
         runs.put(variant, runReplayed(variant, input, truth));
       }
+      // after the others, so that the JIT has compiled the source and the parse before: the ceiling is not understated
+      runs.put(Variant.CEILING, runCeiling(input));
       runs.put(Variant.OURS_FROM_KAFKA, runFromKafka(input, truth));
       Progress.log("materialize: maintenance of our table (compaction applying deletes, expiry, orphans)");
       maintenance = OnlineTableMaintenance.run(() -> catalog.load(Variant.OURS.namespace, view(Variant.OURS)),
@@ -104,6 +113,19 @@ final class MaterializeBench {
       Progress.log("materialize: %s", maintenance.describe());
     }
     writeResults(runs, maintenance);
+  }
+
+  private Run runCeiling(GeneratedInput input) throws Exception {
+    Variant variant = Variant.CEILING;
+    Progress.log("materialize: %s, %,d events, parallelism %d", variant.label, input.events().size(), Sizes.PARALLELISM);
+    StreamExecutionEnvironment env = localEnvironment(catalog);
+    MaterializationJob.buildParseOnly(env, catalog.store(variant.namespace), view(variant),
+        input.replay(env, Sizes.PARALLELISM), options(false));
+    long millis = env.execute("bench " + variant.name()).getNetRuntime(TimeUnit.MILLISECONDS);
+    Run run = Run.discarded(variant, input.events().size(), millis);
+    Progress.log("materialize: %s: %,d events in %.1f s = %,.0f events/s", variant.label, run.events(),
+        millis / 1000.0, run.eventsPerSecond());
+    return run;
   }
 
   private Run runReplayed(Variant variant, GeneratedInput input, Map<Long, Map<String, Object>> truth) throws Exception {
@@ -194,15 +216,24 @@ final class MaterializeBench {
         + "fields and upsert default, tombstones dropped).");
     section.note("Events/s = events / the Flink job's net runtime, which includes task deployment and the wait, "
         + "after the input ends, for the next checkpoint to make the final commit (up to one interval).");
+    section.note("Ceiling: the same replayed source and our parse (JSON to versioned row, dead letters to a side "
+        + "output) into a discarding sink, no state, no write; \"of ceiling\" = events/s / the ceiling's events/s. "
+        + "It has no final commit to wait for, so short runs understate every other pipeline against it.");
+    double ceiling = runs.get(Variant.CEILING).eventsPerSecond();
     Report.ResultTable table = new Report.ResultTable("materialize.csv", "Materialization runs", "pipeline", "events",
-        "net runtime s", "events/s", "commits", "data rows", "equality-delete rows", "position-delete rows",
+        "net runtime s", "events/s", "of ceiling", "commits", "data rows", "equality-delete rows", "position-delete rows",
         "rows written per event", "data files", "delete files", "files per commit", "live table bytes",
         "store bytes", "rows in live files", "keys differing from oracle", "stale", "missing", "resurrected", "duplicated");
     for (Run run : runs.values()) {
       OracleComparison c = run.comparison();
       WriteStats s = run.stats();
+      if (s == null) {
+        table.add(run.variant().label, run.events(), run.netRuntimeMillis() / 1000.0, Math.round(run.eventsPerSecond()),
+            1.0, "", "", "", "", "", "", "", "", "", "", "", "n/a (discarded)", "", "", "", "");
+        continue;
+      }
       table.add(run.variant().label, run.events(), run.netRuntimeMillis() / 1000.0, Math.round(run.eventsPerSecond()),
-          s.commits(), s.dataRows(), s.equalityDeleteRows(), s.positionDeleteRows(), run.rowsWrittenPerEvent(),
+          run.eventsPerSecond() / ceiling, s.commits(), s.dataRows(), s.equalityDeleteRows(), s.positionDeleteRows(), run.rowsWrittenPerEvent(),
           s.dataFiles(), s.deleteFiles(), s.filesPerCommit(), s.liveBytes(), s.storeBytes(), s.liveRows(),
           c == null ? "n/a (append-only)" : c.wrongKeys(), c == null ? "" : c.staleKeys(),
           c == null ? "" : c.missingKeys(), c == null ? "" : c.extraKeys(), c == null ? "" : c.duplicateKeys());
@@ -213,7 +244,9 @@ final class MaterializeBench {
     Map<String, Double> rowsPerEvent = new LinkedHashMap<>();
     runs.values().forEach(run -> {
       eventsPerSecond.put(run.variant().label, (double) Math.round(run.eventsPerSecond()));
-      rowsPerEvent.put(run.variant().label, run.rowsWrittenPerEvent());
+      if (run.stats() != null) {
+        rowsPerEvent.put(run.variant().label, run.rowsWrittenPerEvent());
+      }
     });
     section.charts().add(new Report.BarChart("materialize-throughput.svg", "Materialization throughput", "events/s",
         eventsPerSecond));
@@ -224,19 +257,24 @@ final class MaterializeBench {
     Run stock = runs.get(Variant.STOCK_UPSERT);
     Run kafka = runs.get(Variant.OURS_FROM_KAFKA);
     double speedup = ours.eventsPerSecond() / stock.eventsPerSecond();
-    report.target("Materialization", "≥ 3x the stock upsert sink's events/s",
+    double ofCeiling = ours.eventsPerSecond() / ceiling;
+    report.target("Materialization", "≥ 75% of the source+parse ceiling",
+        String.format("%.0f%% (%,.0f vs %,.0f events/s; stock upsert %.0f%%)", 100 * ofCeiling, ours.eventsPerSecond(),
+            ceiling, 100 * stock.eventsPerSecond() / ceiling),
+        ofCeiling >= 0.75);
+    report.target("Materialization", "≥ 2.5x the stock upsert sink's events/s",
         String.format("%.2fx (%,.0f vs %,.0f events/s)", speedup, ours.eventsPerSecond(), stock.eventsPerSecond()),
-        speedup >= 3);
-    report.target("Materialization", "≤ 0.4 rows written per event",
+        speedup >= 2.5);
+    report.target("Materialization", "≤ 0.25 rows written per event",
         String.format("%.3f (stock upsert: %.3f)", ours.rowsWrittenPerEvent(), stock.rowsWrittenPerEvent()),
-        ours.rowsWrittenPerEvent() <= 0.4);
+        ours.rowsWrittenPerEvent() <= 0.25);
     report.target("Materialization", "zero stale keys (table = oracle)",
         String.format("%d keys differ (stock upsert: %d)", ours.comparison().wrongKeys(), stock.comparison().wrongKeys()),
         ours.comparison().wrongKeys() == 0);
-    report.target("Materialization", "end to end from Kafka JSON ≥ 150k events/s",
-        String.format("%,.0f events/s, %d keys differ from the oracle", kafka.eventsPerSecond(),
-            kafka.comparison().wrongKeys()),
-        kafka.eventsPerSecond() >= 150_000 && kafka.comparison().wrongKeys() == 0);
+    report.target("Materialization", "end to end from Kafka JSON ≥ 300k events/s",
+        String.format("%,.0f events/s (%.0f%% of the replayed ceiling), %d keys differ from the oracle",
+            kafka.eventsPerSecond(), 100 * kafka.eventsPerSecond() / ceiling, kafka.comparison().wrongKeys()),
+        kafka.eventsPerSecond() >= 300_000 && kafka.comparison().wrongKeys() == 0);
 
     writeStorage(runs, maintenance);
   }
@@ -257,6 +295,9 @@ final class MaterializeBench {
         "store / one row per key");
     for (Run run : runs.values()) {
       WriteStats s = run.stats();
+      if (s == null) {
+        continue;
+      }
       table.add(run.variant().label, "after the run", s.dataFiles(), s.deleteFiles(), s.liveBytes(), s.storeBytes(),
           s.liveBytes() / (double) compacted, s.storeBytes() / (double) compacted);
     }
@@ -266,7 +307,9 @@ final class MaterializeBench {
     section.tables().add(table);
     Map<String, Double> ratios = new LinkedHashMap<>();
     for (Run run : runs.values()) {
-      ratios.put(run.variant().label, run.stats().storeBytes() / (double) compacted);
+      if (run.stats() != null) {
+        ratios.put(run.variant().label, run.stats().storeBytes() / (double) compacted);
+      }
     }
     ratios.put(Variant.OURS.label + ", after maintenance", after.storeBytes() / (double) compacted);
     section.charts().add(new Report.BarChart("storage.svg", "Store bytes relative to one live row per key", "ratio",

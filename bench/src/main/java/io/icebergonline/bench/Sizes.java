@@ -1,6 +1,7 @@
 package io.icebergonline.bench;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The data sizes and sample counts of one run. {@link #full()} follows the issue's sizes; {@link
@@ -43,9 +44,16 @@ record Sizes(
 
   /** These sizes with another lookup table size and number of join probes (a reduced run of the lookup bench). */
   Sizes withLookups(int lookupKeys, int joinProbes) {
-    return new Sizes(name + String.format(java.util.Locale.ROOT, " with %,d lookup keys and %,d join probes", lookupKeys,
+    return new Sizes(name + String.format(Locale.ROOT, " with %,d lookup keys and %,d join probes", lookupKeys,
         joinProbes), keys, events, lookupKeys, lookupCommits, updateShare, uncachedSamples, cachedSamples, scanSamples,
         joinProbes, scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups);
+  }
+
+  /** These sizes with another materialization input (a reduced run when the full one does not fit). */
+  Sizes withMaterializeInput(int keys, int events) {
+    return new Sizes(name + String.format(Locale.ROOT, " (materialization %,d keys / %,d events)", keys, events),
+        keys, events, lookupKeys, lookupCommits, updateShare, uncachedSamples, cachedSamples, scanSamples, joinProbes,
+        scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups);
   }
 
   static Sizes quick() {

@@ -33,7 +33,7 @@ class BenchSmokeTest {
     }
 
     List<Map<String, String>> materialized = csv(results.resolve("materialize.csv"));
-    assertThat(materialized).hasSize(4);
+    assertThat(materialized).hasSize(5);
     assertThat(materialized).filteredOn(row -> row.get("pipeline").startsWith("ours"))
         .hasSize(2)
         .allSatisfy(row -> assertThat(row.get("keys differing from oracle")).isEqualTo("0"));

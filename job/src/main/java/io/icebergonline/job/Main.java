@@ -8,6 +8,12 @@ import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.MaintenanceConfig;
 import io.icebergonline.core.OnlineTables;
+import io.icebergonline.job.maintenance.MaintenanceReport;
+import io.icebergonline.job.maintenance.OnlineTableMaintenance;
+import io.icebergonline.job.pipeline.MaterializationJob;
+import io.icebergonline.job.pipeline.MaterializeOptions;
+import io.icebergonline.job.sql.SqlRunner;
+import io.icebergonline.job.sql.SqlScriptException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -56,7 +62,7 @@ public final class Main {
   }
 
   /** Runs a command and returns the process exit code: 0 done, 1 failed, 2 bad usage or config. */
-  static int run(String[] args) throws Exception {
+  public static int run(String[] args) throws Exception {
     if (args.length == 0 || Set.of("help", "--help", "-h").contains(args[0])) {
       System.out.print(USAGE);
       return args.length == 0 ? 2 : 0;

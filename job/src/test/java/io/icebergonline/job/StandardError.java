@@ -5,14 +5,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** What a command prints to standard error. */
-final class StandardError {
-  interface Action {
+public final class StandardError {
+  public interface Action {
     void run() throws Exception;
   }
 
   private StandardError() {}
 
-  static String capture(Action action) throws Exception {
+  public static String capture(Action action) throws Exception {
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));

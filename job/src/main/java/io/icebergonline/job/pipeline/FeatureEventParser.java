@@ -1,0 +1,294 @@
+package io.icebergonline.job.pipeline;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icebergonline.core.EntityKeys;
+import io.icebergonline.core.FeastValueType;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.FieldSpec;
+import io.icebergonline.core.OnlineTableLayout;
+import io.icebergonline.core.TimestampUnit;
+import java.io.IOException;
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.types.RowKind;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.types.Types;
+
+/**
+ * Turns a Kafka record of a feature view into a {@link VersionedRow}: a flat JSON value (Feast's
+ * KafkaSource JSON convention) becomes an upsert; a tombstone (null value, JSON key of the entity
+ * columns) becomes a delete versioned by the record timestamp. The row has the table's columns
+ * in the table's order; columns the view does not know stay null. Anything that does not fit
+ * throws {@link MalformedEventException} with the reason.
+ */
+final class FeatureEventParser implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** What {@link #readScalar} returns for a value it leaves to {@link JsonValues}. */
+  private static final Object NOT_READ = new Object();
+
+  /** What fills a table column. */
+  private enum Source { ENTITY, DERIVED_KEY, EVENT_TIME, CREATED_TIME, FEATURE, NONE }
+
+  private final FeatureViewSpec view;
+  private final OnlineTableLayout layout;
+  private final String[] columnNames;
+  private final Source[] sources;
+  private final FeastValueType[] types;
+  private final int[] entityColumns;
+  private final int eventTimeColumn;
+  private final int createdTimeColumn;
+  private final int derivedKeyColumn;
+  /** Table column of each JSON field the parser reads: entities, features, event and created time. */
+  private final Map<String, Integer> columnsByName = new HashMap<>();
+
+  FeatureEventParser(FeatureViewSpec view, Schema tableSchema) {
+    this.view = view;
+    this.layout = OnlineTableLayout.of(view);
+    List<Types.NestedField> columns = tableSchema.columns();
+    int arity = columns.size();
+    this.columnNames = new String[arity];
+    this.sources = new Source[arity];
+    this.types = new FeastValueType[arity];
+    this.entityColumns = new int[view.entities().size()];
+    int eventTime = -1;
+    int createdTime = -1;
+    int derivedKey = -1;
+    for (int i = 0; i < arity; i++) {
+      String name = columns.get(i).name();
+      columnNames[i] = name;
+      sources[i] = Source.NONE;
+      for (int e = 0; e < view.entities().size(); e++) {
+        if (view.entities().get(e).name().equals(name)) {
+          sources[i] = Source.ENTITY;
+          types[i] = view.entities().get(e).type();
+          entityColumns[e] = i;
+        }
+      }
+      for (FieldSpec feature : view.features()) {
+        if (feature.name().equals(name)) {
+          sources[i] = Source.FEATURE;
+          types[i] = feature.type();
+        }
+      }
+      if (name.equals(view.timestampField())) {
+        sources[i] = Source.EVENT_TIME;
+        eventTime = i;
+      } else if (name.equals(view.createdTimestampColumn())) {
+        sources[i] = Source.CREATED_TIME;
+        createdTime = i;
+      } else if (view.hasCompositeKey() && name.equals(OnlineTableLayout.DERIVED_KEY_COLUMN)) {
+        sources[i] = Source.DERIVED_KEY;
+        derivedKey = i;
+      }
+    }
+    this.eventTimeColumn = eventTime;
+    this.createdTimeColumn = createdTime;
+    this.derivedKeyColumn = derivedKey;
+    for (int i = 0; i < arity; i++) {
+      if (sources[i] != Source.NONE && sources[i] != Source.DERIVED_KEY) {
+        columnsByName.put(columnNames[i], i);
+      }
+    }
+  }
+
+  RowData parse(KafkaRecord record) throws MalformedEventException {
+    return record.value == null ? parseTombstone(record) : parseUpsert(record);
+  }
+
+  /**
+   * Reads the value with Jackson's streaming parser straight into the row: a scalar of the
+   * column's type is stored as it is read; anything else (lists, wrong types, timestamps that are
+   * not integers) is read as a {@link JsonNode} and converted afterwards, in column order, by
+   * {@link JsonValues}, which also names what is wrong. So the values and the errors are those of
+   * converting the whole JSON tree, without building it for every event.
+   */
+  private RowData parseUpsert(KafkaRecord record) throws MalformedEventException {
+    GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
+    JsonNode[] deferred = null;
+    try (JsonParser parser = JSON.getFactory().createParser(record.value)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new MalformedEventException("value is not a JSON object");
+      }
+      String name;
+      while ((name = parser.nextFieldName()) != null) {
+        Integer column = columnsByName.get(name);
+        JsonToken token = parser.nextToken();
+        if (column == null) {
+          parser.skipChildren();
+          continue;
+        }
+        Object value = readScalar(parser, token, column);
+        row.setField(column, value == NOT_READ ? null : value);
+        if (value == NOT_READ || deferred != null) {
+          if (deferred == null) {
+            deferred = new JsonNode[columnNames.length];
+          }
+          deferred[column] = value == NOT_READ ? parser.readValueAsTree() : null;
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new MalformedEventException("value is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new MalformedEventException("value is not readable: " + e.getMessage());
+    }
+    if (deferred != null) {
+      for (int i = 0; i < columnNames.length; i++) {
+        if (deferred[i] != null && (sources[i] == Source.ENTITY || sources[i] == Source.FEATURE)) {
+          row.setField(i, JsonValues.toInternal(columnNames[i], types[i], deferred[i], view.timestampUnit()));
+        }
+      }
+    }
+    List<Object> entityValues = entityValues(row, "missing entity ");
+    Instant eventTime = timestamp(row, eventTimeColumn, deferred);
+    if (eventTime == null) {
+      throw new MalformedEventException("missing event timestamp " + view.timestampField());
+    }
+    long createdTime = VersionedRow.NO_CREATED_TIME;
+    if (createdTimeColumn >= 0) {
+      Instant created = timestamp(row, createdTimeColumn, deferred);
+      if (created != null) {
+        createdTime = JsonValues.epochMicros(created);
+      }
+    }
+    return versioned(row, entityValues, JsonValues.epochMicros(eventTime), createdTime, false);
+  }
+
+  /**
+   * The value of the current token if it is a scalar of the column's type that converts as {@link
+   * JsonValues} would convert it, a JSON null as null, else {@link #NOT_READ}. Integer timestamps
+   * are read as longs here and checked by {@link #timestamp}.
+   */
+  private Object readScalar(JsonParser parser, JsonToken token, int column) throws IOException {
+    if (token == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    Source source = sources[column];
+    if (source == Source.EVENT_TIME || source == Source.CREATED_TIME) {
+      return token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+          ? (Object) parser.getLongValue() : NOT_READ;
+    }
+    switch (types[column]) {
+      case INT64:
+        if (token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+          return parser.getLongValue();
+        }
+        break;
+      case INT32:
+        if (token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT) {
+          return parser.getIntValue();
+        }
+        break;
+      case DOUBLE:
+        if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT
+            && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+          double value = parser.getDoubleValue();
+          return Double.isFinite(value) ? value : NOT_READ;
+        }
+        break;
+      case FLOAT:
+        if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT
+            && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+          float value = (float) parser.getDoubleValue(); // as JsonValues: the JSON tree holds a double
+          return Float.isFinite(value) ? value : NOT_READ;
+        }
+        break;
+      case STRING:
+        if (token == JsonToken.VALUE_STRING) {
+          return StringData.fromString(parser.getText());
+        }
+        break;
+      case BOOL:
+        if (token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE) {
+          return token == JsonToken.VALUE_TRUE;
+        }
+        break;
+      default:
+        break;
+    }
+    return NOT_READ;
+  }
+
+  /**
+   * The event or created time of a parsed value, null if absent or JSON null: an integer read as
+   * a long, else the deferred node; the column is set to the timestamp.
+   */
+  private Instant timestamp(GenericRowData row, int column, JsonNode[] deferred) throws MalformedEventException {
+    Instant instant;
+    if (row.getField(column) instanceof Long value) {
+      instant = JsonValues.instant(columnNames[column], value, view.timestampUnit());
+    } else if (deferred != null && deferred[column] != null && !deferred[column].isNull()) {
+      instant = JsonValues.instant(columnNames[column], deferred[column], view.timestampUnit());
+    } else {
+      return null;
+    }
+    row.setField(column, TimestampData.fromInstant(instant));
+    return instant;
+  }
+
+  private RowData parseTombstone(KafkaRecord record) throws MalformedEventException {
+    if (record.key == null) {
+      throw new MalformedEventException("tombstone without a key: a delete needs the entity columns as a JSON key");
+    }
+    JsonNode json = readObject(record.key, "tombstone key");
+    GenericRowData row = new GenericRowData(RowKind.DELETE, columnNames.length);
+    for (int column : entityColumns) {
+      row.setField(column,
+          JsonValues.toInternal(columnNames[column], types[column], json.get(columnNames[column]), view.timestampUnit()));
+    }
+    List<Object> entityValues = entityValues(row, "tombstone key misses entity ");
+    Instant deletedAt = JsonValues.instant("Kafka record timestamp", record.timestamp, TimestampUnit.MILLIS);
+    row.setField(eventTimeColumn, TimestampData.fromInstant(deletedAt));
+    return versioned(row, entityValues, JsonValues.epochMicros(deletedAt), VersionedRow.NO_CREATED_TIME, true);
+  }
+
+  private List<Object> entityValues(GenericRowData row, String missingPrefix) throws MalformedEventException {
+    List<Object> values = new ArrayList<>(entityColumns.length);
+    for (int column : entityColumns) {
+      Object value = row.getField(column);
+      if (value == null) {
+        throw new MalformedEventException(missingPrefix + columnNames[column]);
+      }
+      values.add(value instanceof StringData text ? text.toString() : value);
+    }
+    return values;
+  }
+
+  /** {@code eventTime} and {@code createdTime} in epoch microseconds. */
+  private RowData versioned(GenericRowData row, List<Object> entityValues, long eventTime, long createdTime,
+      boolean delete) {
+    Object keyValue = layout.keyValue(entityValues);
+    if (derivedKeyColumn >= 0) {
+      row.setField(derivedKeyColumn, StringData.fromString((String) keyValue));
+    }
+    int bucket = EntityKeys.bucket(keyValue, view.buckets());
+    return VersionedRow.of(bucket, EntityKeys.compositeKey(entityValues), eventTime, createdTime, delete, row);
+  }
+
+  private static JsonNode readObject(byte[] bytes, String what) throws MalformedEventException {
+    JsonNode json;
+    try {
+      json = JSON.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      throw new MalformedEventException(what + " is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new MalformedEventException(what + " is not readable: " + e.getMessage());
+    }
+    if (json == null || !json.isObject()) {
+      throw new MalformedEventException(what + " is not a JSON object");
+    }
+    return json;
+  }
+}

@@ -1,0 +1,177 @@
+package io.icebergonline.job.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.icebergonline.core.FeastValueType;
+import io.icebergonline.core.TimestampUnit;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.function.Supplier;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+
+/**
+ * Converts JSON values of Feast's Kafka JSON convention to Flink's internal data of a {@link
+ * FeastValueType}: integers must be integral and in range, floating-point numbers finite, BYTES
+ * are base64 strings, timestamps ISO-8601 instants or integers in the view's {@link
+ * TimestampUnit} within {@link #EARLIEST}..{@link #LATEST}, lists JSON arrays. Anything else is
+ * malformed. Timestamps keep microseconds, the precision of the Iceberg column.
+ */
+final class JsonValues {
+  /**
+   * The timestamps accepted: the years 0001 to 9999, what ISO-8601 writes without a sign and what
+   * Flink SQL's TIMESTAMP types hold, so every stored time reads back. Earlier than 1970 is allowed
+   * (a UNIX_TIMESTAMP feature may be a birth date). A number in the wrong unit is caught when it
+   * lands past 9999: microseconds or nanoseconds read as milliseconds do.
+   */
+  static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+  private static final int MAX_SHOWN = 40;
+
+  private JsonValues() {}
+
+  /** The internal value, or null for JSON null. */
+  static Object toInternal(String column, FeastValueType type, JsonNode node, TimestampUnit unit)
+      throws MalformedEventException {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (type.isList()) {
+      if (!node.isArray()) {
+        throw wrongType(column, type, node);
+      }
+      Object[] elements = new Object[node.size()];
+      for (int i = 0; i < elements.length; i++) {
+        elements[i] = toInternal(column + "[" + i + "]", type.elementType(), node.get(i), unit);
+      }
+      return new GenericArrayData(elements);
+    }
+    switch (type) {
+      case INT32:
+        if (node.isIntegralNumber() && node.canConvertToInt()) {
+          return node.intValue();
+        }
+        break;
+      case INT64:
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+          return node.longValue();
+        }
+        break;
+      case FLOAT:
+        if (node.isNumber()) {
+          float value = node.floatValue();
+          if (!Float.isFinite(value)) {
+            throw notFinite(column, type, node);
+          }
+          return value;
+        }
+        break;
+      case DOUBLE:
+        if (node.isNumber()) {
+          double value = node.doubleValue();
+          if (!Double.isFinite(value)) {
+            throw notFinite(column, type, node);
+          }
+          return value;
+        }
+        break;
+      case STRING:
+        if (node.isTextual()) {
+          return StringData.fromString(node.textValue());
+        }
+        break;
+      case BYTES:
+        if (node.isTextual()) {
+          try {
+            return Base64.getDecoder().decode(node.textValue());
+          } catch (IllegalArgumentException e) {
+            throw new MalformedEventException(column + ": expected base64 bytes, got " + show(node));
+          }
+        }
+        break;
+      case BOOL:
+        if (node.isBoolean()) {
+          return node.booleanValue();
+        }
+        break;
+      case UNIX_TIMESTAMP:
+        return TimestampData.fromInstant(instant(column, node, unit));
+      default:
+        throw new AssertionError(type);
+    }
+    throw wrongType(column, type, node);
+  }
+
+  /**
+   * A timestamp, truncated to microseconds: an ISO-8601 instant string or an integer in {@code
+   * unit}, within {@link #EARLIEST}..{@link #LATEST}.
+   */
+  static Instant instant(String column, JsonNode node, TimestampUnit unit) throws MalformedEventException {
+    if (node.isIntegralNumber()) {
+      if (node.canConvertToLong()) {
+        return instant(column, node.longValue(), unit);
+      }
+      throw outOfRange(column, show(node) + " " + unit.description());
+    }
+    if (node.isTextual()) {
+      Instant instant;
+      try {
+        instant = Instant.parse(node.textValue());
+      } catch (DateTimeParseException e) {
+        instant = null; // reported below
+      }
+      if (instant != null) {
+        return inRange(column, instant, () -> show(node));
+      }
+    }
+    throw new MalformedEventException("bad timestamp " + column + ": expected an ISO-8601 instant or "
+        + unit.description() + ", got " + show(node));
+  }
+
+  /** An integer timestamp in {@code unit}, checked as {@link #instant(String, JsonNode, TimestampUnit)} checks it. */
+  static Instant instant(String column, long value, TimestampUnit unit) throws MalformedEventException {
+    Supplier<String> shown = () -> value + " " + unit.description();
+    try {
+      return inRange(column, unit.toInstant(value), shown);
+    } catch (DateTimeException e) {
+      throw outOfRange(column, shown.get()); // beyond even Instant's range
+    }
+  }
+
+  /** Epoch microseconds of an instant, which within {@link #EARLIEST}..{@link #LATEST} never overflow. */
+  static long epochMicros(Instant instant) {
+    // not ChronoUnit.MICROS.between: it counts in nanoseconds, which overflow 292 years from the epoch
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+  }
+
+  /** {@code shown} is the value as the error message shows it, made only for the message. */
+  private static Instant inRange(String column, Instant instant, Supplier<String> shown) throws MalformedEventException {
+    if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+      throw outOfRange(column, shown.get());
+    }
+    return instant.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  private static MalformedEventException outOfRange(String column, String shown) {
+    return new MalformedEventException("bad timestamp " + column + ": " + shown + " is outside " + EARLIEST + ".." + LATEST);
+  }
+
+  private static MalformedEventException notFinite(String column, FeastValueType type, JsonNode node) {
+    // a JSON number beyond even a double's range was read as Infinity: its text is gone
+    String shown = Double.isFinite(node.doubleValue()) ? show(node) : "a number beyond its range";
+    return new MalformedEventException(column + ": expected a finite " + type + ", got " + shown);
+  }
+
+  private static MalformedEventException wrongType(String column, FeastValueType type, JsonNode node) {
+    return new MalformedEventException(column + ": expected " + type + ", got " + show(node));
+  }
+
+  static String show(JsonNode node) {
+    String text = node.toString();
+    return text.length() <= MAX_SHOWN ? text : text.substring(0, MAX_SHOWN) + "...";
+  }
+}

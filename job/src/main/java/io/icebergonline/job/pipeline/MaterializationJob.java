@@ -1,0 +1,311 @@
+package io.icebergonline.job.pipeline;
+
+import io.icebergonline.core.DeleteLog;
+import io.icebergonline.core.FeastValueType;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.KafkaConfig;
+import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.core.OnlineTableLayout;
+import io.icebergonline.core.OnlineTables;
+import io.icebergonline.job.StartupException;
+import io.icebergonline.job.maintenance.MaintenanceScheduler;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.iceberg.DistributionMode;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.TableLoader;
+import org.apache.iceberg.flink.sink.FlinkSink;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the materialization pipeline (DESIGN "Materialization pipeline") for every feature view
+ * of a config: Kafka source, parse (bad records to the dead-letter topic), collapse to the newest
+ * event per key on the source subtask ({@link PreShuffleCollapseOperator}), newest-wins and
+ * collapse keyed by bucket, and Iceberg's own upsert sink with its exactly-once committer; with a
+ * {@code maintenance:} block, the {@link MaintenanceScheduler} too.
+ */
+public final class MaterializationJob {
+  private static final Logger LOG = LoggerFactory.getLogger(MaterializationJob.class);
+  private static final long TOPIC_CHECK_TIMEOUT_SECONDS = 30;
+  /** The Kafka broker's default cap on transaction timeouts; Flink's producer default (1 h) exceeds it. */
+  private static final String DEFAULT_TRANSACTION_TIMEOUT_MS = "900000";
+
+  private MaterializationJob() {}
+
+  /**
+   * Verifies the start-up preconditions (catalog, tables, topics) and adds the pipeline of every
+   * feature view to {@code env}. Fails with a {@link StartupException} that says what to fix.
+   */
+  public static void build(StreamExecutionEnvironment env, JobConfig config, MaterializeOptions options) {
+    configure(env, options);
+    checkTopicsExist(config);
+
+    OnlineStoreConfig store = config.onlineStore();
+    List<ViewStreams> views = new ArrayList<>();
+    Catalog catalog = loadCatalog(store);
+    try {
+      for (FeatureViewSpec view : config.featureViews()) {
+        Table table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
+        DeleteLog.createOrLoad(catalog, store.namespace(), view);
+        DataStream<KafkaRecord> records = env
+            .fromSource(kafkaSource(config.kafka(), view, options.untilEnd()), WatermarkStrategy.noWatermarks(),
+                "kafka: " + view.topic())
+            .uid("source-" + view.name());
+        views.add(addFeatureView(store, view, table, records, options));
+      }
+    } finally {
+      closeQuietly(catalog);
+    }
+    DataStream<DeadLetter> deadLetters = union(views.stream().map(ViewStreams::deadLetters).toList());
+    deadLetters.sinkTo(deadLetterSink(config)).name("dead letters: " + config.deadLetterTopic()).uid("dead-letter-sink");
+    DataStream<CheckpointStats> malformed = deadLetters
+        .map(letter -> CheckpointStats.malformed(letter.featureView)).name("count dead letters").uid("count-dead-letters");
+    List<DataStream<CheckpointStats>> stats = new ArrayList<>(views.stream().map(ViewStreams::stats).toList());
+    stats.add(malformed);
+    DataStream<CheckpointStats> allStats = union(stats);
+    allStats.transform("commit reporter", Types.VOID, new CommitReporter()).uid("commit-reporter")
+        .setParallelism(1).setMaxParallelism(1);
+    if (config.maintenance().enabled()) {
+      allStats.process(new MaintenanceScheduler(store, config.featureViews(), config.maintenance()))
+          .name("maintenance every " + config.maintenance().interval()).uid("maintenance")
+          .setParallelism(1).setMaxParallelism(1);
+    } else {
+      LOG.warn("Maintenance is disabled: every commit adds data and delete files, so storage and lookup cost grow "
+          + "until you run 'maintain' or enable the maintenance block in the config.");
+    }
+  }
+
+  /**
+   * Adds the pipeline of one feature view fed by {@code records} instead of a Kafka source: the
+   * same parse, newest wins + collapse and Iceberg upsert sink as {@link #build}, on an environment
+   * set up as {@link #build} sets it, with the per-checkpoint log line; malformed records are
+   * counted but written nowhere. Benchmarks use it to feed this pipeline and other sinks the same
+   * in-process stream.
+   */
+  public static void buildView(StreamExecutionEnvironment env, OnlineStoreConfig store, FeatureViewSpec view,
+      DataStream<KafkaRecord> records, MaterializeOptions options) {
+    configure(env, options);
+    Catalog catalog = loadCatalog(store);
+    Table table;
+    try {
+      table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
+      DeleteLog.createOrLoad(catalog, store.namespace(), view);
+    } finally {
+      closeQuietly(catalog);
+    }
+    ViewStreams streams = addFeatureView(store, view, table, records, options);
+    DataStream<CheckpointStats> malformed = streams.deadLetters()
+        .map(letter -> CheckpointStats.malformed(letter.featureView)).name("count dead letters").uid("count-dead-letters");
+    streams.stats().union(malformed).transform("commit reporter", Types.VOID, new CommitReporter())
+        .uid("commit-reporter").setParallelism(1).setMaxParallelism(1);
+  }
+
+  private static void configure(StreamExecutionEnvironment env, MaterializeOptions options) {
+    if (options.parallelism() != null) {
+      env.setParallelism(options.parallelism());
+    }
+    env.enableCheckpointing(options.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // At parallelism 1 Flink would chain Iceberg's writer (max parallelism 128) with its committer
+    // (max parallelism 1), and a savepoint taken so could not be restored at another parallelism.
+    Configuration pipeline = new Configuration();
+    pipeline.set(PipelineOptions.OPERATOR_CHAINING_CHAIN_OPERATORS_WITH_DIFFERENT_MAX_PARALLELISM, false);
+    env.configure(pipeline);
+  }
+
+  /**
+   * Adds only the parse of one feature view fed by {@code records}, into a discarding sink: the
+   * ceiling the rest of the pipeline is measured against (benchmarks run it on the same input).
+   */
+  public static void buildParseOnly(StreamExecutionEnvironment env, OnlineStoreConfig store, FeatureViewSpec view,
+      DataStream<KafkaRecord> records, MaterializeOptions options) {
+    configure(env, options);
+    Catalog catalog = loadCatalog(store);
+    Table table;
+    try {
+      table = OnlineTables.createOrVerify(catalog, store.namespace(), view);
+    } finally {
+      closeQuietly(catalog);
+    }
+    parse(view, table, records).sinkTo(new DiscardingSink<>()).name("discard: " + view.name());
+  }
+
+  private static SingleOutputStreamOperator<RowData> parse(FeatureViewSpec view, Table table,
+      DataStream<KafkaRecord> records) {
+    RowType tableRow = FlinkSchemaUtil.convert(table.schema());
+    return records
+        .process(new ParseFunction(view.name(), new FeatureEventParser(view, table.schema())))
+        .returns(InternalTypeInfo.of(VersionedRow.type(tableRow)))
+        .name("parse: " + view.name())
+        .uid("parse-" + view.name());
+  }
+
+  private static ViewStreams addFeatureView(OnlineStoreConfig store, FeatureViewSpec view, Table table,
+      DataStream<KafkaRecord> records, MaterializeOptions options) {
+    String name = view.name();
+    RowType tableRow = FlinkSchemaUtil.convert(table.schema());
+    SingleOutputStreamOperator<RowData> parsed = parse(view, table, records);
+    SingleOutputStreamOperator<RowData> newestPerSource = parsed
+        .transform("collapse before shuffle: " + name, InternalTypeInfo.of(VersionedRow.type(tableRow)),
+            new PreShuffleCollapseOperator(tableRow.getFieldCount(), options.maxBufferedRows()))
+        .uid("collapse-before-shuffle-" + name);
+
+    CatalogLoader catalogLoader = CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
+        new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl());
+    TableLoader tableLoader = TableLoader.fromCatalog(catalogLoader, OnlineTables.identifier(store.namespace(), view));
+    TableLoader deleteLogLoader = TableLoader.fromCatalog(catalogLoader, DeleteLog.identifier(store.namespace(), view));
+
+    FeastValueType keyType = view.entities().get(0).type();
+    boolean numericKey = !view.hasCompositeKey() && (keyType == FeastValueType.INT32 || keyType == FeastValueType.INT64);
+    SingleOutputStreamOperator<RowData> collapsed = newestPerSource
+        .keyBy(new BucketRouting(view.buckets()))
+        .transform("newest wins + collapse: " + name, InternalTypeInfo.of(tableRow),
+            new NewestWinsCollapseOperator(view, tableLoader.clone(), deleteLogLoader.clone(), tableRow.getFieldCount(),
+                options.maxBufferedRows(), numericKey))
+        .uid("newest-wins-" + name)
+        .setMaxParallelism(BucketRouting.maxParallelism(view.buckets()));
+    // Iceberg's FlinkSink, not the newer IcebergSink: in 1.11 IcebergSink's write aggregator merges
+    // the files of an aborted checkpoint into the next checkpoint's commit, so that commit's
+    // equality deletes miss rows written in the same commit and a key shows two live rows after a
+    // failure (reproduced by MaterializationRecoveryTest; apache/iceberg#11008 fixed it for
+    // FlinkSink only). HASH distribution keys the writers by partition, i.e. by bucket: one data
+    // file and one equality-delete file per touched bucket per checkpoint. (NONE would key by
+    // entity key and split every bucket over all writers.)
+    FlinkSink.forRowData(collapsed)
+        .tableLoader(tableLoader)
+        .upsert(true)
+        .equalityFieldColumns(OnlineTableLayout.of(view).equalityColumns())
+        .distributionMode(DistributionMode.HASH)
+        .writeParallelism(collapsed.getParallelism())
+        .uidPrefix("iceberg-" + name)
+        .append();
+    // The delete log, appended in the same checkpoint as the deletes (its own committer commits it
+    // when the checkpoint completes, as the online table's does).
+    FlinkSink.forRowData(collapsed.getSideOutput(NewestWinsCollapseOperator.DELETE_VERSIONS))
+        .tableLoader(deleteLogLoader)
+        .distributionMode(DistributionMode.NONE)
+        .writeParallelism(collapsed.getParallelism())
+        .uidPrefix("iceberg-delete-log-" + name)
+        .append();
+
+    return new ViewStreams(parsed.getSideOutput(ParseFunction.DEAD_LETTERS),
+        collapsed.getSideOutput(NewestWinsCollapseOperator.STATS));
+  }
+
+  /** What a view's pipeline hands to the job-wide parts: its dead letters and its per-checkpoint stats. */
+  private record ViewStreams(DataStream<DeadLetter> deadLetters, DataStream<CheckpointStats> stats) {}
+
+  private static KafkaSource<KafkaRecord> kafkaSource(KafkaConfig kafka, FeatureViewSpec view, boolean untilEnd) {
+    var builder = KafkaSource.<KafkaRecord>builder()
+        .setBootstrapServers(kafka.bootstrapServers())
+        .setTopics(view.topic())
+        .setGroupId(kafka.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new KafkaRecordDeserializer())
+        .setProperties(properties(kafka.properties()));
+    if (untilEnd) {
+      builder.setBounded(OffsetsInitializer.latest());
+    }
+    return builder.build();
+  }
+
+  private static KafkaSink<DeadLetter> deadLetterSink(JobConfig config) {
+    Properties producer = properties(config.kafka().properties());
+    producer.putIfAbsent("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
+    return KafkaSink.<DeadLetter>builder()
+        .setBootstrapServers(config.kafka().bootstrapServers())
+        .setKafkaProducerConfig(producer)
+        .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic()))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(config.kafka().groupId() + "-dead-letters")
+        .build();
+  }
+
+  private static void checkTopicsExist(JobConfig config) {
+    Set<String> wanted = new HashSet<>();
+    config.featureViews().forEach(view -> wanted.add(view.topic()));
+    wanted.add(config.deadLetterTopic());
+    Properties admin = properties(config.kafka().properties());
+    admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    Set<String> existing;
+    try (Admin client = Admin.create(admin)) {
+      existing = client.listTopics().names().get(TOPIC_CHECK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException | KafkaException e) {
+      throw new StartupException("Cannot reach Kafka at " + config.kafka().bootstrapServers() + " to check the topics: "
+          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StartupException("Interrupted while checking Kafka topics", e);
+    }
+    Set<String> missing = new HashSet<>(wanted);
+    missing.removeAll(existing);
+    if (!missing.isEmpty()) {
+      throw new StartupException("Kafka topic(s) " + missing.stream().sorted().toList() + " do not exist on "
+          + config.kafka().bootstrapServers() + "; create them (the dead-letter topic too) before starting the job");
+    }
+  }
+
+  private static Catalog loadCatalog(OnlineStoreConfig store) {
+    try {
+      return IcebergCatalogs.load(store);
+    } catch (IllegalStateException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+  }
+
+  private static <T> DataStream<T> union(List<DataStream<T>> streams) {
+    DataStream<T> all = streams.get(0);
+    for (DataStream<T> more : streams.subList(1, streams.size())) {
+      all = all.union(more);
+    }
+    return all;
+  }
+
+  private static Properties properties(Map<String, String> values) {
+    Properties properties = new Properties();
+    properties.putAll(values);
+    return properties;
+  }
+
+  private static void closeQuietly(Catalog catalog) {
+    if (catalog instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.debug("Closing the catalog failed", e);
+      }
+    }
+  }
+}

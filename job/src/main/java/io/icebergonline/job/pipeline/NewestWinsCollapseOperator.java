@@ -1,0 +1,281 @@
+package io.icebergonline.job.pipeline;
+
+import io.icebergonline.core.DeleteLog;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.LiveTable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.types.RowKind;
+import org.apache.flink.util.OutputTag;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.TableLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Newest wins, then collapse, per bucket. Keeps in keyed state (keyed by bucket) the version of
+ * the last applied record of every entity key, in epoch microseconds ({@link VersionedRow}); a
+ * record older than that version is late or a duplicate and is dropped. Applied records wait in
+ * a buffer that holds only the latest row per key, and the buffer is emitted, sorted by key, just
+ * before each checkpoint barrier: the writer downstream then writes one data row and one equality
+ * delete per touched key per checkpoint.
+ *
+ * <p>Its input comes from the {@link PreShuffleCollapseOperator}: a row may stand for older events
+ * of its key that were folded into it before the shuffle. They count with it: as applied if it is
+ * applied, as stale if it is stale (the events it superseded are older than it), and the stale ones
+ * the pre-shuffle collapse already dropped count as stale. An event that was newer than the state
+ * but superseded in the same checkpoint is counted as applied; one older than the state but
+ * superseded by an applied one is counted as applied too, the only case the counts differ from
+ * deciding every event here.
+ *
+ * <p>The buffer is bounded: past {@code maxBufferedRows} it is emitted early. A key emitted twice
+ * in one checkpoint is still exact, because Iceberg's upsert writer turns the repeat into a
+ * position delete. Nothing buffered is checkpointed: the buffer is empty at every barrier.
+ *
+ * <p>The state is a cache of the table, not the truth: a bucket without state (a start without a
+ * savepoint or checkpoint, a bucket a restored run never touched) is first <em>seeded</em> with the
+ * versions the table holds for its keys ({@link BucketVersions}), so a late event never overwrites
+ * a row a previous run wrote. Every emitted delete is also sent to the view's {@link DeleteLog}, so
+ * that a delete, which leaves no row, is remembered the same way (within its retention). A keyed
+ * flag marks a bucket seeded; it travels with the bucket's key group through savepoints and
+ * rescaling, so a restored bucket reads nothing from the table.
+ */
+final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
+    implements OneInputStreamOperator<RowData, RowData>, BoundedOneInput {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(NewestWinsCollapseOperator.class);
+  /** Threads for Iceberg's planning and delete loading while seeding, owned by this operator. */
+  private static final int SEEDING_THREADS = 2;
+
+  /**
+   * The keyed state of applied versions, named for its unit: the state "applied-versions" of
+   * earlier releases held milliseconds and is not read, so that no millisecond version is ever
+   * compared with a microsecond one.
+   */
+  private static final String APPLIED_VERSIONS = "applied-versions-micros";
+
+  /** Side output of what each subtask did between barriers. */
+  static final OutputTag<CheckpointStats> STATS = new OutputTag<>("checkpoint-stats") {};
+  /** Side output of the deletes emitted, as rows of the view's {@link DeleteLog}: written in the same checkpoint. */
+  static final OutputTag<RowData> DELETE_VERSIONS =
+      new OutputTag<>("delete-versions", InternalTypeInfo.of(FlinkSchemaUtil.convert(DeleteLog.SCHEMA)));
+
+  private final String featureView;
+  private final FeatureViewSpec view;
+  private final TableLoader tableLoader;
+  private final TableLoader deleteLogLoader;
+  private final int tableArity;
+  private final int maxBufferedRows;
+  private final boolean numericKey;
+
+  private transient MapState<String, long[]> appliedVersions;
+  private transient ValueState<Boolean> seeded;
+  /** Buckets this subtask knows are seeded, so that the flag in state is read once per bucket, not per event. */
+  private transient Set<Integer> knownSeeded;
+  private transient ExecutorService seedingWorkers;
+  private transient BucketVersions tableVersions;
+  private transient Counter bucketsSeeded;
+  private transient Counter keysSeeded;
+  private transient Map<String, BufferedRow> buffer;
+  private transient Counter eventsIn;
+  private transient Counter applied;
+  private transient Counter staleDropped;
+  private transient Counter rowsEmitted;
+  private transient Counter deletesEmitted;
+  private transient CheckpointStats sinceBarrier;
+
+  /** The newest row of a key in the current checkpoint, with its bucket and event time for the delete log. */
+  private record BufferedRow(String key, long numericKey, RowData row, int bucket, long eventTime) {}
+
+  /**
+   * @param tableLoader the view's online table, read to seed buckets without state
+   * @param deleteLogLoader the view's delete log, read to seed buckets without state
+   * @param numericKey the key is a single integer column: rows are then emitted in numeric key
+   *     order, as the table's sort order has them (other keys sort by their canonical string)
+   */
+  NewestWinsCollapseOperator(FeatureViewSpec view, TableLoader tableLoader, TableLoader deleteLogLoader,
+      int tableArity, int maxBufferedRows, boolean numericKey) {
+    this.featureView = view.name();
+    this.view = view;
+    this.tableLoader = tableLoader;
+    this.deleteLogLoader = deleteLogLoader;
+    this.tableArity = tableArity;
+    this.maxBufferedRows = maxBufferedRows;
+    this.numericKey = numericKey;
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    appliedVersions = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>(APPLIED_VERSIONS, Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    seeded = getRuntimeContext().getState(new ValueStateDescriptor<>("seeded", Types.BOOLEAN));
+    knownSeeded = new HashSet<>();
+    buffer = new HashMap<>();
+    bucketsSeeded = getMetricGroup().counter("bucketsSeeded");
+    keysSeeded = getMetricGroup().counter("keysSeeded");
+    eventsIn = getMetricGroup().counter("eventsIn");
+    applied = getMetricGroup().counter("eventsApplied");
+    staleDropped = getMetricGroup().counter("eventsStaleDropped");
+    rowsEmitted = getMetricGroup().counter("rowsEmitted");
+    deletesEmitted = getMetricGroup().counter("deletesEmitted");
+    getMetricGroup().gauge("bufferedRows", () -> buffer.size());
+    sinceBarrier = newStats();
+  }
+
+  @Override
+  public void processElement(StreamRecord<RowData> element) throws Exception {
+    RowData versioned = element.getValue();
+    // a row the pre-shuffle collapse sent stands for the events it superseded and the stale ones behind it
+    int superseded = VersionedRow.superseded(versioned);
+    int staleBehind = VersionedRow.stale(versioned);
+    int events = 1 + superseded + staleBehind;
+    eventsIn.inc(events);
+    sinceBarrier.eventsIn += events;
+    staleDropped.inc(staleBehind);
+    sinceBarrier.staleDropped += staleBehind;
+    int bucket = VersionedRow.bucket(versioned);
+    if (!knownSeeded.contains(bucket)) {
+      if (seeded.value() == null) {
+        seed(bucket);
+      }
+      knownSeeded.add(bucket);
+    }
+    String key = VersionedRow.key(versioned);
+    long eventTime = VersionedRow.eventTime(versioned);
+    long createdTime = VersionedRow.createdTime(versioned);
+    long[] current = appliedVersions.get(key);
+    if (current != null && BucketVersions.isOlder(eventTime, createdTime, current[0], current[1])) {
+      staleDropped.inc(1 + superseded);
+      sinceBarrier.staleDropped += 1 + superseded;
+      return;
+    }
+    applied.inc(1 + superseded);
+    sinceBarrier.applied += 1 + superseded;
+    sinceBarrier.maxEventTime = Math.max(sinceBarrier.maxEventTime, eventTime);
+    appliedVersions.put(key, new long[] {eventTime, createdTime});
+    RowData row = VersionedRow.row(versioned, tableArity);
+    row.setRowKind(VersionedRow.isDelete(versioned) ? RowKind.DELETE : RowKind.INSERT);
+    buffer.put(key, new BufferedRow(key, numericKey ? Long.parseLong(key) : 0, row, bucket, eventTime));
+    if (buffer.size() >= maxBufferedRows) {
+      flush();
+    }
+  }
+
+  /**
+   * Merges the table's versions of the current bucket's keys into its state (keeping the newer of
+   * two), once per bucket: the flag is set in the same keyed state, so it is checkpointed with it.
+   */
+  private void seed(int bucket) throws Exception {
+    long started = System.nanoTime();
+    BucketVersions.Read read = tableVersions().read(bucket);
+    for (Map.Entry<String, long[]> entry : read.versions().entrySet()) {
+      long[] current = appliedVersions.get(entry.getKey());
+      appliedVersions.put(entry.getKey(), current == null ? entry.getValue() : BucketVersions.newer(current, entry.getValue()));
+    }
+    seeded.update(true);
+    bucketsSeeded.inc();
+    keysSeeded.inc(read.versions().size());
+    LOG.info("Feature view '{}' bucket {} had no newest-wins state: seeded {} key versions from snapshot {} "
+            + "({} live rows) and the delete log ({} retained deletes) in {} ms", featureView, bucket,
+        read.versions().size(), read.snapshotId(), read.liveRows(), read.retainedDeletes(),
+        (System.nanoTime() - started) / 1_000_000);
+  }
+
+  private BucketVersions tableVersions() {
+    if (tableVersions == null) {
+      seedingWorkers = Executors.newFixedThreadPool(SEEDING_THREADS, runnable -> {
+        Thread thread = new Thread(runnable, "iceberg-online-seeding-" + featureView);
+        thread.setDaemon(true);
+        return thread;
+      });
+      tableLoader.open();
+      deleteLogLoader.open();
+      tableVersions = new BucketVersions(view, new LiveTable(tableLoader::loadTable),
+          new LiveTable(deleteLogLoader::loadTable), seedingWorkers);
+    }
+    return tableVersions;
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      if (tableVersions != null) {
+        tableLoader.close();
+        deleteLogLoader.close();
+        seedingWorkers.shutdownNow();
+      }
+    } finally {
+      super.close();
+    }
+  }
+
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    flush();
+    sinceBarrier.checkpointId = checkpointId;
+    output.collect(STATS, new StreamRecord<>(sinceBarrier));
+    sinceBarrier = newStats();
+    super.prepareSnapshotPreBarrier(checkpointId);
+  }
+
+  /** Flushes and reports: no barrier follows the end of input on this operator, so its stats go now. */
+  @Override
+  public void endInput() {
+    flush();
+    output.collect(STATS, new StreamRecord<>(sinceBarrier));
+    sinceBarrier = newStats();
+  }
+
+  private void flush() {
+    if (buffer.isEmpty()) {
+      return;
+    }
+    List<BufferedRow> rows = new ArrayList<>(buffer.values());
+    rows.sort(numericKey
+        ? Comparator.comparingLong(BufferedRow::numericKey)
+        : Comparator.comparing(BufferedRow::key));
+    StreamRecord<RowData> reuse = new StreamRecord<>(null);
+    TimestampData now = TimestampData.fromEpochMillis(System.currentTimeMillis());
+    for (BufferedRow buffered : rows) {
+      if (buffered.row().getRowKind() == RowKind.DELETE) {
+        deletesEmitted.inc();
+        sinceBarrier.deletesWritten++;
+        output.collect(DELETE_VERSIONS, new StreamRecord<>(GenericRowData.of(buffered.bucket(),
+            StringData.fromString(buffered.key()), BucketVersions.timestamp(buffered.eventTime()), now)));
+      } else {
+        rowsEmitted.inc();
+        sinceBarrier.rowsWritten++;
+      }
+      output.collect(reuse.replace(buffered.row()));
+    }
+    buffer.clear();
+  }
+
+  private CheckpointStats newStats() {
+    return CheckpointStats.empty(featureView);
+  }
+}

@@ -1,0 +1,281 @@
+package io.icebergonline.job.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.icebergonline.core.DeleteLog;
+import io.icebergonline.core.IcebergCatalogs;
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.core.MaintenanceConfig;
+import io.icebergonline.job.maintenance.OnlineTableMaintenance;
+import io.icebergonline.testing.EmbeddedKafka;
+import io.icebergonline.testing.FeatureEventGenerator;
+import io.icebergonline.testing.GeneratedEvent;
+import io.icebergonline.testing.NewestRowOracle;
+import io.icebergonline.testing.TableRows;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.Table;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Newest wins survives restarts without state: the table, not the job's memory, holds the
+ * versions. Runs without a savepoint seed each bucket from the table; runs restored from a
+ * savepoint read nothing from it.
+ */
+class MaterializationRestartTest {
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+  @TempDir static Path warehouse;
+  @TempDir static Path savepoints;
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopKafka() throws Exception {
+    kafka.close();
+  }
+
+  /** Many late events (up to a minute late, i.e. across runs) and duplicates, deletes. */
+  private static FeatureEventGenerator adversarial(long seed) {
+    return new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(seed, 200).withRates(0.25, 0.1, 0.01, 0.05));
+  }
+
+  @Test
+  void tenRunsUntilTheEndOverSlicesOfAnAdversarialStreamEachLeaveTheTableExact() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-slices");
+    JobConfig config = harness.config(4);
+    FeatureEventGenerator generator = new FeatureEventGenerator(
+        FeatureEventGenerator.Settings.defaults(31, 150).withRates(0.25, 0.05, 0.01, 0.05));
+    NewestRowOracle oracle = new NewestRowOracle();
+    List<GeneratedEvent> olderThanDeletes = List.of();
+    for (int run = 0; run < 10; run++) {
+      List<GeneratedEvent> slice = new ArrayList<>(olderThanDeletes);
+      slice.addAll(generator.next(400));
+      olderThanDeletes = lateUpsertsOlderThanTheDeletesIn(slice);
+      kafka.produce(harness.topic, slice);
+      oracle.acceptAll(slice);
+
+      harness.runUntilEnd(config, 2, Duration.ofSeconds(1), 100_000);
+
+      assertThat(harness.rows(config)).as("after run %d", run).isEqualTo(oracle.liveRows());
+    }
+    assertThat(oracle.staleCount()).as("late events the runs had to drop").isGreaterThan(100);
+  }
+
+  /** For each tombstone of {@code events}, an upsert of its key half a second older than it. */
+  private static List<GeneratedEvent> lateUpsertsOlderThanTheDeletesIn(List<GeneratedEvent> events) {
+    List<GeneratedEvent> late = new ArrayList<>();
+    for (GeneratedEvent event : events) {
+      if (event.kind() == GeneratedEvent.Kind.TOMBSTONE) {
+        late.add(upsert(event.driverId(), event.recordTimestamp() - 500, "resurrected"));
+      }
+    }
+    return late;
+  }
+
+  private static GeneratedEvent upsert(long driverId, long eventTime, String city) {
+    String json = "{\"driver_id\":" + driverId + ",\"conv_rate\":0.5,\"trips\":1,\"city\":\"" + city
+        + "\",\"event_timestamp\":" + eventTime + ",\"created\":" + eventTime + "}";
+    return new GeneratedEvent(GeneratedEvent.Kind.UPSERT, driverId,
+        ("{\"driver_id\":" + driverId + "}").getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8),
+        eventTime, null);
+  }
+
+  private static GeneratedEvent tombstone(long driverId, long recordTimestamp) {
+    return new GeneratedEvent(GeneratedEvent.Kind.TOMBSTONE, driverId,
+        ("{\"driver_id\":" + driverId + "}").getBytes(StandardCharsets.UTF_8), null, recordTimestamp, null);
+  }
+
+  @Test
+  void withinTheRetentionALateEventOlderThanADeleteNeverBringsTheKeyBackAfterItTheKeyMayComeBack()
+      throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-retention");
+    Duration retention = Duration.ofSeconds(20);
+    JobConfig config = JobConfigParser.parse(harness.configYaml(4, "")
+        .replace("    buckets: 4\n", "    buckets: 4\n    delete_retention: " + retention.toSeconds() + "s\n"), name -> null);
+    long t = 1_767_225_600_000L;
+
+    kafka.produce(harness.topic, List.of(upsert(1, t, "first"), upsert(2, t, "first"), tombstone(1, t + 1_000)));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+    Table deleteLog = IcebergCatalogs.load(config.onlineStore())
+        .loadTable(DeleteLog.identifier(harness.namespace, config.featureViews().get(0)));
+    List<Map<String, Object>> logged = TableRows.read(deleteLog);
+    assertThat(logged).singleElement().satisfies(row -> assertThat(row).containsEntry(DeleteLog.ENTITY_KEY, "1")
+        .containsEntry(DeleteLog.EVENT_TIME, (t + 1_000) * 1_000)); // TableRows gives epoch microseconds
+    long firstDeleteApplied = (Long) logged.get(0).get(DeleteLog.DELETED_AT) / 1_000;
+    while (System.currentTimeMillis() <= firstDeleteApplied + retention.toMillis()) {
+      Thread.sleep(200); // until the first delete is older than the retention
+    }
+
+    kafka.produce(harness.topic, List.of(tombstone(2, t + 1_000)));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+    kafka.produce(harness.topic, List.of(upsert(1, t + 500, "late"), upsert(2, t + 500, "late")));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+
+    Map<Object, Map<String, Object>> rows = harness.rows(config);
+    assertThat(rows).as("the delete within the retention holds").doesNotContainKey(2L);
+    assertThat(rows.get(1L)).as("the delete older than the retention was forgotten by a start without state")
+        .containsEntry("city", "late");
+  }
+
+  @Test
+  void aStreamingJobCancelledWithoutASavepointAndStartedAgainEndsExact() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-cancelled");
+    JobConfig config = harness.config(4);
+    FeatureEventGenerator generator = adversarial(21);
+    NewestRowOracle oracle = new NewestRowOracle();
+
+    for (int run = 0; run < 2; run++) {
+      produce(harness, generator, oracle, 1_500);
+      JobClient job = harness.start(config, 2, new Configuration());
+      try {
+        assertThat(harness.awaitOracle(job, config, oracle, TIMEOUT)).as("run %d", run).isEqualTo(oracle.liveRows());
+        awaitOffsetsCommitted(harness, TIMEOUT); // so the next run starts after what this one read
+      } finally {
+        job.cancel().get();
+      }
+    }
+  }
+
+  @Test
+  void aJobRestoredFromASavepointAtAnotherParallelismReadsNothingFromTheTableAndEndsExact() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-savepoint");
+    JobConfig config = harness.config(4);
+    FeatureEventGenerator generator = adversarial(22);
+    NewestRowOracle oracle = new NewestRowOracle();
+
+    produce(harness, generator, oracle, 1_500);
+    String savepoint;
+    try (LogCapture log = new LogCapture(NewestWinsCollapseOperator.class)) {
+      JobClient job = harness.start(config, 2, new Configuration());
+      assertThat(harness.awaitOracle(job, config, oracle, TIMEOUT)).isEqualTo(oracle.liveRows());
+      savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+          .get(60, TimeUnit.SECONDS);
+      assertThat(seedings(log)).as("a start without state seeds every bucket once").hasSize(4);
+    }
+
+    produce(harness, generator, oracle, 1_500);
+    Configuration restore = new Configuration();
+    restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    try (LogCapture log = new LogCapture(NewestWinsCollapseOperator.class)) {
+      JobClient job = harness.start(config, 3, restore);
+      try {
+        assertThat(harness.awaitOracle(job, config, oracle, TIMEOUT)).isEqualTo(oracle.liveRows());
+      } finally {
+        job.cancel().get();
+      }
+      assertThat(seedings(log)).as("restored buckets read nothing from the table").isEmpty();
+    }
+  }
+
+  @Test
+  void aJobRestoredFromASavepointAfterMaintenanceExpiredItsLastCommitEndsExact() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-after-maintenance");
+    JobConfig config = harness.config(4);
+    FeatureEventGenerator generator = adversarial(23);
+    NewestRowOracle oracle = new NewestRowOracle();
+
+    // no periodic checkpoint: what the job reads is committed by the savepoint's own checkpoint
+    produce(harness, generator, oracle, 1_500);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    MaterializationJob.build(env, config, JobHarness.options(false, 2, Duration.ofHours(1), 100_000));
+    String savepoint;
+    try (LogCapture parsing = new LogCapture(ParseFunction.class)) {
+      JobClient job = env.executeAsync(harness.topic);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (parsing.messages().isEmpty()) { // the first malformed record: the job is reading
+        assertThat(System.nanoTime()).as("the job reads").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+          .get(60, TimeUnit.SECONDS);
+    }
+    Table table = harness.table(config);
+    assertThat(table.currentSnapshot().summary()).as("the savepoint's checkpoint committed rows")
+        .containsKey(OnlineTableMaintenance.COMMITTED_CHECKPOINT);
+
+    // maintenance while the job is stopped: a compaction commit on top, then expiry keeping one snapshot
+    OnlineTableMaintenance.run(() -> harness.table(config),
+        new MaintenanceConfig(true, Duration.ofHours(1), Duration.ZERO, 1, Duration.ofDays(3), 128L << 20), "maintain");
+
+    produce(harness, generator, oracle, 1_500);
+    Configuration restore = new Configuration();
+    restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    restore.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    restore.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+    restore.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+    JobClient job = harness.start(config, 2, restore);
+    try {
+      assertThat(harness.awaitOracle(job, config, oracle, TIMEOUT)).isEqualTo(oracle.liveRows());
+    } finally {
+      if (!job.getJobStatus().get().isTerminalState()) {
+        job.cancel().get();
+      }
+    }
+  }
+
+  /** Waits until the job's consumer group has committed offsets at the end of every partition of the topic. */
+  private static void awaitOffsetsCommitted(JobHarness harness, Duration timeout) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+      for (int partition = 0; partition < 4; partition++) {
+        partitions.put(new TopicPartition(harness.topic, partition), OffsetSpec.latest());
+      }
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin.listOffsets(partitions).all().get().forEach((partition, info) -> ends.put(partition, info.offset()));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(harness.topic + "-group").partitionsToOffsetAndMetadata().get();
+        if (ends.entrySet().stream().allMatch(end -> end.getValue() == 0
+            || (committed.get(end.getKey()) != null && committed.get(end.getKey()).offset() >= end.getValue()))) {
+          return;
+        }
+        assertThat(System.nanoTime()).as("offsets committed %s, ends %s", committed, ends).isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static List<String> seedings(LogCapture log) {
+    return log.messages().stream().filter(message -> message.contains("had no newest-wins state")).toList();
+  }
+
+  private static void produce(JobHarness harness, FeatureEventGenerator generator, NewestRowOracle oracle, int count) {
+    List<GeneratedEvent> events = generator.next(count);
+    kafka.produce(harness.topic, events);
+    oracle.acceptAll(events);
+  }
+}
