@@ -36,14 +36,19 @@ final class OrphanFiles {
 
   private OrphanFiles() {}
 
-  /** Every file under the table location. */
+  /**
+   * Every file under the table location. Listed as a directory ({@code location/}): on an object
+   * store the bare location is a key prefix that also matches sibling tables whose names extend
+   * this one's, such as the view's delete log {@code <view>__deletes}.
+   */
   static List<FileInfo> list(Table table) {
     if (!(table.io() instanceof SupportsPrefixOperations prefixes)) {
       throw new IllegalStateException("The FileIO of " + table.name() + " (" + table.io().getClass().getName()
           + ") cannot list files, so orphan files cannot be found");
     }
     List<FileInfo> files = new ArrayList<>();
-    prefixes.listPrefix(table.location()).forEach(files::add);
+    String location = table.location();
+    prefixes.listPrefix(location.endsWith("/") ? location : location + "/").forEach(files::add);
     return files;
   }
 

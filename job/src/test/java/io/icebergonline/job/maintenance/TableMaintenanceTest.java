@@ -2,22 +2,29 @@ package io.icebergonline.job.maintenance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.icebergonline.core.DeleteLog;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.LiveTable;
 import io.icebergonline.core.MaintenanceConfig;
+import io.icebergonline.core.OnlineTables;
 import io.icebergonline.job.Main;
 import io.icebergonline.job.pipeline.JobHarness;
 import io.icebergonline.job.pipeline.MaterializationJob;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedEvent;
+import io.icebergonline.testing.GenericUpserts;
 import io.icebergonline.testing.NewestRowOracle;
 import io.icebergonline.testing.RestCatalogOnS3;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,6 +42,7 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataOperations;
 import org.apache.iceberg.DeleteFile;
@@ -45,6 +53,9 @@ import org.apache.iceberg.ManifestReader;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileInfo;
@@ -209,6 +220,40 @@ class TableMaintenanceTest {
         total(summary, SnapshotSummary.TOTAL_DELETE_FILES_PROP), total(after, SnapshotSummary.TOTAL_DELETE_FILES_PROP),
         total(summary, SnapshotSummary.TOTAL_FILE_SIZE_PROP), total(after, SnapshotSummary.TOTAL_FILE_SIZE_PROP),
         storeBefore.size(), storeAfter.size(), bytes(storeBefore), bytes(storeAfter));
+  }
+
+  /**
+   * On an object store a table's location is a key prefix, and the delete log of view {@code v}
+   * lives at {@code v__deletes}, a longer key with the same prefix: orphan cleanup of {@code v}
+   * must not take the delete log's files for its own orphans.
+   */
+  @Test
+  void orphanCleanupLeavesTheFilesOfATableWhoseLocationExtendsItsOwn() throws Exception {
+    JobConfig config = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "orphan-prefix").config(BUCKETS);
+    FeatureViewSpec view = config.featureViews().get(0);
+    String namespace = config.onlineStore().namespace();
+    Catalog catalog = IcebergCatalogs.load(config.onlineStore());
+    Table table = OnlineTables.createOrVerify(catalog, namespace, view);
+    Table deleteLog = DeleteLog.createOrLoad(catalog, namespace, view);
+    assertThat(deleteLog.location()).startsWith(table.location());
+    GenericUpserts writer = new GenericUpserts(deleteLog, List.of(DeleteLog.ENTITY_KEY));
+    Record deletion = writer.newRow();
+    deletion.setField(DeleteLog.BUCKET, 0);
+    deletion.setField(DeleteLog.ENTITY_KEY, "1");
+    deletion.setField(DeleteLog.EVENT_TIME, OffsetDateTime.now(ZoneOffset.UTC));
+    deletion.setField(DeleteLog.DELETED_AT, OffsetDateTime.now(ZoneOffset.UTC));
+    AppendFiles append = deleteLog.newAppend();
+    writer.writeDataFiles(List.of(deletion)).forEach(append::appendFile);
+    append.commit();
+
+    OrphanFiles.Result result = OrphanFiles.deleteOrphans(
+        new LiveTable(() -> catalog.loadTable(OnlineTables.identifier(namespace, view.name()))), Long.MAX_VALUE);
+
+    assertThat(result.deleted()).isEmpty();
+    try (CloseableIterable<Record> rows = IcebergGenerics.read(catalog.loadTable(DeleteLog.identifier(namespace, view)))
+        .build()) {
+      assertThat(rows).hasSize(1);
+    }
   }
 
   @Test
