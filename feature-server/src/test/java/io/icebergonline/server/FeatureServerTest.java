@@ -377,10 +377,10 @@ class FeatureServerTest {
   @Test
   void aRequestPastItsTimeoutFailsWholeWith504() throws Exception {
     JobConfig job = JobConfigParser.parse(config(catalog, kafka), name -> null);
-    FeatureServerConfig oneMillisecond = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
-        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofMillis(1), null, FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES);
-    try (FeatureServer impatient = FeatureServer.start(job, oneMillisecond)) {
-      // a thousand distinct keys take longer than a millisecond to read on any machine
+    FeatureServerConfig oneNanosecond = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
+        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofNanos(1), null, FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES);
+    try (FeatureServer impatient = FeatureServer.start(job, oneNanosecond)) {
+      // reading the body alone takes longer than a nanosecond: the deadline has passed at the first key, on any machine
       HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + impatient.port() + "/get-online-features"))
           .POST(HttpRequest.BodyPublishers.ofString("{\"features\": [\"driver_stats:trips\"], \"entities\": "
