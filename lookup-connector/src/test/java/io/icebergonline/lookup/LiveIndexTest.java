@@ -51,13 +51,10 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 import org.apache.flink.util.CloseableIterator;
-import org.apache.iceberg.DataFile;
-import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.OverwriteFiles;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.flink.CatalogLoader;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
@@ -166,7 +163,7 @@ class LiveIndexTest {
         // a compaction (skipped by the index), the expiry that deletes the replaced files, then more
         // upserts: all applied without rebuilding a bucket
         long builds = indexed.indexStats().bucketBuilds();
-        compact(table);
+        LookupJoinHarness.compact(table);
         assertExact(table, oracle, indexed, pointReads, rows);
         table.expireSnapshots().expireOlderThan(System.currentTimeMillis() + 1).retainLast(1).commit();
         writer.upsert(List.of(driver(writer, 40, 4.4, "after-compaction", NOW)));
@@ -404,35 +401,6 @@ class LiveIndexTest {
     env.execute("stock upsert sink");
   }
 
-  /** The live rows, as Iceberg's reader returns them. */
-  private static List<Record> liveRecords(Table table) {
-    List<Record> live = new ArrayList<>();
-    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
-      records.forEach(record -> live.add(record.copy()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return live;
-  }
-
-  /** Rewrites every partition into one file with all deletes applied: a {@code replace} snapshot. */
-  private static void compact(Table table) {
-    table.refresh();
-    long planned = table.currentSnapshot().snapshotId();
-    Set<DataFile> oldData = new HashSet<>();
-    Set<DeleteFile> oldDeletes = new HashSet<>();
-    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
-      for (FileScanTask task : tasks) {
-        oldData.add(task.file());
-        oldDeletes.addAll(task.deletes());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Set<DataFile> newData = new GenericUpserts(table, List.of("driver_id")).writeDataFiles(liveRecords(table));
-    table.newRewrite().validateFromSnapshot(planned).rewriteFiles(oldData, oldDeletes, newData, Set.of()).commit();
-  }
-
   /**
    * What a copy-on-write MERGE does to the bucket of {@code changed}: its data files are replaced by
    * new ones holding the bucket's live rows, {@code changed} with a new value and {@code dropped}
@@ -442,7 +410,7 @@ class LiveIndexTest {
     table.refresh();
     int bucket = EntityKeys.bucket(changed, BUCKETS);
     List<Record> rewritten = new ArrayList<>();
-    for (Record record : liveRecords(table)) {
+    for (Record record : LookupJoinHarness.liveRecords(table)) {
       long id = (Long) record.getField("driver_id");
       if (EntityKeys.bucket(id, BUCKETS) != bucket || id == dropped) {
         continue;

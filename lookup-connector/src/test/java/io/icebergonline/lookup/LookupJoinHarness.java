@@ -5,13 +5,17 @@ import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.OnlineTables;
 import io.icebergonline.testing.GenericUpserts;
 import io.icebergonline.testing.PlaceholderConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -19,9 +23,14 @@ import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
 
 /** A driver-stats online table in some catalog, written with Iceberg's generic writers, and Flink SQL over it. */
 final class LookupJoinHarness {
@@ -113,5 +122,34 @@ final class LookupJoinHarness {
       }
     }
     return byId;
+  }
+
+  /** The live rows, as Iceberg's reader returns them. */
+  static List<Record> liveRecords(Table table) {
+    List<Record> live = new ArrayList<>();
+    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+      records.forEach(record -> live.add(record.copy()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return live;
+  }
+
+  /** Rewrites every partition into one file with all deletes applied: a {@code replace} snapshot. */
+  static void compact(Table table) {
+    table.refresh();
+    long planned = table.currentSnapshot().snapshotId();
+    Set<DataFile> oldData = new HashSet<>();
+    Set<DeleteFile> oldDeletes = new HashSet<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      for (FileScanTask task : tasks) {
+        oldData.add(task.file());
+        oldDeletes.addAll(task.deletes());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Set<DataFile> newData = new GenericUpserts(table, List.of("driver_id")).writeDataFiles(liveRecords(table));
+    table.newRewrite().validateFromSnapshot(planned).rewriteFiles(oldData, oldDeletes, newData, Set.of()).commit();
   }
 }

@@ -4,12 +4,8 @@ import static io.icebergonline.lookup.LookupJoinHarness.NOW;
 import static io.icebergonline.lookup.LookupJoinHarness.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.testing.GenericUpserts;
 import io.icebergonline.testing.RestCatalogOnS3;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,18 +28,13 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 import org.apache.flink.util.CloseableIterator;
-import org.apache.iceberg.DataFile;
-import org.apache.iceberg.DeleteFile;
-import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.flink.CatalogLoader;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.FlinkSink;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -150,26 +141,7 @@ class LookupOnRestCatalogTest {
 
   /** Rewrites every partition into one file applying all deletes, then expires history so old files are deleted. */
   private static Set<String> compactAndExpire(Table table) {
-    table.refresh();
-    long planned = table.currentSnapshot().snapshotId();
-    Set<DataFile> oldData = new HashSet<>();
-    Set<DeleteFile> oldDeletes = new HashSet<>();
-    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
-      for (FileScanTask task : tasks) {
-        oldData.add(task.file());
-        oldDeletes.addAll(task.deletes());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    List<Record> live = new ArrayList<>();
-    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
-      records.forEach(record -> live.add(record.copy()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Set<DataFile> newData = new GenericUpserts(table, List.of("driver_id")).writeDataFiles(live);
-    table.newRewrite().validateFromSnapshot(planned).rewriteFiles(oldData, oldDeletes, newData, Set.of()).commit();
+    LookupJoinHarness.compact(table);
     table.newAppend().commit(); // files a snapshot removes are deleted when that snapshot expires
     Set<String> removed = new HashSet<>();
     table.expireSnapshots().expireOlderThan(System.currentTimeMillis() + 1).retainLast(1)
