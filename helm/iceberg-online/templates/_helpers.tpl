@@ -107,13 +107,15 @@ Call with (dict "path" "onlineStore.properties" "properties" $map).
 
 {{/*
 The Flink configuration shared by every FlinkDeployment of the release: checkpoint and savepoint
-directories, HA, the Prometheus reporter, then .Values.flinkConfiguration on top.
+directories, the state backend, HA, the Prometheus reporter, then .Values.flinkConfiguration on top.
 */}}
 {{- define "iceberg-online.flinkConfiguration" -}}
 {{- $conf := dict
   "taskmanager.numberOfTaskSlots" (toString .Values.taskManager.slots)
   "execution.checkpointing.dir" .Values.checkpoints.directory
   "execution.checkpointing.savepoint-dir" .Values.checkpoints.savepointDirectory
+  "state.backend.type" .Values.stateBackend.type
+  "execution.checkpointing.incremental" (toString .Values.stateBackend.incremental)
 }}
 {{- if .Values.highAvailability.enabled }}
 {{- $_ := set $conf "high-availability.type" "kubernetes" }}

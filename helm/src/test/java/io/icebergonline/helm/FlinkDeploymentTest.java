@@ -75,6 +75,21 @@ class FlinkDeploymentTest {
   }
 
   @Test
+  void keepsKeyedStateInRocksDbWithIncrementalCheckpointsUnlessToldOtherwise() {
+    JsonNode configuration = defaults.materializer().path("spec").path("flinkConfiguration");
+    assertThat(configuration.path("state.backend.type").asText()).isEqualTo("rocksdb");
+    assertThat(configuration.path("execution.checkpointing.incremental").asText()).isEqualTo("true");
+
+    JsonNode onHeap = CHART.render(Map.of("stateBackend.type", "hashmap", "stateBackend.incremental", "false"))
+        .materializer().path("spec").path("flinkConfiguration");
+    assertThat(onHeap.path("state.backend.type").asText()).isEqualTo("hashmap");
+    assertThat(onHeap.path("execution.checkpointing.incremental").asText()).isEqualTo("false");
+
+    assertThatThrownBy(() -> CHART.render(Map.of("stateBackend.type", "memory")))
+        .hasMessageContaining("/stateBackend/type").hasMessageContaining("'rocksdb', 'hashmap'");
+  }
+
+  @Test
   void leavesOutHighAvailabilityAndMetricsWhenDisabled() {
     JsonNode deployment = CHART.render(Map.of("highAvailability.enabled", "false", "metrics.enabled", "false")).materializer();
     JsonNode configuration = deployment.path("spec").path("flinkConfiguration");
