@@ -3,6 +3,8 @@ package io.icebergonline.job.pipeline;
 import io.icebergonline.core.DeleteLog;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.LiveTable;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -62,6 +65,14 @@ import org.slf4j.LoggerFactory;
  * that a delete, which leaves no row, is remembered the same way (within its retention). A keyed
  * flag marks a bucket seeded; it travels with the bucket's key group through savepoints and
  * rescaling, so a restored bucket reads nothing from the table.
+ *
+ * <p>With a view {@code ttl}, a key's version leaves the state once it has not been written for
+ * the ttl (Flink's state TTL, processing time), and seeding leaves out versions already older than
+ * the ttl. Readers treat a row older than the ttl as missing, so the answer stays the same: a late
+ * event arriving after its key's version left can only be older than the ttl itself (its event
+ * time is before that version's, which is before the time it was written), so it replaces an
+ * expired row with an expired row. The exception is an event time ahead of the job's clock: its
+ * version leaves the state while still within the ttl (README "State size").
  */
 final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     implements OneInputStreamOperator<RowData, RowData>, BoundedOneInput {
@@ -130,8 +141,10 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void open() throws Exception {
     super.open();
-    appliedVersions = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>(APPLIED_VERSIONS, Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    MapStateDescriptor<String, long[]> versions =
+        new MapStateDescriptor<>(APPLIED_VERSIONS, Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
+    view.timeToLive().ifPresent(ttl -> versions.enableTimeToLive(expireAfter(ttl)));
+    appliedVersions = getRuntimeContext().getMapState(versions);
     seeded = getRuntimeContext().getState(new ValueStateDescriptor<>("seeded", Types.BOOLEAN));
     knownSeeded = new HashSet<>();
     buffer = new HashMap<>();
@@ -186,23 +199,43 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   }
 
   /**
+   * A version leaves the state {@code ttl} after it was last written; an expired one is never read
+   * back. Flink removes it in the background: on RocksDB compaction, or a few entries per access on
+   * the heap backend.
+   */
+  private static StateTtlConfig expireAfter(Duration ttl) {
+    return StateTtlConfig.newBuilder(ttl)
+        .updateTtlOnCreateAndWrite()
+        .neverReturnExpired()
+        .build();
+  }
+
+  /**
    * Merges the table's versions of the current bucket's keys into its state (keeping the newer of
    * two), once per bucket: the flag is set in the same keyed state, so it is checkpointed with it.
    */
   private void seed(int bucket) throws Exception {
     long started = System.nanoTime();
     BucketVersions.Read read = tableVersions().read(bucket);
+    long expiredBefore = view.timeToLive()
+        .map(ttl -> JsonValues.epochMicros(Instant.now().minus(ttl)))
+        .orElse(Long.MIN_VALUE);
+    int keys = 0;
     for (Map.Entry<String, long[]> entry : read.versions().entrySet()) {
+      if (entry.getValue()[0] < expiredBefore) {
+        continue; // older than the ttl: read as missing whatever later replaces it
+      }
       long[] current = appliedVersions.get(entry.getKey());
       appliedVersions.put(entry.getKey(), current == null ? entry.getValue() : BucketVersions.newer(current, entry.getValue()));
+      keys++;
     }
     seeded.update(true);
     bucketsSeeded.inc();
-    keysSeeded.inc(read.versions().size());
+    keysSeeded.inc(keys);
     LOG.info("Feature view '{}' bucket {} had no newest-wins state: seeded {} key versions from snapshot {} "
-            + "({} live rows) and the delete log ({} retained deletes) in {} ms", featureView, bucket,
-        read.versions().size(), read.snapshotId(), read.liveRows(), read.retainedDeletes(),
-        (System.nanoTime() - started) / 1_000_000);
+            + "({} live rows) and the delete log ({} retained deletes), {} older than the ttl left out, in {} ms",
+        featureView, bucket, keys, read.snapshotId(), read.liveRows(), read.retainedDeletes(),
+        read.versions().size() - keys, (System.nanoTime() - started) / 1_000_000);
   }
 
   private BucketVersions tableVersions() {

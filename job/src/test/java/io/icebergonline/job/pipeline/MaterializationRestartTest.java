@@ -246,6 +246,58 @@ class MaterializationRestartTest {
     }
   }
 
+  /**
+   * With a view ttl, a key's version leaves the newest-wins state once it has not been written for
+   * the ttl, in a running job and when a start without state seeds the bucket. A late event older
+   * than that version is then applied: it replaces an expired row with an older expired row, which
+   * readers (they apply the view's ttl) answer as missing, as they answered the newest row. Without
+   * state expiry both late events would be dropped and the row would stay "newest".
+   */
+  @Test
+  void versionsOlderThanTheTtlLeaveTheStateAndTheKeyReadsTheSame() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-ttl");
+    Duration ttl = Duration.ofSeconds(3);
+    JobConfig config = JobConfigParser.parse(harness.configYaml(4, "")
+        .replace("    buckets: 4\n", "    buckets: 4\n    ttl: " + ttl.toSeconds() + "s\n"), name -> null);
+    long t = System.currentTimeMillis();
+
+    kafka.produce(harness.topic, List.of(upsert(1, t, "newest")));
+    JobClient job = harness.start(config, 1, new Configuration());
+    try {
+      awaitCity(harness, config, "newest");
+      long visible = System.currentTimeMillis(); // the version was written to state before its commit was visible
+      while (System.currentTimeMillis() <= visible + ttl.toMillis()) {
+        Thread.sleep(100); // until the version has been in state longer than the ttl
+      }
+      kafka.produce(harness.topic, List.of(upsert(1, t - 1_000, "late, after its key left the state")));
+      awaitCity(harness, config, "late, after its key left the state");
+      awaitOffsetsCommitted(harness, TIMEOUT);
+    } finally {
+      job.cancel().get();
+    }
+
+    kafka.produce(harness.topic, List.of(upsert(1, t - 2_000, "late, after a start without state")));
+    try (LogCapture log = new LogCapture(NewestWinsCollapseOperator.class)) {
+      harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+      assertThat(seedings(log)).singleElement().asString().contains("1 older than the ttl left out");
+    }
+    assertThat(harness.rows(config).get(1L)).containsEntry("city", "late, after a start without state");
+    assertThat(t).as("every version of the key is older than the ttl: all read as missing")
+        .isLessThan(System.currentTimeMillis() - ttl.toMillis());
+  }
+
+  private static void awaitCity(JobHarness harness, JobConfig config, String city) throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      Map<String, Object> row = harness.table(config).currentSnapshot() == null ? null : harness.rows(config).get(1L);
+      if (row != null && city.equals(row.get("city"))) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("key 1 never became %s; last row %s", city, row).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
   /** Waits until the job's consumer group has committed offsets at the end of every partition of the topic. */
   private static void awaitOffsetsCommitted(JobHarness harness, Duration timeout) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
