@@ -15,17 +15,21 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * {@code java -jar bench/target/iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick]
- * [--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] [--out DIR]}: runs the benchmarks and
- * writes {@code REPORT.md}, its CSVs and
+ * {@code java -jar bench/target/iceberg-online-bench.jar [materialize|lookup|freshness|all|state] [--quick]
+ * [--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] [--state-backend rocksdb|hashmap]
+ * [--out DIR]}: runs the benchmarks and writes {@code REPORT.md}, its CSVs and
  * SVG charts to {@code bench/results/} (or {@code --out}). Tables live in a temporary local
- * warehouse, deleted at the end.
+ * warehouse, deleted at the end. {@code state} (not part of {@code all}) runs our pipeline on
+ * 10M keys / 50M events unless {@code --keys}/{@code --events} say otherwise.
  */
 public final class Bench {
-  private static final Set<String> COMMANDS = Set.of("materialize", "lookup", "freshness", "all");
+  private static final Set<String> COMMANDS = Set.of("materialize", "lookup", "freshness", "all", "state");
+  private static final int STATE_KEYS = 10_000_000;
+  private static final int STATE_EVENTS = 50_000_000;
   private static final String USAGE =
-      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all] [--quick] [--ten-million-keys] "
-          + "[--keys N --events N] [--lookup-keys N] [--join-probes N] [--out DIR]";
+      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all|state] [--quick] "
+          + "[--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] "
+          + "[--state-backend rocksdb|hashmap] [--out DIR]";
 
   private Bench() {}
 
@@ -38,12 +42,23 @@ public final class Bench {
     Integer joinProbes = null;
     Integer keys = null;
     Integer events = null;
+    StateScaleBench.Backend stateBackend = StateScaleBench.Backend.ROCKSDB;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
         case "--ten-million-keys" -> tenMillionKeys = true;
         case "--keys" -> keys = count(args, ++i);
         case "--events" -> events = count(args, ++i);
+        case "--state-backend" -> {
+          if (i + 1 == args.length) {
+            fail("--state-backend needs rocksdb or hashmap");
+          }
+          try {
+            stateBackend = StateScaleBench.Backend.of(args[++i]);
+          } catch (IllegalArgumentException e) {
+            fail(e.getMessage());
+          }
+        }
         case "--lookup-keys" -> lookupKeys = count(args, ++i);
         case "--join-probes" -> joinProbes = count(args, ++i);
         case "--out" -> {
@@ -65,16 +80,20 @@ public final class Bench {
       sizes = sizes.withLookups(lookupKeys == null ? sizes.lookupKeys() : lookupKeys,
           joinProbes == null ? sizes.joinProbes() : joinProbes);
     }
-    if (keys != null || events != null) {
-      sizes = sizes.withMaterializeInput(keys == null ? sizes.keys() : keys, events == null ? sizes.events() : events);
+    boolean stateRun = command.equals("state");
+    if (keys != null || events != null || stateRun) {
+      int defaultKeys = stateRun ? STATE_KEYS : sizes.keys();
+      int defaultEvents = stateRun ? STATE_EVENTS : sizes.events();
+      sizes = sizes.withMaterializeInput(keys == null ? defaultKeys : keys, events == null ? defaultEvents : events);
     }
-    Path report = run(command, sizes, out == null ? defaultResults() : out, String.join(" ", args));
+    Path report = run(command, sizes, stateBackend, out == null ? defaultResults() : out, String.join(" ", args));
     Progress.log("report written to %s", report.toAbsolutePath());
     System.exit(0); // Flink's and Kafka's non-daemon threads would keep the JVM alive
   }
 
   /** Runs {@code command} at {@code sizes} and writes the report into {@code results}; returns REPORT.md. */
-  static Path run(String command, Sizes sizes, Path results, String arguments) throws Exception {
+  static Path run(String command, Sizes sizes, StateScaleBench.Backend stateBackend, Path results, String arguments)
+      throws Exception {
     Instant started = Instant.now();
     double loadAtStart = Machine.loadAverage();
     Report report = new Report();
@@ -96,6 +115,9 @@ public final class Bench {
       }
       if (command.equals("freshness") || command.equals("all")) {
         new FreshnessBench(sizes, catalog, report).run();
+      }
+      if (command.equals("state")) {
+        new StateScaleBench(sizes, catalog, report, stateBackend).run();
       }
     } finally {
       deleteRecursively(warehouse);

@@ -29,6 +29,7 @@ import org.apache.kafka.common.utils.Utils;
  */
 final class GeneratedInput implements AutoCloseable {
   private static final Map<String, List<GeneratedEvent>> REGISTRY = new ConcurrentHashMap<>();
+  private static final String TOPIC = "generated";
 
   private final String id = UUID.randomUUID().toString();
   private final List<GeneratedEvent> events;
@@ -56,8 +57,7 @@ final class GeneratedInput implements AutoCloseable {
   DataStream<KafkaRecord> replay(StreamExecutionEnvironment env, int partitions) {
     DataGeneratorSource<KafkaRecord> source = new DataGeneratorSource<>(
         new Replay(id, partitions), events.size(), TypeInformation.of(KafkaRecord.class));
-    return env.fromSource(source, WatermarkStrategy.noWatermarks(), "generated events").setParallelism(1)
-        .partitionCustom((partition, subtasks) -> partition % subtasks, record -> record.partition);
+    return partitioned(env.fromSource(source, WatermarkStrategy.noWatermarks(), "generated events").setParallelism(1));
   }
 
   @Override
@@ -68,7 +68,6 @@ final class GeneratedInput implements AutoCloseable {
   /** The i-th generated event as the Kafka record a producer would have written. */
   private static final class Replay implements GeneratorFunction<Long, KafkaRecord> {
     private static final long serialVersionUID = 1L;
-    private static final String TOPIC = "generated";
 
     private final String inputId;
     private final int partitions;
@@ -86,17 +85,29 @@ final class GeneratedInput implements AutoCloseable {
 
     @Override
     public KafkaRecord map(Long index) {
-      GeneratedEvent event = events.get(index.intValue());
-      KafkaRecord record = new KafkaRecord();
-      record.topic = TOPIC;
-      record.partition = Utils.toPositive(Utils.murmur2(event.key())) % partitions;
-      record.offset = index;
-      record.timestamp = event.recordTimestamp();
-      record.key = event.key();
-      record.value = event.value();
-      record.headerKeys = new String[0];
-      record.headerValues = new byte[0][];
-      return record;
+      return kafkaRecord(events.get(index.intValue()), index, partitions);
     }
+  }
+
+  /**
+   * The event as the Kafka record a producer would have written at {@code offset}, in the partition
+   * Kafka's default partitioner picks for its key among {@code partitions}.
+   */
+  static KafkaRecord kafkaRecord(GeneratedEvent event, long offset, int partitions) {
+    KafkaRecord record = new KafkaRecord();
+    record.topic = TOPIC;
+    record.partition = Utils.toPositive(Utils.murmur2(event.key())) % partitions;
+    record.offset = offset;
+    record.timestamp = event.recordTimestamp();
+    record.key = event.key();
+    record.value = event.value();
+    record.headerKeys = new String[0];
+    record.headerValues = new byte[0][];
+    return record;
+  }
+
+  /** Routes replayed records as Kafka partitions would be read: partition p by subtask p mod parallelism. */
+  static DataStream<KafkaRecord> partitioned(DataStream<KafkaRecord> records) {
+    return records.partitionCustom((partition, subtasks) -> partition % subtasks, record -> record.partition);
   }
 }

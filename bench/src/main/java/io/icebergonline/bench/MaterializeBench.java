@@ -334,10 +334,16 @@ final class MaterializeBench {
 
   /** A local mini-cluster environment with a slot per subtask and no restarts (a failure fails the run). */
   static StreamExecutionEnvironment localEnvironment(BenchCatalog catalog) {
-    Configuration configuration = new Configuration();
+    return localEnvironment(catalog, new Configuration());
+  }
+
+  /** A local environment with the benchmarks' settings over {@code configuration}'s. */
+  static StreamExecutionEnvironment localEnvironment(BenchCatalog catalog, Configuration configuration) {
     configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, catalog.checkpoints().toUri().toString());
+    if (!configuration.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, catalog.checkpoints().toUri().toString());
+    }
     return StreamExecutionEnvironment.createLocalEnvironment(Sizes.PARALLELISM, configuration);
   }
 }

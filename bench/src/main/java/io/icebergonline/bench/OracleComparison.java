@@ -1,9 +1,9 @@
 package io.icebergonline.bench;
 
 import io.icebergonline.testing.TableRows;
-import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.apache.iceberg.Table;
 
 /**
@@ -17,27 +17,26 @@ import org.apache.iceberg.Table;
 record OracleComparison(long tableRows, long oracleKeys, long staleKeys, long missingKeys, long extraKeys,
     long duplicateKeys) {
 
+  /** Compares row by row as the generic reader streams them, so a table of tens of millions of rows need not fit in memory. */
   static OracleComparison of(Table table, Map<Long, Map<String, Object>> oracle) {
-    List<Map<String, Object>> rows = TableRows.read(table);
-    Map<Object, Map<String, Object>> byKey = new HashMap<>();
-    long duplicates = 0;
-    for (Map<String, Object> row : rows) {
-      if (byKey.put(row.get(BenchCatalog.KEY_COLUMN), row) != null) {
-        duplicates++;
+    Set<Object> seen = new HashSet<>();
+    long[] counts = new long[4]; // rows, stale, extra, duplicates
+    TableRows.forEach(table, row -> {
+      counts[0]++;
+      Object key = row.get(BenchCatalog.KEY_COLUMN);
+      if (!seen.add(key)) {
+        counts[3]++;
+        return;
       }
-    }
-    long stale = 0;
-    long missing = 0;
-    for (Map.Entry<Long, Map<String, Object>> truth : oracle.entrySet()) {
-      Map<String, Object> actual = byKey.get(truth.getKey());
-      if (actual == null) {
-        missing++;
-      } else if (!actual.equals(truth.getValue())) {
-        stale++;
+      Map<String, Object> truth = oracle.get(key);
+      if (truth == null) {
+        counts[2]++;
+      } else if (!truth.equals(row)) {
+        counts[1]++;
       }
-    }
-    long extra = byKey.keySet().stream().filter(key -> !oracle.containsKey(key)).count();
-    return new OracleComparison(rows.size(), oracle.size(), stale, missing, extra, duplicates);
+    });
+    long missing = oracle.keySet().stream().filter(key -> !seen.contains(key)).count();
+    return new OracleComparison(counts[0], oracle.size(), counts[1], missing, counts[2], counts[3]);
   }
 
   /** Keys whose live state differs from the newest: stale, missing, resurrected or duplicated. */

@@ -21,7 +21,7 @@ class BenchSmokeTest {
 
   @Test
   void quickRunWritesTheReportWithCorrectResults() throws Exception {
-    Path report = Bench.run("all", Sizes.quick(), results, "all --quick");
+    Path report = Bench.run("all", Sizes.quick(), StateScaleBench.Backend.ROCKSDB, results, "all --quick");
 
     String markdown = Files.readString(report);
     assertThat(markdown).contains("## Targets", "## Materialization", "## Storage", "## Lookups", "## Freshness",

@@ -31,13 +31,18 @@ public final class FeatureEventGenerator {
       "    buckets: %d",
       "");
 
+  /** How many of the latest upserts a duplicate may resend. */
+  static final int DUPLICATE_POOL = 1_000_000;
+
   public static final String[] CITIES = {"Amsterdam", "Berlin", "Lisbon", "Oslo", "Riga", "Tallinn", "Zürich"};
 
   private final Settings settings;
   private final Random random;
   private final double[] zipfCdf;
   private final Map<Long, Long> lastEventTime = new HashMap<>();
+  /** The upserts a duplicate is drawn from: the latest {@link #DUPLICATE_POOL}, so memory stays bounded for long runs. */
   private final List<GeneratedEvent> upserts = new ArrayList<>();
+  private int nextPoolSlot;
   private long clock;
   private long created;
 
@@ -45,7 +50,8 @@ public final class FeatureEventGenerator {
    * @param keys distinct driver ids {@code 1..keys}
    * @param zipfExponent skew of the key popularity; 0 = uniform
    * @param lateRate share of events whose event time lies up to {@code maxLatenessMillis} in the past
-   * @param duplicateRate share of events that resend an earlier valid event byte for byte
+   * @param duplicateRate share of events that resend an earlier valid event (one of the latest million upserts)
+   *     byte for byte
    * @param malformedRate share of records that must be dead-lettered
    * @param tombstoneRate share of records that delete a key
    */
@@ -112,10 +118,29 @@ public final class FeatureEventGenerator {
     } else if (random.nextInt(50) == 0 && lastEventTime.containsKey(driverId)) {
       eventTime = lastEventTime.get(driverId); // same event time: created decides
     }
+    return upsert(driverId, eventTime);
+  }
+
+  /**
+   * An upsert of {@code driverId} at the current time: {@code load(1)} to {@code load(keys)} first
+   * is an initial load that gives every key a row before the skewed {@link #next} events.
+   */
+  public GeneratedEvent load(long driverId) {
+    clock += 1;
+    created += 1;
+    return upsert(driverId, clock);
+  }
+
+  private GeneratedEvent upsert(long driverId, long eventTime) {
     GeneratedEvent event = new GeneratedEvent(GeneratedEvent.Kind.UPSERT, driverId, key(driverId),
         upsertJson(driverId, eventTime).getBytes(StandardCharsets.UTF_8), clock, null);
     lastEventTime.put(driverId, eventTime);
-    upserts.add(event);
+    if (upserts.size() < DUPLICATE_POOL) {
+      upserts.add(event);
+    } else {
+      upserts.set(nextPoolSlot, event);
+      nextPoolSlot = (nextPoolSlot + 1) % DUPLICATE_POOL;
+    }
     return event;
   }
 

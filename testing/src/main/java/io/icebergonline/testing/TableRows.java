@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.TreeMap;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
@@ -27,16 +28,21 @@ public final class TableRows {
 
   /** All live rows of the table's current snapshot. */
   public static List<Map<String, Object>> read(Table table) {
-    table.refresh();
     List<Map<String, Object>> rows = new ArrayList<>();
+    forEach(table, rows::add);
+    return rows;
+  }
+
+  /** Hands each live row of the table's current snapshot to {@code action}, one at a time (for tables too big to hold). */
+  public static void forEach(Table table, Consumer<Map<String, Object>> action) {
+    table.refresh();
     try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
       for (Record record : records) {
-        rows.add(toMap(record, table.schema().asStruct()));
+        action.accept(toMap(record, table.schema().asStruct()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return rows;
   }
 
   /**
