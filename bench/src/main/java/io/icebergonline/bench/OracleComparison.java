@@ -4,6 +4,7 @@ import io.icebergonline.testing.TableRows;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.iceberg.Table;
 
 /**
@@ -19,6 +20,11 @@ record OracleComparison(long tableRows, long oracleKeys, long staleKeys, long mi
 
   /** Compares row by row as the generic reader streams them, so a table of tens of millions of rows need not fit in memory. */
   static OracleComparison of(Table table, Map<Long, Map<String, Object>> oracle) {
+    return of(table, oracle.keySet(), oracle::get);
+  }
+
+  /** As {@link #of(Table, Map)}, with the oracle's row of a key looked up one at a time (null: no live row). */
+  static OracleComparison of(Table table, Set<Long> liveKeys, Function<Long, Map<String, Object>> oracle) {
     Set<Object> seen = new HashSet<>();
     long[] counts = new long[4]; // rows, stale, extra, duplicates
     TableRows.forEach(table, row -> {
@@ -28,15 +34,15 @@ record OracleComparison(long tableRows, long oracleKeys, long staleKeys, long mi
         counts[3]++;
         return;
       }
-      Map<String, Object> truth = oracle.get(key);
+      Map<String, Object> truth = oracle.apply((Long) key);
       if (truth == null) {
         counts[2]++;
       } else if (!truth.equals(row)) {
         counts[1]++;
       }
     });
-    long missing = oracle.keySet().stream().filter(key -> !seen.contains(key)).count();
-    return new OracleComparison(counts[0], oracle.size(), counts[1], missing, counts[2], counts[3]);
+    long missing = liveKeys.stream().filter(key -> !seen.contains(key)).count();
+    return new OracleComparison(counts[0], liveKeys.size(), counts[1], missing, counts[2], counts[3]);
   }
 
   /** Keys whose live state differs from the newest: stale, missing, resurrected or duplicated. */

@@ -82,8 +82,7 @@ final class StateScaleBench {
     Progress.log("state: oracle pass over %,d events (%,d keys loaded, then skewed updates)", input.count(),
         input.keys());
     NewestRowOracle oracle = input.oracle();
-    Map<Long, Map<String, Object>> truth = oracle.liveRows();
-    Progress.log("state: oracle has %,d live keys, %,d stale events, %,d malformed", truth.size(),
+    Progress.log("state: oracle has %,d live keys, %,d stale events, %,d malformed", oracle.liveKeys().size(),
         oracle.staleCount(), oracle.malformedCount());
 
     Path checkpoints = catalog.checkpoints().resolve("state-" + backend.flinkName);
@@ -118,7 +117,7 @@ final class StateScaleBench {
     Table table = catalog.load(NAMESPACE, view);
     WriteStats stats = WriteStats.of(table);
     Progress.log("state: comparing the table with the oracle (Iceberg generic reader, row by row)");
-    OracleComparison comparison = OracleComparison.of(table, truth);
+    OracleComparison comparison = OracleComparison.of(table, oracle.liveKeys(), oracle::liveRow);
     Progress.log("state: %,d live rows, %,d keys differ from the oracle; newest-wins state %,d bytes = %.1f bytes "
         + "per key at checkpoint %d", comparison.tableRows(), comparison.wrongKeys(), state.bytes(),
         state.bytes() / (double) input.keys(), state.checkpointId());

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -28,7 +30,8 @@ public final class NewestRowOracle {
       Comparator.<long[]>comparingLong(version -> version[0]).thenComparingLong(version -> version[1]);
 
   private final Map<Long, long[]> versions = new HashMap<>();
-  private final Map<Long, Map<String, Object>> live = new HashMap<>();
+  /** The winning upsert of each live key, parsed again when asked for: tens of millions of keys fit in memory. */
+  private final Map<Long, GeneratedEvent> live = new HashMap<>();
   private long applied;
   private long stale;
   private long malformed;
@@ -44,12 +47,12 @@ public final class NewestRowOracle {
       case UPSERT -> {
         Map<String, Object> row = parse(event);
         long created = row.get("created") == null ? Long.MIN_VALUE : (Long) row.get("created");
-        apply(event.driverId(), new long[] {(Long) row.get("event_timestamp"), created}, row);
+        apply(event.driverId(), new long[] {(Long) row.get("event_timestamp"), created}, event);
       }
     }
   }
 
-  private void apply(long driverId, long[] version, Map<String, Object> row) {
+  private void apply(long driverId, long[] version, GeneratedEvent upsert) {
     long[] current = versions.get(driverId);
     if (current != null && VERSION_ORDER.compare(version, current) < 0) {
       stale++;
@@ -57,16 +60,29 @@ public final class NewestRowOracle {
     }
     applied++;
     versions.put(driverId, version);
-    if (row == null) {
+    if (upsert == null) {
       live.remove(driverId);
     } else {
-      live.put(driverId, row);
+      live.put(driverId, upsert);
     }
   }
 
   /** Live rows by driver id, sorted. */
   public Map<Long, Map<String, Object>> liveRows() {
-    return new TreeMap<>(live);
+    Map<Long, Map<String, Object>> rows = new TreeMap<>();
+    live.forEach((driverId, upsert) -> rows.put(driverId, parse(upsert)));
+    return rows;
+  }
+
+  /** The keys that have a live row. */
+  public Set<Long> liveKeys() {
+    return Collections.unmodifiableSet(live.keySet());
+  }
+
+  /** The live row of {@code driverId}, or null: {@link #liveRows} one key at a time, for key spaces too big to copy. */
+  public Map<String, Object> liveRow(long driverId) {
+    GeneratedEvent upsert = live.get(driverId);
+    return upsert == null ? null : parse(upsert);
   }
 
   public long appliedCount() {
