@@ -72,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * event arriving after its key's version left can only be older than the ttl itself (its event
  * time is before that version's, which is before the time it was written), so it replaces an
  * expired row with an expired row. The exception is an event time ahead of the job's clock: its
- * version leaves the state while still within the ttl (README "State size").
+ * version leaves the state while still within the ttl (README "State size and state backend").
  */
 final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     implements OneInputStreamOperator<RowData, RowData>, BoundedOneInput {
@@ -87,6 +87,16 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
    * compared with a microsecond one.
    */
   private static final String APPLIED_VERSIONS = "applied-versions-micros";
+  /**
+   * The same with state expiry (views with a ttl), and its seeded flag: a separate state because
+   * Flink's heap backend cannot restore a state written without expiry into one with it. Adding or
+   * removing a view's ttl moves each bucket's versions from one to the other when it is first touched.
+   */
+  private static final String EXPIRING_APPLIED_VERSIONS = "applied-versions-micros-expiring";
+  private static final String SEEDED = "seeded";
+  private static final String EXPIRING_SEEDED = "seeded-expiring";
+  /** How long the expiring state keeps versions when it is only read to move them (the view has no ttl now). */
+  private static final Duration READ_ONLY_TTL = Duration.ofDays(365L * 100);
 
   /** Side output of what each subtask did between barriers. */
   static final OutputTag<CheckpointStats> STATS = new OutputTag<>("checkpoint-stats") {};
@@ -104,6 +114,9 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
 
   private transient MapState<String, long[]> appliedVersions;
   private transient ValueState<Boolean> seeded;
+  /** The versions state of the other kind (expiring if this view has no ttl, else not) and its flag: moved from, then cleared. */
+  private transient MapState<String, long[]> otherVersions;
+  private transient ValueState<Boolean> otherSeeded;
   /** Buckets this subtask knows are seeded, so that the flag in state is read once per bucket, not per event. */
   private transient Set<Integer> knownSeeded;
   private transient ExecutorService seedingWorkers;
@@ -141,11 +154,17 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void open() throws Exception {
     super.open();
-    MapStateDescriptor<String, long[]> versions =
-        new MapStateDescriptor<>(APPLIED_VERSIONS, Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
-    view.timeToLive().ifPresent(ttl -> versions.enableTimeToLive(expireAfter(ttl)));
-    appliedVersions = getRuntimeContext().getMapState(versions);
-    seeded = getRuntimeContext().getState(new ValueStateDescriptor<>("seeded", Types.BOOLEAN));
+    MapStateDescriptor<String, long[]> lasting = versionsDescriptor(APPLIED_VERSIONS);
+    MapStateDescriptor<String, long[]> expiring = versionsDescriptor(EXPIRING_APPLIED_VERSIONS);
+    expiring.enableTimeToLive(expireAfter(view.timeToLive().orElse(READ_ONLY_TTL)));
+    ValueState<Boolean> lastingSeeded = getRuntimeContext().getState(new ValueStateDescriptor<>(SEEDED, Types.BOOLEAN));
+    ValueState<Boolean> expiringSeeded =
+        getRuntimeContext().getState(new ValueStateDescriptor<>(EXPIRING_SEEDED, Types.BOOLEAN));
+    boolean expires = view.timeToLive().isPresent();
+    appliedVersions = getRuntimeContext().getMapState(expires ? expiring : lasting);
+    seeded = expires ? expiringSeeded : lastingSeeded;
+    otherVersions = getRuntimeContext().getMapState(expires ? lasting : expiring);
+    otherSeeded = expires ? lastingSeeded : expiringSeeded;
     knownSeeded = new HashSet<>();
     buffer = new HashMap<>();
     bucketsSeeded = getMetricGroup().counter("bucketsSeeded");
@@ -198,6 +217,10 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     }
   }
 
+  private static MapStateDescriptor<String, long[]> versionsDescriptor(String name) {
+    return new MapStateDescriptor<>(name, Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
+  }
+
   /**
    * A version leaves the state {@code ttl} after it was last written; an expired one is never read
    * back. Flink removes it in the background: on RocksDB compaction, or a few entries per access on
@@ -211,15 +234,32 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   }
 
   /**
-   * Merges the table's versions of the current bucket's keys into its state (keeping the newer of
-   * two), once per bucket: the flag is set in the same keyed state, so it is checkpointed with it.
+   * Fills the current bucket's state once: from the state of the other kind when a savepoint of the
+   * view with(out) a ttl holds the bucket, else with the table's versions of its keys (keeping the
+   * newer of two). The flag is set in the same keyed state, so it is checkpointed with it.
    */
   private void seed(int bucket) throws Exception {
     long started = System.nanoTime();
-    BucketVersions.Read read = tableVersions().read(bucket);
     long expiredBefore = view.timeToLive()
         .map(ttl -> JsonValues.epochMicros(Instant.now().minus(ttl)))
         .orElse(Long.MIN_VALUE);
+    if (Boolean.TRUE.equals(otherSeeded.value())) {
+      int moved = 0;
+      for (Map.Entry<String, long[]> entry : otherVersions.entries()) {
+        if (entry.getValue()[0] >= expiredBefore) {
+          appliedVersions.put(entry.getKey(), entry.getValue());
+          moved++;
+        }
+      }
+      otherVersions.clear();
+      otherSeeded.clear();
+      seeded.update(true);
+      LOG.info("Feature view '{}' bucket {}: moved {} key versions to the state {} expiry (the view's ttl changed) in {} ms",
+          featureView, bucket, moved, view.timeToLive().isPresent() ? "with" : "without",
+          (System.nanoTime() - started) / 1_000_000);
+      return;
+    }
+    BucketVersions.Read read = tableVersions().read(bucket);
     int keys = 0;
     for (Map.Entry<String, long[]> entry : read.versions().entrySet()) {
       if (entry.getValue()[0] < expiredBefore) {
