@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +64,7 @@ final class StateScaleBench {
   }
 
   /** The newest-wins operator's keyed state as one checkpoint recorded it (full size, not the increment). */
-  record StateSize(long checkpointId, long bytes, long checkpoints) {}
+  record StateSize(long checkpointId, long bytes) {}
 
   private final Sizes sizes;
   private final BenchCatalog catalog;
@@ -113,15 +114,16 @@ final class StateScaleBench {
     Progress.log("state: %,d events in %.1f s = %,.0f events/s", input.count(), millis / 1000.0,
         input.count() * 1000.0 / millis);
 
-    StateSize state = lastHolding(stateBytes, uid, checkpoints);
+    Optional<StateSize> state = lastHolding(stateBytes);
     Table table = catalog.load(NAMESPACE, view);
     WriteStats stats = WriteStats.of(table);
     Progress.log("state: comparing the table with the oracle (Iceberg generic reader, row by row)");
     OracleComparison comparison = OracleComparison.of(table, oracle.liveKeys(), oracle::liveRow);
-    Progress.log("state: %,d live rows, %,d keys differ from the oracle; newest-wins state %,d bytes = %.1f bytes "
-        + "per key at checkpoint %d", comparison.tableRows(), comparison.wrongKeys(), state.bytes(),
-        state.bytes() / (double) input.keys(), state.checkpointId());
-    write(input, millis, state, stats, comparison);
+    Progress.log("state: %,d live rows, %,d keys differ from the oracle; newest-wins state: %s",
+        comparison.tableRows(), comparison.wrongKeys(), state.map(size -> String.format("%,d bytes = %.1f bytes per "
+            + "key at checkpoint %d", size.bytes(), size.bytes() / (double) input.keys(), size.checkpointId()))
+            .orElse("no checkpoint of the " + stateBytes.size() + " read held it"));
+    write(input, millis, state, stateBytes.size(), stats, comparison);
   }
 
   /**
@@ -154,22 +156,20 @@ final class StateScaleBench {
     }
   }
 
-  /** The last checkpoint that holds newest-wins state. */
-  private static StateSize lastHolding(Map<Long, Long> stateBytes, String uid, Path checkpoints) {
+  /** The last checkpoint that holds newest-wins state; none when the run was shorter than a checkpoint interval. */
+  private static Optional<StateSize> lastHolding(Map<Long, Long> stateBytes) {
     StateSize last = null;
     for (Map.Entry<Long, Long> checkpoint : stateBytes.entrySet()) {
       if (checkpoint.getValue() > 0) {
-        last = new StateSize(checkpoint.getKey(), checkpoint.getValue(), stateBytes.size());
+        last = new StateSize(checkpoint.getKey(), checkpoint.getValue());
       }
     }
-    if (last == null) {
-      throw new IllegalStateException("no checkpoint under " + checkpoints + " held the state of operator uid " + uid
-          + " (read " + stateBytes.size() + " checkpoints; the run may be shorter than one checkpoint interval)");
-    }
-    return last;
+    return Optional.ofNullable(last);
   }
 
-  private void write(StreamedInput input, long millis, StateSize state, WriteStats stats, OracleComparison comparison) {
+  private void write(StreamedInput input, long millis, Optional<StateSize> state, int checkpoints, WriteStats stats,
+      OracleComparison comparison) {
+    String bytesPerKey = state.map(size -> String.format("%.1f", size.bytes() / (double) input.keys())).orElse("n/a");
     Report.Section section = report.section("State at scale");
     section.note("Input: generated while the source reads it (not held in memory): an initial load writing each of "
         + "the %,d keys once, then the generator's Zipf-skewed events (late, duplicate, malformed, tombstones), "
@@ -177,22 +177,23 @@ final class StateScaleBench {
         + "truth: `NewestRowOracle` over the same sequence, compared row by row with Iceberg's generic reader.",
         input.keys(), input.count(), Sizes.SEED, input.keys());
     section.note("State backend %s%s; parallelism %d, checkpoint every %s. State bytes: the newest-wins operator's "
-        + "keyed state in the last of the %d checkpoints that holds it (checkpoint %d; full size, as Flink's "
-        + "checkpoint metadata records it: RocksDB SST files for rocksdb, the serialized heap snapshot for hashmap). "
-        + "Events/s includes generating the events in the source (one thread) and the wait for the final commit.",
+        + "keyed state in the last of the %d checkpoints that holds it (%s; full size, as Flink's checkpoint "
+        + "metadata records it: RocksDB SST files for rocksdb, the serialized heap snapshot for hashmap). Events/s "
+        + "includes generating the events in the source (one thread) and the wait for the final commit.",
         backend.flinkName, backend == Backend.ROCKSDB ? " with incremental checkpoints" : "", Sizes.PARALLELISM,
-        sizes.materializeCheckpoint(), state.checkpoints(), state.checkpointId());
+        sizes.materializeCheckpoint(), checkpoints,
+        state.map(size -> "checkpoint " + size.checkpointId()).orElse("none did: the run was too short"));
     Report.ResultTable table = new Report.ResultTable("state.csv", "Newest-wins state at scale", "state backend",
         "keys", "events", "net runtime s", "events/s", "commits", "rows written per event", "state bytes",
         "state bytes per key", "live rows", "keys differing from oracle");
     table.add(backend.flinkName, input.keys(), input.count(), millis / 1000.0,
         Math.round(input.count() * 1000.0 / millis), stats.commits(), stats.rowsWritten() / (double) input.count(),
-        state.bytes(), state.bytes() / (double) input.keys(), comparison.tableRows(), comparison.wrongKeys());
+        state.map(size -> (Object) size.bytes()).orElse("n/a"), bytesPerKey, comparison.tableRows(),
+        comparison.wrongKeys());
     section.tables().add(table);
     report.target("State", "a 10M-key / 50M-event run with RocksDB state finishes exact",
-        String.format("%,d keys / %,d events with %s state: %,d keys differ; %.1f state bytes per key",
-            input.keys(), input.count(), backend.flinkName, comparison.wrongKeys(),
-            state.bytes() / (double) input.keys()),
+        String.format("%,d keys / %,d events with %s state: %,d keys differ; %s state bytes per key",
+            input.keys(), input.count(), backend.flinkName, comparison.wrongKeys(), bytesPerKey),
         backend == Backend.ROCKSDB && input.keys() >= 10_000_000 && input.count() >= 50_000_000
             && comparison.wrongKeys() == 0);
   }

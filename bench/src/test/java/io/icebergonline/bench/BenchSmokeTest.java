@@ -42,6 +42,19 @@ class BenchSmokeTest {
         .allSatisfy(row -> assertThat(row.get("wrong answers")).isEqualTo("0"));
   }
 
+  @Test
+  void stateRunOnRocksDbEndsExact() throws Exception {
+    Path report = Bench.run("state", Sizes.quick().withMaterializeInput(20_000, 60_000),
+        StateScaleBench.Backend.ROCKSDB, results, "state --quick");
+
+    assertThat(Files.readString(report)).contains("## State at scale", "State backend rocksdb");
+    assertThat(csv(results.resolve("state.csv"))).singleElement().satisfies(row -> {
+      assertThat(row.get("state backend")).isEqualTo("rocksdb");
+      assertThat(row.get("live rows")).isNotEqualTo("0");
+      assertThat(row.get("keys differing from oracle")).isEqualTo("0");
+    });
+  }
+
   private static List<Map<String, String>> csv(Path file) throws Exception {
     List<String> lines = Files.readAllLines(file);
     List<String> header = cells(lines.get(0));
