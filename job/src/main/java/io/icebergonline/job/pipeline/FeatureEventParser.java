@@ -152,13 +152,13 @@ final class FeatureEventParser implements Serializable {
       }
     }
     List<Object> entityValues = entityValues(row, "missing entity ");
-    Instant eventTime = timestamp(row, eventTimeColumn, deferred);
+    TimestampData eventTime = timestamp(row, eventTimeColumn, deferred);
     if (eventTime == null) {
       throw new MalformedEventException("missing event timestamp " + view.timestampField());
     }
     long createdTime = VersionedRow.NO_CREATED_TIME;
     if (createdTimeColumn >= 0) {
-      Instant created = timestamp(row, createdTimeColumn, deferred);
+      TimestampData created = timestamp(row, createdTimeColumn, deferred);
       if (created != null) {
         createdTime = JsonValues.epochMicros(created);
       }
@@ -169,7 +169,8 @@ final class FeatureEventParser implements Serializable {
   /**
    * The value of the current token if it is a scalar of the column's type that converts as {@link
    * JsonValues} would convert it, a JSON null as null, else {@link #NOT_READ}. Integer timestamps
-   * are read as longs here and checked by {@link #timestamp}.
+   * are read as longs here and checked by {@link #timestamp}; string timestamps in the shapes
+   * {@link IsoInstants} reads are read here, any other is left to {@link JsonValues}.
    */
   private Object readScalar(JsonParser parser, JsonToken token, int column) throws IOException {
     if (token == JsonToken.VALUE_NULL) {
@@ -177,6 +178,10 @@ final class FeatureEventParser implements Serializable {
     }
     Source source = sources[column];
     if (source == Source.EVENT_TIME || source == Source.CREATED_TIME) {
+      if (token == JsonToken.VALUE_STRING) {
+        long micros = IsoInstants.epochMicros(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+        return micros == IsoInstants.NOT_READ ? NOT_READ : JsonValues.timestampData(micros);
+      }
       return token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER
           ? (Object) parser.getLongValue() : NOT_READ;
     }
@@ -222,20 +227,26 @@ final class FeatureEventParser implements Serializable {
   }
 
   /**
-   * The event or created time of a parsed value, null if absent or JSON null: an integer read as
-   * a long, else the deferred node; the column is set to the timestamp.
+   * The event or created time of a parsed value, null if absent or JSON null: a string {@link
+   * #readScalar} read, an integer read as a long, else the deferred node; the column is set to the
+   * timestamp.
    */
-  private Instant timestamp(GenericRowData row, int column, JsonNode[] deferred) throws MalformedEventException {
+  private TimestampData timestamp(GenericRowData row, int column, JsonNode[] deferred) throws MalformedEventException {
+    Object read = row.getField(column);
+    if (read instanceof TimestampData timestamp) {
+      return timestamp;
+    }
     Instant instant;
-    if (row.getField(column) instanceof Long value) {
+    if (read instanceof Long value) {
       instant = JsonValues.instant(columnNames[column], value, view.timestampUnit());
     } else if (deferred != null && deferred[column] != null && !deferred[column].isNull()) {
       instant = JsonValues.instant(columnNames[column], deferred[column], view.timestampUnit());
     } else {
       return null;
     }
-    row.setField(column, TimestampData.fromInstant(instant));
-    return instant;
+    TimestampData timestamp = TimestampData.fromInstant(instant);
+    row.setField(column, timestamp);
+    return timestamp;
   }
 
   private RowData parseTombstone(KafkaRecord record) throws MalformedEventException {

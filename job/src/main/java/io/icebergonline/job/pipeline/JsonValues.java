@@ -148,6 +148,16 @@ final class JsonValues {
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
   }
 
+  /** Epoch microseconds of a timestamp within {@link #EARLIEST}..{@link #LATEST}, which never overflow. */
+  static long epochMicros(TimestampData timestamp) {
+    return timestamp.getMillisecond() * 1_000 + timestamp.getNanoOfMillisecond() / 1_000;
+  }
+
+  /** The timestamp of epoch microseconds. */
+  static TimestampData timestampData(long epochMicros) {
+    return TimestampData.fromEpochMillis(Math.floorDiv(epochMicros, 1_000), Math.floorMod(epochMicros, 1_000) * 1_000);
+  }
+
   /** {@code shown} is the value as the error message shows it, made only for the message. */
   private static Instant inRange(String column, Instant instant, Supplier<String> shown) throws MalformedEventException {
     if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
