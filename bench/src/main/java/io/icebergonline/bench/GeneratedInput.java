@@ -55,8 +55,13 @@ final class GeneratedInput implements AutoCloseable {
 
   /** The records as a stream of {@code partitions} Kafka-like partitions. */
   DataStream<KafkaRecord> replay(StreamExecutionEnvironment env, int partitions) {
+    return replay(env, partitions, events.size());
+  }
+
+  /** The first {@code count} records as a stream of {@code partitions} Kafka-like partitions. */
+  DataStream<KafkaRecord> replay(StreamExecutionEnvironment env, int partitions, int count) {
     DataGeneratorSource<KafkaRecord> source = new DataGeneratorSource<>(
-        new Replay(id, partitions), events.size(), TypeInformation.of(KafkaRecord.class));
+        new Replay(id, partitions), count, TypeInformation.of(KafkaRecord.class));
     return partitioned(env.fromSource(source, WatermarkStrategy.noWatermarks(), "generated events").setParallelism(1));
   }
 

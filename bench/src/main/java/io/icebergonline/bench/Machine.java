@@ -16,6 +16,11 @@ final class Machine {
     return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
+  /** CPU time of this JVM's threads so far: a run's mini-cluster runs in it. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
   static Map<String, String> facts() {
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     Map<String, String> facts = new LinkedHashMap<>();

@@ -1,6 +1,5 @@
 package io.icebergonline.core;
 
-import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -29,15 +28,15 @@ public enum TimestampUnit {
   }
 
   /**
-   * The instant {@code value} units after the epoch.
+   * Microseconds after the epoch of {@code value} units after the epoch.
    *
-   * @throws java.time.DateTimeException beyond the range of {@link Instant} (seconds only)
+   * @throws ArithmeticException beyond a long's range of microseconds
    */
-  public Instant toInstant(long value) {
+  public long toEpochMicros(long value) {
     return switch (this) {
-      case SECONDS -> Instant.ofEpochSecond(value);
-      case MILLIS -> Instant.ofEpochMilli(value);
-      case MICROS -> Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000L), Math.floorMod(value, 1_000_000L) * 1_000L);
+      case SECONDS -> Math.multiplyExact(value, 1_000_000L);
+      case MILLIS -> Math.multiplyExact(value, 1_000L);
+      case MICROS -> value;
     };
   }
 }

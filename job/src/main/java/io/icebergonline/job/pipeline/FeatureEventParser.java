@@ -1,8 +1,10 @@
 package io.icebergonline.job.pipeline;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icebergonline.core.EntityKeys;
@@ -13,7 +15,6 @@ import io.icebergonline.core.OnlineTableLayout;
 import io.icebergonline.core.TimestampUnit;
 import java.io.IOException;
 import java.io.Serializable;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +36,6 @@ import org.apache.iceberg.types.Types;
  */
 final class FeatureEventParser implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** What {@link #readScalar} returns for a value it leaves to {@link JsonValues}. */
   private static final Object NOT_READ = new Object();
 
@@ -53,6 +53,12 @@ final class FeatureEventParser implements Serializable {
   private final int derivedKeyColumn;
   /** Table column of each JSON field the parser reads: entities, features, event and created time. */
   private final Map<String, Integer> columnsByName = new HashMap<>();
+  /**
+   * Jackson with a buffer pool of its own instead of its default thread-local one: looking the
+   * buffers up among the many thread locals of a Flink task thread took ~5% of the parse thread in
+   * a JFR profile. A subtask parses on one thread, so one pooled buffer set serves every record.
+   */
+  private transient ObjectMapper json;
 
   FeatureEventParser(FeatureViewSpec view, Schema tableSchema) {
     this.view = view;
@@ -118,7 +124,7 @@ final class FeatureEventParser implements Serializable {
   private RowData parseUpsert(KafkaRecord record) throws MalformedEventException {
     GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
     JsonNode[] deferred = null;
-    try (JsonParser parser = JSON.getFactory().createParser(record.value)) {
+    try (JsonParser parser = json().getFactory().createParser(record.value)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new MalformedEventException("value is not a JSON object");
       }
@@ -152,13 +158,13 @@ final class FeatureEventParser implements Serializable {
       }
     }
     List<Object> entityValues = entityValues(row, "missing entity ");
-    Instant eventTime = timestamp(row, eventTimeColumn, deferred);
+    TimestampData eventTime = timestamp(row, eventTimeColumn, deferred);
     if (eventTime == null) {
       throw new MalformedEventException("missing event timestamp " + view.timestampField());
     }
     long createdTime = VersionedRow.NO_CREATED_TIME;
     if (createdTimeColumn >= 0) {
-      Instant created = timestamp(row, createdTimeColumn, deferred);
+      TimestampData created = timestamp(row, createdTimeColumn, deferred);
       if (created != null) {
         createdTime = JsonValues.epochMicros(created);
       }
@@ -169,7 +175,8 @@ final class FeatureEventParser implements Serializable {
   /**
    * The value of the current token if it is a scalar of the column's type that converts as {@link
    * JsonValues} would convert it, a JSON null as null, else {@link #NOT_READ}. Integer timestamps
-   * are read as longs here and checked by {@link #timestamp}.
+   * are read as longs here and checked by {@link #timestamp}; string timestamps in the shapes
+   * {@link IsoInstants} reads are read here, any other is left to {@link JsonValues}.
    */
   private Object readScalar(JsonParser parser, JsonToken token, int column) throws IOException {
     if (token == JsonToken.VALUE_NULL) {
@@ -177,6 +184,10 @@ final class FeatureEventParser implements Serializable {
     }
     Source source = sources[column];
     if (source == Source.EVENT_TIME || source == Source.CREATED_TIME) {
+      if (token == JsonToken.VALUE_STRING) {
+        long micros = IsoInstants.epochMicros(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+        return micros == IsoInstants.NOT_READ ? NOT_READ : JsonValues.timestampData(micros);
+      }
       return token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER
           ? (Object) parser.getLongValue() : NOT_READ;
     }
@@ -222,36 +233,42 @@ final class FeatureEventParser implements Serializable {
   }
 
   /**
-   * The event or created time of a parsed value, null if absent or JSON null: an integer read as
-   * a long, else the deferred node; the column is set to the timestamp.
+   * The event or created time of a parsed value, null if absent or JSON null: a string {@link
+   * #readScalar} read, an integer read as a long, else the deferred node; the column is set to the
+   * timestamp.
    */
-  private Instant timestamp(GenericRowData row, int column, JsonNode[] deferred) throws MalformedEventException {
-    Instant instant;
-    if (row.getField(column) instanceof Long value) {
-      instant = JsonValues.instant(columnNames[column], value, view.timestampUnit());
+  private TimestampData timestamp(GenericRowData row, int column, JsonNode[] deferred) throws MalformedEventException {
+    Object read = row.getField(column);
+    if (read instanceof TimestampData timestamp) {
+      return timestamp;
+    }
+    TimestampData timestamp;
+    if (read instanceof Long value) {
+      timestamp = JsonValues.timestampData(JsonValues.epochMicros(columnNames[column], value, view.timestampUnit()));
     } else if (deferred != null && deferred[column] != null && !deferred[column].isNull()) {
-      instant = JsonValues.instant(columnNames[column], deferred[column], view.timestampUnit());
+      timestamp = TimestampData.fromInstant(
+          JsonValues.instant(columnNames[column], deferred[column], view.timestampUnit()));
     } else {
       return null;
     }
-    row.setField(column, TimestampData.fromInstant(instant));
-    return instant;
+    row.setField(column, timestamp);
+    return timestamp;
   }
 
   private RowData parseTombstone(KafkaRecord record) throws MalformedEventException {
     if (record.key == null) {
       throw new MalformedEventException("tombstone without a key: a delete needs the entity columns as a JSON key");
     }
-    JsonNode json = readObject(record.key, "tombstone key");
+    JsonNode key = readObject(record.key, "tombstone key");
     GenericRowData row = new GenericRowData(RowKind.DELETE, columnNames.length);
     for (int column : entityColumns) {
       row.setField(column,
-          JsonValues.toInternal(columnNames[column], types[column], json.get(columnNames[column]), view.timestampUnit()));
+          JsonValues.toInternal(columnNames[column], types[column], key.get(columnNames[column]), view.timestampUnit()));
     }
     List<Object> entityValues = entityValues(row, "tombstone key misses entity ");
-    Instant deletedAt = JsonValues.instant("Kafka record timestamp", record.timestamp, TimestampUnit.MILLIS);
-    row.setField(eventTimeColumn, TimestampData.fromInstant(deletedAt));
-    return versioned(row, entityValues, JsonValues.epochMicros(deletedAt), VersionedRow.NO_CREATED_TIME, true);
+    long deletedAt = JsonValues.epochMicros("Kafka record timestamp", record.timestamp, TimestampUnit.MILLIS);
+    row.setField(eventTimeColumn, JsonValues.timestampData(deletedAt));
+    return versioned(row, entityValues, deletedAt, VersionedRow.NO_CREATED_TIME, true);
   }
 
   private List<Object> entityValues(GenericRowData row, String missingPrefix) throws MalformedEventException {
@@ -277,18 +294,25 @@ final class FeatureEventParser implements Serializable {
     return VersionedRow.of(bucket, EntityKeys.compositeKey(entityValues), eventTime, createdTime, delete, row);
   }
 
-  private static JsonNode readObject(byte[] bytes, String what) throws MalformedEventException {
-    JsonNode json;
+  private ObjectMapper json() {
+    if (json == null) {
+      json = new ObjectMapper(JsonFactory.builder().recyclerPool(JsonRecyclerPools.newBoundedPool(1)).build());
+    }
+    return json;
+  }
+
+  private JsonNode readObject(byte[] bytes, String what) throws MalformedEventException {
+    JsonNode tree;
     try {
-      json = JSON.readTree(bytes);
+      tree = json().readTree(bytes);
     } catch (JsonProcessingException e) {
       throw new MalformedEventException(what + " is not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new MalformedEventException(what + " is not readable: " + e.getMessage());
     }
-    if (json == null || !json.isObject()) {
+    if (tree == null || !tree.isObject()) {
       throw new MalformedEventException(what + " is not a JSON object");
     }
-    return json;
+    return tree;
   }
 }

@@ -3,7 +3,6 @@ package io.icebergonline.job.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.TimestampUnit;
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
@@ -29,6 +28,8 @@ final class JsonValues {
    */
   static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
   static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+  private static final long EARLIEST_MICROS = epochMicros(EARLIEST);
+  private static final long LATEST_MICROS = epochMicros(LATEST);
 
   private static final int MAX_SHOWN = 40;
 
@@ -113,7 +114,8 @@ final class JsonValues {
   static Instant instant(String column, JsonNode node, TimestampUnit unit) throws MalformedEventException {
     if (node.isIntegralNumber()) {
       if (node.canConvertToLong()) {
-        return instant(column, node.longValue(), unit);
+        long micros = epochMicros(column, node.longValue(), unit);
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
       }
       throw outOfRange(column, show(node) + " " + unit.description());
     }
@@ -132,20 +134,38 @@ final class JsonValues {
         + unit.description() + ", got " + show(node));
   }
 
-  /** An integer timestamp in {@code unit}, checked as {@link #instant(String, JsonNode, TimestampUnit)} checks it. */
-  static Instant instant(String column, long value, TimestampUnit unit) throws MalformedEventException {
-    Supplier<String> shown = () -> value + " " + unit.description();
+  /**
+   * Epoch microseconds of an integer timestamp in {@code unit}, checked as {@link #instant(String,
+   * JsonNode, TimestampUnit)} checks it. Without an {@link Instant}: the parser calls it for most
+   * events.
+   */
+  static long epochMicros(String column, long value, TimestampUnit unit) throws MalformedEventException {
+    long micros;
     try {
-      return inRange(column, unit.toInstant(value), shown);
-    } catch (DateTimeException e) {
-      throw outOfRange(column, shown.get()); // beyond even Instant's range
+      micros = unit.toEpochMicros(value);
+    } catch (ArithmeticException e) {
+      throw outOfRange(column, value + " " + unit.description()); // beyond even a long's microseconds
     }
+    if (micros < EARLIEST_MICROS || micros > LATEST_MICROS) {
+      throw outOfRange(column, value + " " + unit.description());
+    }
+    return micros;
   }
 
   /** Epoch microseconds of an instant, which within {@link #EARLIEST}..{@link #LATEST} never overflow. */
   static long epochMicros(Instant instant) {
     // not ChronoUnit.MICROS.between: it counts in nanoseconds, which overflow 292 years from the epoch
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+  }
+
+  /** Epoch microseconds of a timestamp within {@link #EARLIEST}..{@link #LATEST}, which never overflow. */
+  static long epochMicros(TimestampData timestamp) {
+    return timestamp.getMillisecond() * 1_000 + timestamp.getNanoOfMillisecond() / 1_000;
+  }
+
+  /** The timestamp of epoch microseconds. */
+  static TimestampData timestampData(long epochMicros) {
+    return TimestampData.fromEpochMillis(Math.floorDiv(epochMicros, 1_000), Math.floorMod(epochMicros, 1_000) * 1_000);
   }
 
   /** {@code shown} is the value as the error message shows it, made only for the message. */

@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds the materialization pipeline (DESIGN "Materialization pipeline") for every feature view
- * of a config: Kafka source, parse (bad records to the dead-letter topic), collapse to the newest
- * event per key on the source subtask ({@link PreShuffleCollapseOperator}), newest-wins and
+ * of a config: Kafka source, parse (bad records to the dead-letter topic) and collapse to the newest
+ * event per key on the source subtask ({@link ParseAndCollapseOperator}), newest-wins and
  * collapse keyed by bucket, and Iceberg's own upsert sink with its exactly-once committer; with a
  * {@code maintenance:} block, the {@link MaintenanceScheduler} too.
  */
@@ -159,28 +159,23 @@ public final class MaterializationJob {
     } finally {
       closeQuietly(catalog);
     }
-    parse(view, table, records).sinkTo(new DiscardingSink<>()).name("discard: " + view.name());
-  }
-
-  private static SingleOutputStreamOperator<RowData> parse(FeatureViewSpec view, Table table,
-      DataStream<KafkaRecord> records) {
     RowType tableRow = FlinkSchemaUtil.convert(table.schema());
-    return records
-        .process(new ParseFunction(view.name(), new FeatureEventParser(view, table.schema())))
-        .returns(InternalTypeInfo.of(VersionedRow.type(tableRow)))
-        .name("parse: " + view.name())
-        .uid("parse-" + view.name());
+    records
+        .transform("parse: " + view.name(), InternalTypeInfo.of(VersionedRow.type(tableRow)),
+            ParseAndCollapseOperator.parsingOnly(view.name(), new FeatureEventParser(view, table.schema())))
+        .sinkTo(new DiscardingSink<>()).name("discard: " + view.name());
   }
 
   private static ViewStreams addFeatureView(OnlineStoreConfig store, FeatureViewSpec view, Table table,
       DataStream<KafkaRecord> records, MaterializeOptions options) {
     String name = view.name();
     RowType tableRow = FlinkSchemaUtil.convert(table.schema());
-    SingleOutputStreamOperator<RowData> parsed = parse(view, table, records);
-    SingleOutputStreamOperator<RowData> newestPerSource = parsed
-        .transform("collapse before shuffle: " + name, InternalTypeInfo.of(VersionedRow.type(tableRow)),
-            new PreShuffleCollapseOperator(tableRow.getFieldCount(), options.maxBufferedRows()))
-        .uid("collapse-before-shuffle-" + name);
+    // uid of the former parse function; the collapse operator it replaces ("collapse-before-shuffle-") had no state
+    SingleOutputStreamOperator<RowData> newestPerSource = records
+        .transform("parse + collapse before shuffle: " + name, InternalTypeInfo.of(VersionedRow.type(tableRow)),
+            ParseAndCollapseOperator.collapsing(name, new FeatureEventParser(view, table.schema()),
+                tableRow.getFieldCount(), options.maxBufferedRows()))
+        .uid("parse-" + name);
 
     CatalogLoader catalogLoader = CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),
         new org.apache.hadoop.conf.Configuration(), store.catalogType().catalogImpl());
@@ -220,7 +215,7 @@ public final class MaterializationJob {
         .uidPrefix("iceberg-delete-log-" + name)
         .append();
 
-    return new ViewStreams(parsed.getSideOutput(ParseFunction.DEAD_LETTERS),
+    return new ViewStreams(newestPerSource.getSideOutput(ParseAndCollapseOperator.DEAD_LETTERS),
         collapsed.getSideOutput(NewestWinsCollapseOperator.STATS));
   }
 

@@ -17,7 +17,7 @@ import org.apache.flink.table.types.logical.VarCharType;
  * differ in the column differ in the version. It is a {@link RowData} so that Flink serializes
  * it with its binary row serializer rather than Kryo.
  *
- * <p>The {@link PreShuffleCollapseOperator} folds the older events of a key into its newest one
+ * <p>The {@link ParseAndCollapseOperator} folds the older events of a key into its newest one
  * before the shuffle; the folded events still count in the newest-wins figures, so the row says
  * how many it stands for: {@code superseded} (applied-or-stale together with this row, see {@link
  * NewestWinsCollapseOperator}) and {@code stale} (already older than a buffered version).

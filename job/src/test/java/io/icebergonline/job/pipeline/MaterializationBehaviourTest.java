@@ -235,9 +235,9 @@ class MaterializationBehaviourTest {
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(withoutRestarts());
     SingleOutputStreamOperator<RowData> parsed = env.fromData(record)
-        .process(new ParseFunction(view.name(), new FeatureEventParser(view, broken)))
-        .returns(InternalTypeInfo.of(VersionedRow.type(FlinkSchemaUtil.convert(broken))));
-    List<DeadLetter> letters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS).executeAndCollect(10);
+        .transform("parse", InternalTypeInfo.of(VersionedRow.type(FlinkSchemaUtil.convert(broken))),
+            ParseAndCollapseOperator.parsingOnly(view.name(), new FeatureEventParser(view, broken)));
+    List<DeadLetter> letters = parsed.getSideOutput(ParseAndCollapseOperator.DEAD_LETTERS).executeAndCollect(10);
 
     assertThat(letters).singleElement().satisfies(letter -> {
       assertThat(letter.featureView).isEqualTo(view.name());

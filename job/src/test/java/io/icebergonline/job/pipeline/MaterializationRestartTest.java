@@ -212,7 +212,7 @@ class MaterializationRestartTest {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     MaterializationJob.build(env, config, JobHarness.options(false, 2, Duration.ofHours(1), 100_000));
     String savepoint;
-    try (LogCapture parsing = new LogCapture(ParseFunction.class)) {
+    try (LogCapture parsing = new LogCapture(ParseAndCollapseOperator.class)) {
       JobClient job = env.executeAsync(harness.topic);
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       while (parsing.messages().isEmpty()) { // the first malformed record: the job is reading
