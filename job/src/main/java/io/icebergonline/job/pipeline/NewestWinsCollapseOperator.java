@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * before each checkpoint barrier: the writer downstream then writes one data row and one equality
  * delete per touched key per checkpoint.
  *
- * <p>Its input comes from the {@link PreShuffleCollapseOperator}: a row may stand for older events
+ * <p>Its input comes from the {@link ParseAndCollapseOperator}: a row may stand for older events
  * of its key that were folded into it before the shuffle. They count with it: as applied if it is
  * applied, as stale if it is stale (the events it superseded are older than it), and the stale ones
  * the pre-shuffle collapse already dropped count as stale. An event that was newer than the state
