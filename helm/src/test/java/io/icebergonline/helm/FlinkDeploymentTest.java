@@ -79,11 +79,13 @@ class FlinkDeploymentTest {
     JsonNode configuration = defaults.materializer().path("spec").path("flinkConfiguration");
     assertThat(configuration.path("state.backend.type").asText()).isEqualTo("rocksdb");
     assertThat(configuration.path("execution.checkpointing.incremental").asText()).isEqualTo("true");
+    assertThat(configuration.path("state.backend.rocksdb.use-bloom-filter").asText()).isEqualTo("true");
 
     JsonNode onHeap = CHART.render(Map.of("stateBackend.type", "hashmap", "stateBackend.incremental", "false"))
         .materializer().path("spec").path("flinkConfiguration");
     assertThat(onHeap.path("state.backend.type").asText()).isEqualTo("hashmap");
     assertThat(onHeap.path("execution.checkpointing.incremental").asText()).isEqualTo("false");
+    assertThat(onHeap.has("state.backend.rocksdb.use-bloom-filter")).isFalse();
 
     assertThatThrownBy(() -> CHART.render(Map.of("stateBackend.type", "memory")))
         .hasMessageContaining("/stateBackend/type").hasMessageContaining("'rocksdb', 'hashmap'");
