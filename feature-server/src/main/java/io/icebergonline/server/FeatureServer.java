@@ -10,7 +10,6 @@ import io.icebergonline.core.JobConfig;
 import io.icebergonline.reader.UnreadableTableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -119,33 +118,35 @@ public final class FeatureServer implements AutoCloseable {
       long started = System.nanoTime();
       String path = Request.getPathInContext(request);
       String endpoint = POST_PATHS.contains(path) || GET_PATHS.contains(path) ? path : "other";
+      RequestBody body = new RequestBody(request, config.maxBodyBytes());
       int status;
       try {
-        status = route(path, request, response, callback, started);
+        status = route(path, request, body, response, callback, started);
       } catch (RequestException e) {
         status = e.status();
-        error(response, callback, status, e.getMessage());
+        error(response, callback, body, status, e.getMessage());
       } catch (UnreadableTableException e) {
         status = 503;
-        error(response, callback, status, e.getMessage());
+        error(response, callback, body, status, e.getMessage());
       } catch (RuntimeException | IOException e) {
         LOG.error("{} {} failed", request.getMethod(), path, e);
         status = 500;
-        error(response, callback, status, "internal error (" + e.getClass().getSimpleName() + "); see the server log");
+        error(response, callback, body, status,
+            "internal error (" + e.getClass().getSimpleName() + "); see the server log");
       }
       metrics.request(endpoint, status, System.nanoTime() - started);
       return true;
     }
 
-    private int route(String path, Request request, Response response, Callback callback, long started)
-        throws IOException {
+    private int route(String path, Request request, RequestBody body, Response response, Callback callback,
+        long started) throws IOException {
       String method = request.getMethod();
       if (GET_PATHS.contains(path)) {
         requireMethod("GET", method, path);
         if (path.equals("/metrics")) {
           ByteArrayOutputStream text = new ByteArrayOutputStream();
           metrics.write(text);
-          return send(response, callback, 200, metrics.contentType(), text.toByteArray());
+          return send(response, callback, body, 200, metrics.contentType(), text.toByteArray());
         }
         List<String> unreadable = features.unreadableViews();
         ObjectNode health = JSON.createObjectNode();
@@ -153,7 +154,7 @@ public final class FeatureServer implements AutoCloseable {
         if (!unreadable.isEmpty()) {
           health.set("unreadable_feature_views", JSON.valueToTree(unreadable));
         }
-        return send(response, callback, unreadable.isEmpty() ? 200 : 503, health);
+        return send(response, callback, body, unreadable.isEmpty() ? 200 : 503, health);
       }
       if (!POST_PATHS.contains(path)) {
         throw new RequestException(404, "no endpoint " + path + "; the server has " + List.of("POST /get-online-features",
@@ -167,17 +168,17 @@ public final class FeatureServer implements AutoCloseable {
               : "wrong bearer token");
         }
       }
-      JsonNode body = body(request);
+      JsonNode json = json(body.read());
       long deadline = started + config.requestTimeout().toNanos();
       return switch (path) {
-        case "/get-online-features" -> send(response, callback, 200, features.get(body, deadline));
+        case "/get-online-features" -> send(response, callback, body, 200, features.get(json, deadline));
         case "/push" -> {
-          events.push(body, deadline);
-          yield send(response, callback, 200, JSON.nullNode());
+          events.push(json, deadline);
+          yield send(response, callback, body, 200, JSON.nullNode());
         }
         default -> {
-          events.write(body, deadline);
-          yield send(response, callback, 200, JSON.nullNode());
+          events.write(json, deadline);
+          yield send(response, callback, body, 200, JSON.nullNode());
         }
       };
     }
@@ -188,50 +189,46 @@ public final class FeatureServer implements AutoCloseable {
       }
     }
 
-    private JsonNode body(Request request) throws IOException {
-      long limit = config.maxBodyBytes();
-      if (request.getLength() > limit) {
-        throw tooLarge(request.getLength());
-      }
-      byte[] bytes;
-      try (InputStream in = Content.Source.asInputStream(request)) {
-        bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-      }
-      if (bytes.length > limit) {
-        throw tooLarge(-1);
-      }
+    private static JsonNode json(byte[] bytes) {
       if (bytes.length == 0) {
         throw RequestException.badRequest("empty request body; expected a JSON object");
       }
       try {
         return JSON.readTree(bytes);
-      } catch (JsonProcessingException e) {
-        throw RequestException.badRequest("not valid JSON: " + e.getOriginalMessage());
+      } catch (IOException e) {
+        throw RequestException.badRequest("not valid JSON: "
+            + (e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage()));
       }
     }
 
-    private RequestException tooLarge(long length) {
-      return new RequestException(413, "request body " + (length >= 0 ? "of " + length + " bytes " : "")
-          + "is larger than the server's max_body_size of " + config.maxBodyBytes() + " bytes");
+    private int send(Response response, Callback callback, RequestBody request, int status, JsonNode body)
+        throws JsonProcessingException {
+      return send(response, callback, request, status, "application/json", JSON.writeValueAsBytes(body));
     }
 
-    private int send(Response response, Callback callback, int status, JsonNode body) throws JsonProcessingException {
-      return send(response, callback, status, "application/json", JSON.writeValueAsBytes(body));
-    }
-
-    private int send(Response response, Callback callback, int status, String contentType, byte[] body) {
+    /**
+     * Answers, first reading what is left of the request's body within max_body_size so that a
+     * keep-alive client (Feast's requests.Session) can send its next request on this connection;
+     * a body past that bound is not read, and the answer says {@code Connection: close} so no client
+     * sends on a connection the server then closes.
+     */
+    private int send(Response response, Callback callback, RequestBody request, int status, String contentType,
+        byte[] body) {
+      if (!request.drain()) {
+        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+      }
       response.setStatus(status);
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
       response.write(true, ByteBuffer.wrap(body), callback);
       return status;
     }
 
-    private void error(Response response, Callback callback, int status, String message) {
+    private void error(Response response, Callback callback, RequestBody request, int status, String message) {
       ObjectNode body = JSON.createObjectNode();
       body.put("status", status);
       body.put("message", message);
       try {
-        send(response, callback, status, body);
+        send(response, callback, request, status, body);
       } catch (JsonProcessingException e) {
         callback.failed(e);
       }

@@ -54,7 +54,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FeatureServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  // like Feast's requests.Session: HTTP/1.1, keep-alive, one client for every request of the class
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final String DRIVER_TOPIC = "driver-events";
   private static final String CUSTOMER_TOPIC = "customer-events";
   private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -390,6 +391,56 @@ class FeatureServerTest {
       assertThat(response.statusCode()).isEqualTo(504);
       assertThat(json(response.body()).get("message").asText())
           .isEqualTo("the request took longer than the server's request_timeout");
+    }
+  }
+
+  @Test
+  void aKeepAliveClientsNextRequestSucceedsAfterARejectedLargeBody() throws Exception {
+    String large = "{\"pad\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}";
+    String read = "{\"features\": [\"driver_stats:trips\"], \"entities\": {\"driver_id\": [1001]}}";
+    for (int attempt = 0; attempt < 3; attempt++) {
+      HttpResponse<String> rejected = post("/get-online-features", large);
+      HttpResponse<String> next = post("/get-online-features", read);
+
+      assertThat(rejected.statusCode()).as(rejected.body()).isEqualTo(413);
+      assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aRejectedBodyOverTheLimitIsAnsweredWithConnectionCloseAndTheServerThenCloses() throws Exception {
+    try (RawConnection connection = new RawConnection(server.port())) {
+      connection.send("POST", "/get-online-features", new byte[2 * 1024 * 1024 + 7]);
+      RawConnection.Answer rejected = connection.answer();
+
+      assertThat(rejected.status()).isEqualTo(413);
+      assertThat(rejected.header("connection")).isEqualToIgnoringCase("close");
+      assertThat(connection.closedByServer()).isTrue();
+    }
+  }
+
+  static Stream<Arguments> refusalsBeforeTheBodyIsRead() {
+    byte[] body = "{\"features\": [\"driver_stats:trips\"], \"entities\": {\"driver_id\": [1001]}}"
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] padded = ("{\"pad\": \"" + "x".repeat(512 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+    return Stream.of(Arguments.of("PUT", "/get-online-features", padded, 405),
+        Arguments.of("POST", "/nowhere", padded, 404),
+        Arguments.of("POST", "/get-online-features", body, 200));
+  }
+
+  @ParameterizedTest
+  @MethodSource("refusalsBeforeTheBodyIsRead")
+  void aBodyWithinTheLimitIsReadToItsEndSoTheConnectionServesTheNextRequest(String method, String path, byte[] body,
+      int status) throws Exception {
+    try (RawConnection connection = new RawConnection(server.port())) {
+      connection.send(method, path, body);
+      RawConnection.Answer first = connection.answer();
+      connection.send("GET", "/health", new byte[0]);
+      RawConnection.Answer second = connection.answer();
+
+      assertThat(first.status()).isEqualTo(status);
+      assertThat(first.header("connection")).isNull();
+      assertThat(second.status()).isEqualTo(200);
     }
   }
 

@@ -1,0 +1,88 @@
+package io.icebergonline.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * One request's body, bounded by the server's max_body_size: read whole for the endpoint, or, when
+ * the request is answered without it (a 401, 404, 405, 413), drained so the connection can carry
+ * the client's next request. A body past the bound is never read; {@link #drain()} then says the
+ * connection has to close.
+ */
+final class RequestBody {
+  private final Request request;
+  private final long limit;
+  private InputStream in;
+  private long bytesRead;
+  private boolean ended;
+
+  RequestBody(Request request, long limit) {
+    this.request = request;
+    this.limit = limit;
+  }
+
+  /** The whole body; a 413 when it is larger than the limit (by its Content-Length or as read). */
+  byte[] read() throws IOException {
+    long declared = request.getLength();
+    if (declared > limit) {
+      throw tooLarge(declared);
+    }
+    byte[] bytes = stream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    bytesRead += bytes.length;
+    if (bytes.length > limit) {
+      throw tooLarge(-1);
+    }
+    ended = true;
+    return bytes;
+  }
+
+  /**
+   * Reads and drops what is left of the body, up to the limit in all; true when the body ended
+   * within it, so the connection can stay open. Releases the body either way.
+   */
+  boolean drain() {
+    try {
+      if (!ended && request.getLength() <= limit) {
+        InputStream body = stream();
+        byte[] skipped = new byte[8192];
+        while (!ended && bytesRead <= limit) {
+          int n = body.read(skipped);
+          if (n < 0) {
+            ended = true;
+          } else {
+            bytesRead += n;
+          }
+        }
+      }
+      return ended;
+    } catch (IOException e) {
+      return false;
+    } finally {
+      closeQuietly();
+    }
+  }
+
+  private InputStream stream() {
+    if (in == null) {
+      in = Content.Source.asInputStream(request);
+    }
+    return in;
+  }
+
+  private void closeQuietly() {
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException e) {
+        // the body failed or was cut off: the connection closes, which is what the caller asked for
+      }
+    }
+  }
+
+  private RequestException tooLarge(long length) {
+    return new RequestException(413, "request body " + (length >= 0 ? "of " + length + " bytes " : "")
+        + "is larger than the server's max_body_size of " + limit + " bytes");
+  }
+}
