@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
@@ -57,30 +58,30 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * From a shell ({@code java -jar}) the process exits with {@link #run}'s code. Launched by Flink
+   * (REST or web submission and application mode run {@code main()} inside the JobManager, {@code
+   * flink run} inside its client), the JVM is Flink's: {@link #execute} returns or throws, and the
+   * exception's message is what the submitter sees.
+   */
   public static void main(String[] args) throws Exception {
-    System.exit(run(args));
+    if (launchedByFlink()) {
+      execute(args);
+    } else {
+      System.exit(run(args));
+    }
+  }
+
+  /** Flink's clients and the JobManager set a context environment before they call {@code main()}. */
+  static boolean launchedByFlink() {
+    return !(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment);
   }
 
   /** Runs a command and returns the process exit code: 0 done, 1 failed, 2 bad usage or config. */
   public static int run(String[] args) throws Exception {
-    if (args.length == 0 || Set.of("help", "--help", "-h").contains(args[0])) {
-      System.out.print(USAGE);
-      return args.length == 0 ? 2 : 0;
-    }
-    String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
     try {
-      switch (args[0]) {
-        case "materialize":
-          materialize(parseMaterialize(rest));
-          return 0;
-        case "maintain":
-          return maintain(rest);
-        case "sql":
-          runSql(rest);
-          return 0;
-        default:
-          throw new CommandLine.UsageException("unknown command '" + args[0] + "'");
-      }
+      execute(args);
+      return 0;
     } catch (CommandLine.UsageException e) {
       System.err.println("error: " + e.getMessage());
       System.err.print(USAGE);
@@ -91,6 +92,25 @@ public final class Main {
     } catch (IncompatibleTableException | StartupException | SqlScriptException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
+    }
+  }
+
+  /**
+   * Runs a command, returning when it is done; a usage error throws {@link CommandLine.UsageException},
+   * a bad config {@link ConfigException}, a failure to start or finish {@link StartupException} (or
+   * the table's or script's own exception), each with a message that says what to fix.
+   */
+  public static void execute(String[] args) throws Exception {
+    if (args.length == 0) {
+      throw new CommandLine.UsageException("no command given");
+    }
+    String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+    switch (args[0]) {
+      case "help", "--help", "-h" -> System.out.print(USAGE);
+      case "materialize" -> materialize(parseMaterialize(rest));
+      case "maintain" -> maintain(rest);
+      case "sql" -> runSql(rest);
+      default -> throw new CommandLine.UsageException("unknown command '" + args[0] + "'");
     }
   }
 
@@ -120,8 +140,8 @@ public final class Main {
     env.execute("iceberg-online materialize " + config.featureViews().stream().map(view -> view.name()).toList());
   }
 
-  /** Maintains the tables of the config's views (or of {@code --view}); 1 if any view failed. */
-  private static int maintain(String[] args) throws Exception {
+  /** Maintains the tables of the config's views (or of {@code --view}); throws naming those that failed. */
+  private static void maintain(String[] args) throws Exception {
     CommandLine line = new CommandLine(args, Set.of("--config", "--view", "--expire-older-than", "--retain-last",
         "--orphan-older-than", "--target-file-size"), Set.of());
     JobConfig config = JobConfigParser.load(Path.of(line.required("--config")));
@@ -143,7 +163,7 @@ public final class Main {
     } catch (IllegalStateException e) {
       throw new StartupException(e.getMessage(), e);
     }
-    int failed = 0;
+    List<String> failed = new java.util.ArrayList<>();
     try {
       for (FeatureViewSpec view : views) {
         TableIdentifier id = OnlineTables.identifier(config.onlineStore().namespace(), view);
@@ -151,9 +171,8 @@ public final class Main {
           MaintenanceReport report = OnlineTableMaintenance.run(() -> catalog.loadTable(id), settings, "maintain");
           LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
         } catch (RuntimeException e) {
-          failed++;
+          failed.add("'" + view.name() + "': " + e.getMessage());
           LOG.error("Maintenance of feature view '{}' (table {}) failed", view.name(), id, e);
-          System.err.println("error: maintenance of feature view '" + view.name() + "' failed: " + e.getMessage());
         }
       }
     } finally {
@@ -161,7 +180,9 @@ public final class Main {
         closeable.close();
       }
     }
-    return failed == 0 ? 0 : 1;
+    if (!failed.isEmpty()) {
+      throw new StartupException("maintenance failed for feature view " + String.join("; ", failed));
+    }
   }
 
   /** Runs the scripts in one session on the local mini-cluster or, as an application, on the cluster. */

@@ -16,7 +16,6 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.event.Level;
 
 /**
  * Sums the per-subtask {@link CheckpointStats} of every feature view and, when a checkpoint
@@ -98,11 +97,16 @@ final class CommitReporter extends AbstractStreamOperator<Void>
       }
       // a checkpoint that saw nothing is logged at DEBUG, so an idle job does not repeat zeros at INFO
       boolean idle = stats.eventsIn == 0 && stats.malformed == 0;
-      LOG.atLevel(idle ? Level.DEBUG : Level.INFO).log(
-          "Feature view '{}' checkpoint {} committed: {} events in, {} applied, {} stale dropped, {} malformed; "
-              + "{} rows and {} deletes written; freshness lag {} ms",
-          stats.featureView, checkpointId, stats.eventsIn, stats.applied, stats.staleDropped, stats.malformed,
-          stats.rowsWritten, stats.deletesWritten, freshnessLag(stats.featureView));
+      // slf4j 1.x API only: a Flink cluster loads org.slf4j parent-first from its lib/ (slf4j-api 1.7)
+      String message = "Feature view '{}' checkpoint {} committed: {} events in, {} applied, {} stale dropped, "
+          + "{} malformed; {} rows and {} deletes written; freshness lag {} ms";
+      Object[] values = {stats.featureView, checkpointId, stats.eventsIn, stats.applied, stats.staleDropped,
+          stats.malformed, stats.rowsWritten, stats.deletesWritten, freshnessLag(stats.featureView)};
+      if (idle) {
+        LOG.debug(message, values);
+      } else {
+        LOG.info(message, values);
+      }
       committedTotals.computeIfAbsent(stats.featureView, CheckpointStats::empty).addCommitted(stats);
       pending.put(stats.featureView, CheckpointStats.empty(stats.featureView));
     }
