@@ -297,6 +297,14 @@ final class FlinkCluster implements AutoCloseable {
     }
   }
 
+  /** The job's failures so far (Flink's exception history), each as its stack trace. */
+  List<String> exceptions(String jobId) throws IOException, InterruptedException {
+    List<String> failures = new ArrayList<>();
+    get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries")
+        .forEach(entry -> failures.add(entry.path("stacktrace").asText()));
+    return failures;
+  }
+
   String rootException(String jobId) {
     try {
       JsonNode history = get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries");

@@ -186,6 +186,7 @@ class MaterializationOnClusterIT {
 
     assertThat(stream.oracle.staleCount()).as("late and duplicate events were sent").isPositive();
     stream.assertDeadLettersExactlyTheMalformed();
+    assertThat(cluster.exceptions(job)).as("a steady stream never fails the job").isEmpty();
     assertThat(cluster.get("/jobs/" + job).path("vertices")).allSatisfy(
         vertex -> assertThat(vertex.path("parallelism").asInt()).isLessThanOrEqualTo(chart.parallelism()));
   }
@@ -228,8 +229,9 @@ class MaterializationOnClusterIT {
 
     cluster.awaitCheckpoints(job, checkpoints + 2);
     stream.awaitTableExact(job);
-    assertThat(cluster.get("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries"))
-        .as("the job restarted because its TaskManager was lost").isNotEmpty();
+    List<String> failures = cluster.exceptions(job);
+    assertThat(failures).as("the job restarted because its TaskManager was lost").isNotEmpty();
+    assertThat(failures).as("and for nothing else").allSatisfy(failure -> assertThat(failure).contains(victim));
     stream.assertDeadLettersExactlyTheMalformed();
   }
 
