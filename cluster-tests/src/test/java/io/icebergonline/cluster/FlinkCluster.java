@@ -36,12 +36,13 @@ final class FlinkCluster implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
   private final Path work;
-  private final Path lib;
+  private final List<Path> classPath;
   private final Path conf;
   private final Map<String, String> environment;
   private final int restPort;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private Process jobManager;
+  private Process sqlGateway;
   private final Map<String, Process> taskManagers = new LinkedHashMap<>();
   private int taskManagersStarted;
 
@@ -50,10 +51,10 @@ final class FlinkCluster implements AutoCloseable {
    *     with the test's directories); ports, hosts and TaskManager sizes are added here
    * @param environment set on every process, as the chart's env and secretEnv set it on the pods
    */
-  private FlinkCluster(Path work, Path lib, Map<String, String> flinkConfiguration, Map<String, String> environment)
-      throws IOException {
+  private FlinkCluster(Path work, List<Path> classPath, Map<String, String> flinkConfiguration,
+      Map<String, String> environment) throws IOException {
     this.work = work;
-    this.lib = lib;
+    this.classPath = classPath;
     this.conf = Files.createDirectories(work.resolve("conf"));
     Files.createDirectories(work.resolve("log"));
     this.environment = environment;
@@ -100,9 +101,12 @@ final class FlinkCluster implements AutoCloseable {
         ""));
   }
 
-  static FlinkCluster start(Path work, Path lib, Map<String, String> flinkConfiguration,
+  /**
+   * @param classPath the lib/ of every process: directories (all their jars) and jars
+   */
+  static FlinkCluster start(Path work, List<Path> classPath, Map<String, String> flinkConfiguration,
       Map<String, String> environment, int taskManagers) throws Exception {
-    FlinkCluster cluster = new FlinkCluster(work, lib, flinkConfiguration, environment);
+    FlinkCluster cluster = new FlinkCluster(work, classPath, flinkConfiguration, environment);
     try {
       cluster.jobManager = cluster.launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
           "-Xmx768m");
@@ -125,10 +129,6 @@ final class FlinkCluster implements AutoCloseable {
     return conf;
   }
 
-  Path lib() {
-    return lib;
-  }
-
   int restPort() {
     return restPort;
   }
@@ -143,6 +143,40 @@ final class FlinkCluster implements AutoCloseable {
         "-D", "io.tmp.dirs=" + tmp, "-D", "taskmanager.resource-id=" + name));
     awaitRest(registered + " TaskManagers", "/overview", overview -> overview.path("taskmanagers").asInt() >= registered);
     return name;
+  }
+
+  /**
+   * Waits until no TaskManager holds a job's class loader any more (Flink's ChildFirstClassLoader,
+   * counted by {@code jmap -histo:live}, which collects garbage first): what a TaskManager must reach
+   * once its jobs ended, or every run leaks the job jar's classes into metaspace.
+   */
+  void awaitNoUserCodeClassLoaders() throws Exception {
+    Path jmap = Path.of(System.getProperty("java.home"), "bin", "jmap");
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    Map<String, Integer> live = new LinkedHashMap<>();
+    while (System.nanoTime() < deadline) {
+      live.clear();
+      for (Map.Entry<String, Process> taskManager : taskManagers.entrySet()) {
+        Process histogram = new ProcessBuilder(jmap.toString(), "-histo:live", Long.toString(taskManager.getValue().pid()))
+            .redirectErrorStream(true).start();
+        String text = new String(histogram.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        histogram.waitFor();
+        int count = 0;
+        for (String line : text.split("\n")) {
+          String[] columns = line.trim().split("\\s+");
+          if (columns.length >= 4 && columns[3].equals("org.apache.flink.util.ChildFirstClassLoader")) {
+            count = Integer.parseInt(columns[1]);
+          }
+        }
+        live.put(taskManager.getKey(), count);
+      }
+      if (live.values().stream().allMatch(count -> count == 0)) {
+        return;
+      }
+      Thread.sleep(2_000);
+    }
+    throw new AssertionError("TaskManagers still hold job class loaders after their jobs ended: " + live
+        + "; take a heap dump of one to see what keeps them");
   }
 
   /** SIGKILL, as when a node or pod dies: no shutdown hook runs. */
@@ -185,8 +219,45 @@ final class FlinkCluster implements AutoCloseable {
     return start(name, command);
   }
 
+  /**
+   * Starts Flink's SQL Gateway ({@code sql-gateway.sh start}: the cluster's class path plus the
+   * gateway jar of opt/) against this cluster; returns its REST base URI once it answers.
+   */
+  URI startSqlGateway(Path gatewayJar) throws Exception {
+    int port = freePort();
+    List<String> command = new ArrayList<>(javaCommand("sql-gateway", List.of(gatewayJar)));
+    command.add("-Xmx768m");
+    command.addAll(List.of("org.apache.flink.table.gateway.SqlGateway",
+        "-Dsql-gateway.endpoint.rest.address=localhost", "-Dsql-gateway.endpoint.rest.bind-address=localhost",
+        "-Dsql-gateway.endpoint.rest.port=" + port, "-Dsql-gateway.endpoint.rest.bind-port=" + port));
+    sqlGateway = start("sql-gateway", command);
+    URI base = URI.create("http://localhost:" + port);
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (true) {
+      if (!sqlGateway.isAlive()) {
+        throw new AssertionError("the SQL Gateway exited (code " + sqlGateway.exitValue() + "); see " + work.resolve("log"));
+      }
+      try {
+        HttpResponse<String> info = http.send(HttpRequest.newBuilder(base.resolve("/v1/info")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (info.statusCode() == 200) {
+          return base;
+        }
+      } catch (IOException notYet) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the SQL Gateway did not answer; see " + work.resolve("log"), notYet);
+        }
+      }
+      Thread.sleep(200);
+    }
+  }
+
   /** {@code java} with the options flink-dist's scripts give every Flink JVM, logging to log/NAME.log. */
   List<String> javaCommand(String name) {
+    return javaCommand(name, List.of());
+  }
+
+  private List<String> javaCommand(String name, List<Path> extraClassPath) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of(System.getProperty("flink.add-opens", "").trim().split("\\s+")).stream()
@@ -194,8 +265,13 @@ final class FlinkCluster implements AutoCloseable {
     command.add("-XX:+IgnoreUnrecognizedVMOptions");
     command.add("-Dlog.file=" + work.resolve("log").resolve(name + ".log"));
     command.add("-Dlog4j.configurationFile=" + conf.resolve("log4j.properties").toUri());
+    List<String> entries = new ArrayList<>();
+    for (Path entry : classPath) {
+      entries.add(Files.isDirectory(entry) ? entry.resolve("*").toString() : entry.toString());
+    }
+    extraClassPath.forEach(entry -> entries.add(entry.toString()));
     command.add("-cp");
-    command.add(lib.resolve("*").toString());
+    command.add(String.join(java.io.File.pathSeparator, entries));
     return command;
   }
 
@@ -396,6 +472,9 @@ final class FlinkCluster implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (sqlGateway != null) {
+      sqlGateway.destroy();
+    }
     for (Process taskManager : taskManagers.values()) {
       taskManager.destroy();
     }
@@ -411,6 +490,9 @@ final class FlinkCluster implements AutoCloseable {
 
   private List<Process> allProcesses() {
     List<Process> all = new ArrayList<>(taskManagers.values());
+    if (sqlGateway != null) {
+      all.add(sqlGateway);
+    }
     if (jobManager != null) {
       all.add(jobManager);
     }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
+import io.icebergonline.testing.EmbeddedKafka;
+import io.icebergonline.testing.RestCatalogOnS3;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +26,38 @@ record RenderedChart(String entryClass, List<String> args, int parallelism, Map<
   /** Where the chart mounts its ConfigMap in the pods (iceberg-online.configDir). */
   static final String CONFIG_DIR = "/opt/iceberg-online/config";
 
-  static RenderedChart render(Path chart, Path valuesFile, Map<String, String> sets) throws IOException {
-    TemplateCommand template = new Helm(chart).template().withName(RELEASE).withNamespace("ml").withValuesFile(valuesFile);
+  /**
+   * The chart with the cluster tests' values ({@code values-cluster.yaml}) and one test's names:
+   * topic {@code name} of view driver_stats, its dead-letter topic and namespace, the services'
+   * addresses, and checkpoints and savepoints on local disk under {@code work} (the cluster's
+   * processes share this machine's disk; Flink's S3 file system is a plugin outside lib/ that would
+   * test Flink's code, not ours). {@code extraSets} are further {@code --set} pairs.
+   */
+  static RenderedChart forTest(String name, EmbeddedKafka kafka, RestCatalogOnS3 catalog, Path work,
+      Map<String, String> extraSets, String... extraValuesFiles) throws IOException {
+    Map<String, String> sets = new LinkedHashMap<>();
+    sets.put("onlineStore.uri", catalog.uri());
+    sets.put("onlineStore.properties.s3\\.endpoint", catalog.s3Endpoint());
+    sets.put("onlineStore.namespace", FeatureStream.namespaceOf(name));
+    sets.put("kafka.bootstrapServers", kafka.bootstrapServers());
+    sets.put("kafka.groupId", name + "-group");
+    sets.put("deadLetterTopic", name + "-dlq");
+    sets.put("featureViews[0].topic", name);
+    sets.put("checkpoints.directory", work.resolve("checkpoints").toAbsolutePath().toUri().toString());
+    sets.put("checkpoints.savepointDirectory", work.resolve("savepoints").toAbsolutePath().toUri().toString());
+    sets.putAll(extraSets);
+    List<Path> valuesFiles = new ArrayList<>(List.of(Path.of("src", "test", "resources", "values-cluster.yaml")));
+    for (String file : extraValuesFiles) {
+      valuesFiles.add(Path.of("src", "test", "resources", file));
+    }
+    return render(Path.of(System.getProperty("helm.chart")), valuesFiles, sets);
+  }
+
+  static RenderedChart render(Path chart, List<Path> valuesFiles, Map<String, String> sets) throws IOException {
+    TemplateCommand template = new Helm(chart).template().withName(RELEASE).withNamespace("ml");
+    for (Path file : valuesFiles) {
+      template = template.withValuesFile(file);
+    }
     for (Map.Entry<String, String> set : sets.entrySet()) {
       template = template.set(set.getKey(), set.getValue());
     }

@@ -1,5 +1,6 @@
 package io.icebergonline.job.pipeline;
 
+import io.icebergonline.core.ClassLoaderReleaseHook;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,6 +61,7 @@ final class CommitReporter extends AbstractStreamOperator<Void>
   @Override
   public void open() throws Exception {
     super.open();
+    ClassLoaderReleaseHook.register(getRuntimeContext());
     viewMetrics = getMetricGroup();
   }
 

@@ -1,5 +1,6 @@
 package io.icebergonline.job.pipeline;
 
+import io.icebergonline.core.ClassLoaderReleaseHook;
 import io.icebergonline.core.DeleteLog;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.LiveTable;
@@ -154,6 +155,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void open() throws Exception {
     super.open();
+    ClassLoaderReleaseHook.register(getRuntimeContext());
     MapStateDescriptor<String, long[]> lasting = versionsDescriptor(APPLIED_VERSIONS);
     MapStateDescriptor<String, long[]> expiring = versionsDescriptor(EXPIRING_APPLIED_VERSIONS);
     expiring.enableTimeToLive(expireAfter(view.timeToLive().orElse(READ_ONLY_TTL)));

@@ -1,5 +1,6 @@
 package io.icebergonline.job.pipeline;
 
+import io.icebergonline.core.ClassLoaderReleaseHook;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.metrics.Counter;
@@ -92,6 +93,7 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void open() throws Exception {
     super.open();
+    ClassLoaderReleaseHook.register(getRuntimeContext());
     malformed = getMetricGroup().counter("eventsMalformed");
     reuse = new StreamRecord<>(null);
     if (maxBufferedRows != NO_COLLAPSE) {
