@@ -7,13 +7,20 @@ import org.eclipse.jetty.server.Request;
 
 /**
  * One request's body, bounded by the server's max_body_size: read whole for the endpoint, or, when
- * the request is answered without it (a 401, 404, 405, 413), drained so the connection can carry
- * the client's next request. A body past the bound is never read; {@link #drain()} then says the
- * connection has to close.
+ * the request is answered without it (a 401, 404, 405, 413), read to its end and dropped, up to
+ * {@link #DRAIN_BEYOND_LIMIT} past max_body_size. Both keep the connection usable for the client's
+ * next request, and let the client read the answer at all: a server that closes a connection with
+ * unread bytes in it resets it, and the reset discards the answer the client had not read yet (a
+ * 2 MB body got no 413 but "header parser received no bytes", on a loaded machine). A body past the
+ * drain bound is not read; {@link #drain()} then says the connection has to close.
  */
 final class RequestBody {
+  /** How far past max_body_size a refused body is still read and dropped. */
+  static final long DRAIN_BEYOND_LIMIT = 8L * 1024 * 1024;
+
   private final Request request;
   private final long limit;
+  private final long drainLimit;
   private InputStream in;
   private long bytesRead;
   private boolean ended;
@@ -21,6 +28,7 @@ final class RequestBody {
   RequestBody(Request request, long limit) {
     this.request = request;
     this.limit = limit;
+    this.drainLimit = limit + DRAIN_BEYOND_LIMIT;
   }
 
   /** The whole body; a 413 when it is larger than the limit (by its Content-Length or as read). */
@@ -39,15 +47,15 @@ final class RequestBody {
   }
 
   /**
-   * Reads and drops what is left of the body, up to the limit in all; true when the body ended
-   * within it, so the connection can stay open. Releases the body either way.
+   * Reads and drops what is left of the body, up to the drain bound in all; true when the body
+   * ended within it, so the connection can stay open. Releases the body either way.
    */
   boolean drain() {
     try {
-      if (!ended && request.getLength() <= limit) {
+      if (!ended && request.getLength() <= drainLimit) {
         InputStream body = stream();
         byte[] skipped = new byte[8192];
-        while (!ended && bytesRead <= limit) {
+        while (!ended && bytesRead <= drainLimit) {
           int n = body.read(skipped);
           if (n < 0) {
             ended = true;

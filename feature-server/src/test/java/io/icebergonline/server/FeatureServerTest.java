@@ -408,9 +408,25 @@ class FeatureServerTest {
   }
 
   @Test
-  void aRejectedBodyOverTheLimitIsAnsweredWithConnectionCloseAndTheServerThenCloses() throws Exception {
+  void aBodyOverTheLimitIsAnswered413AndReadToItsEndSoTheConnectionServesTheNextRequest() throws Exception {
     try (RawConnection connection = new RawConnection(server.port())) {
       connection.send("POST", "/get-online-features", new byte[2 * 1024 * 1024 + 7]);
+      RawConnection.Answer rejected = connection.answer();
+      connection.send("GET", "/health", new byte[0]);
+      RawConnection.Answer next = connection.answer();
+
+      assertThat(rejected.status()).isEqualTo(413);
+      assertThat(rejected.header("connection")).isNull();
+      assertThat(next.status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aBodyPastTheDrainBoundIsNotReadAndTheAnswerSaysConnectionClose() throws Exception {
+    try (RawConnection connection = new RawConnection(server.port())) {
+      // the client announces more than the server drains and sends none of it: nothing unread, a clean close
+      connection.sendHead("POST", "/get-online-features",
+          FeatureServerConfig.DEFAULT_MAX_BODY_BYTES + RequestBody.DRAIN_BEYOND_LIMIT + 1);
       RawConnection.Answer rejected = connection.answer();
 
       assertThat(rejected.status()).isEqualTo(413);

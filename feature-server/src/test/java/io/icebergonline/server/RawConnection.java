@@ -39,13 +39,7 @@ final class RawConnection implements AutoCloseable {
   }
 
   void send(String method, String path, byte[] body) throws Exception {
-    if (writer != null) {
-      writer.join();
-    }
-    String head = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + body.length + "\r\n\r\n";
-    out.write(head.getBytes(StandardCharsets.US_ASCII));
-    out.flush();
+    sendHead(method, path, body.length);
     writer = new Thread(() -> {
       try {
         out.write(body);
@@ -55,6 +49,17 @@ final class RawConnection implements AutoCloseable {
       }
     }, "raw-connection-body");
     writer.start();
+  }
+
+  /** Only the request line and headers, announcing a body of {@code contentLength} bytes. */
+  void sendHead(String method, String path, long contentLength) throws Exception {
+    if (writer != null) {
+      writer.join();
+    }
+    String head = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + contentLength + "\r\n\r\n";
+    out.write(head.getBytes(StandardCharsets.US_ASCII));
+    out.flush();
   }
 
   Answer answer() throws IOException {
