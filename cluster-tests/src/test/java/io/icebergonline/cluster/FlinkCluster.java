@@ -107,10 +107,15 @@ final class FlinkCluster implements AutoCloseable {
   static FlinkCluster start(Path work, List<Path> classPath, Map<String, String> flinkConfiguration,
       Map<String, String> environment, int taskManagers) throws Exception {
     FlinkCluster cluster = new FlinkCluster(work, classPath, flinkConfiguration, environment);
+    for (int attempt = 1; !cluster.startJobManager(); attempt++) {
+      // another process took a free port between the probe and the bind: try other ones
+      if (attempt == 3) {
+        cluster.close();
+        throw new AssertionError("the JobManager exited at start; see " + work.resolve("log"));
+      }
+      cluster = new FlinkCluster(work, classPath, flinkConfiguration, environment);
+    }
     try {
-      cluster.jobManager = cluster.launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-          "-Xmx768m");
-      cluster.awaitRest("the JobManager's REST endpoint", "/overview", answer -> true);
       for (int i = 0; i < taskManagers; i++) {
         cluster.startTaskManager();
       }
@@ -119,6 +124,24 @@ final class FlinkCluster implements AutoCloseable {
       cluster.close();
       throw e;
     }
+  }
+
+  /** Starts the JobManager: true once its REST endpoint answers, false if it died first. */
+  private boolean startJobManager() throws Exception {
+    jobManager = launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "-Xmx768m");
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (jobManager.isAlive()) {
+      try {
+        get("/overview");
+        return true;
+      } catch (IOException notYet) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the JobManager's REST endpoint did not answer; see " + work.resolve("log"), notYet);
+        }
+      }
+      Thread.sleep(200);
+    }
+    return false;
   }
 
   Path work() {
@@ -175,8 +198,20 @@ final class FlinkCluster implements AutoCloseable {
       }
       Thread.sleep(2_000);
     }
+    List<Path> dumps = new ArrayList<>();
+    for (Map.Entry<String, Integer> taskManager : live.entrySet()) {
+      if (taskManager.getValue() > 0) {
+        Path dump = work.resolve(taskManager.getKey() + ".hprof");
+        Files.deleteIfExists(dump);
+        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+            Long.toString(taskManagers.get(taskManager.getKey()).pid()), "GC.heap_dump", dump.toString())
+            .redirectErrorStream(true).start().waitFor();
+        dumps.add(dump);
+      }
+    }
     throw new AssertionError("TaskManagers still hold job class loaders after their jobs ended: " + live
-        + "; take a heap dump of one to see what keeps them");
+        + "; heap dumps to see what keeps them (paths to GC roots of org.apache.flink.util.ChildFirstClassLoader): "
+        + dumps);
   }
 
   /** SIGKILL, as when a node or pod dies: no shutdown hook runs. */
@@ -224,31 +259,34 @@ final class FlinkCluster implements AutoCloseable {
    * gateway jar of opt/) against this cluster; returns its REST base URI once it answers.
    */
   URI startSqlGateway(Path gatewayJar) throws Exception {
-    int port = freePort();
-    List<String> command = new ArrayList<>(javaCommand("sql-gateway", List.of(gatewayJar)));
-    command.add("-Xmx768m");
-    command.addAll(List.of("org.apache.flink.table.gateway.SqlGateway",
-        "-Dsql-gateway.endpoint.rest.address=localhost", "-Dsql-gateway.endpoint.rest.bind-address=localhost",
-        "-Dsql-gateway.endpoint.rest.port=" + port, "-Dsql-gateway.endpoint.rest.bind-port=" + port));
-    sqlGateway = start("sql-gateway", command);
-    URI base = URI.create("http://localhost:" + port);
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (true) {
-      if (!sqlGateway.isAlive()) {
+    for (int attempt = 1; ; attempt++) {
+      int port = freePort();
+      List<String> command = new ArrayList<>(javaCommand("sql-gateway", List.of(gatewayJar)));
+      command.add("-Xmx768m");
+      command.addAll(List.of("org.apache.flink.table.gateway.SqlGateway",
+          "-Dsql-gateway.endpoint.rest.address=localhost", "-Dsql-gateway.endpoint.rest.bind-address=localhost",
+          "-Dsql-gateway.endpoint.rest.port=" + port, "-Dsql-gateway.endpoint.rest.bind-port=" + port));
+      sqlGateway = start("sql-gateway", command);
+      URI base = URI.create("http://localhost:" + port);
+      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+      while (sqlGateway.isAlive()) {
+        try {
+          HttpResponse<String> info = http.send(HttpRequest.newBuilder(base.resolve("/v1/info")).build(),
+              HttpResponse.BodyHandlers.ofString());
+          if (info.statusCode() == 200) {
+            return base;
+          }
+        } catch (IOException notYet) {
+          if (System.nanoTime() > deadline) {
+            throw new AssertionError("the SQL Gateway did not answer; see " + work.resolve("log"), notYet);
+          }
+        }
+        Thread.sleep(200);
+      }
+      // another process took the free port between the probe and the bind: try another one
+      if (attempt == 3) {
         throw new AssertionError("the SQL Gateway exited (code " + sqlGateway.exitValue() + "); see " + work.resolve("log"));
       }
-      try {
-        HttpResponse<String> info = http.send(HttpRequest.newBuilder(base.resolve("/v1/info")).build(),
-            HttpResponse.BodyHandlers.ofString());
-        if (info.statusCode() == 200) {
-          return base;
-        }
-      } catch (IOException notYet) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("the SQL Gateway did not answer; see " + work.resolve("log"), notYet);
-        }
-      }
-      Thread.sleep(200);
     }
   }
 

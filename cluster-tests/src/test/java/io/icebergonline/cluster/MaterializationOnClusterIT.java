@@ -90,7 +90,7 @@ class MaterializationOnClusterIT {
     stream.awaitTableExact(cluster, job);
 
     assertThat(stream.oracle.staleCount()).as("late and duplicate events were sent").isPositive();
-    FeatureStream.assertDeadLettersExactlyTheMalformed(kafka, stream.topic + "-dlq", stream);
+    FeatureStream.assertDeadLetters(kafka, stream.topic + "-dlq", false, stream);
     assertThat(cluster.exceptions(job)).as("a steady stream never fails the job").isEmpty();
   }
 
@@ -135,7 +135,7 @@ class MaterializationOnClusterIT {
     List<String> failures = cluster.exceptions(job);
     assertThat(failures).as("the job restarted because its TaskManager was lost").isNotEmpty();
     assertThat(failures).as("and for nothing else").allSatisfy(failure -> assertThat(failure).contains(victim));
-    FeatureStream.assertDeadLettersExactlyTheMalformed(kafka, stream.topic + "-dlq", stream);
+    FeatureStream.assertDeadLetters(kafka, stream.topic + "-dlq", false, stream);
   }
 
   @Test
@@ -161,6 +161,7 @@ class MaterializationOnClusterIT {
     drivers.awaitTableExact(cluster, upgraded);
     driversEu.awaitTableExact(cluster, upgraded);
     assertThat(cluster.exceptions(upgraded)).as("the upgraded job restored and ran without failure").isEmpty();
+    FeatureStream.assertDeadLetters(kafka, name + "-dlq", false, drivers, driversEu);
 
     // a redeploy without the savepoint: the newest-wins state comes from the tables
     cluster.cancel(upgraded);
@@ -170,7 +171,9 @@ class MaterializationOnClusterIT {
     driversEu.produce(4_000);
     drivers.awaitTableExact(cluster, redeployed);
     driversEu.awaitTableExact(cluster, redeployed);
-    FeatureStream.assertDeadLettersExactlyTheMalformed(kafka, name + "-dlq", drivers, driversEu);
+    // a start without state reads from the offsets the consumer group committed, which may lag the
+    // dead letters' transactions: events read again can be dead-lettered again, none is lost
+    FeatureStream.assertDeadLetters(kafka, name + "-dlq", true, drivers, driversEu);
 
     // three runs of the job jar on these TaskManagers: once they ended, nothing of theirs stays loaded
     cluster.cancel(redeployed);

@@ -2,6 +2,8 @@ package io.icebergonline.core;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.security.AccessControlContext;
+import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -18,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * threads and JVM shutdown hooks behind that keep the class loader, and so every class of the jar,
  * alive: on a session cluster each run, and each restart of a job, then takes another ~100 MB of
  * metaspace until the TaskManager dies of {@code OutOfMemoryError: Metaspace} (found by the
- * cluster tests at Flink's default 256 MB). Iceberg's worker pools and REST metrics reporter
- * (exiting executors with a shutdown hook each), Hadoop's statistics cleaner thread and the AWS
- * SDK's idle-connection reaper and response timeout scheduler are what the tests found.
+ * cluster tests at Flink's default 256 MB). What the tests found, each handled below: Iceberg's
+ * worker pools and REST metrics reporter (exiting executors with a shutdown hook each), Hadoop's
+ * statistics cleaner thread, the AWS SDK's idle-connection reaper and response timeout scheduler;
+ * with Hadoop or commons-logging in lib/, their caches and threads holding the job's classes.
  */
 public final class ClassLoaderReleaseHook implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(ClassLoaderReleaseHook.class);
@@ -55,8 +58,10 @@ public final class ClassLoaderReleaseHook implements Runnable {
   public void run() {
     int hooks = runShutdownHooksOfTheJob();
     int threads = stopLibraryThreadsOfTheJob();
-    LOG.info("Released the job's libraries: {} shutdown hooks run and removed, {} library threads stopped", hooks,
-        threads);
+    int detached = detachOtherThreadsFromTheJob();
+    forgetTheJobsClassesInLibraryCaches();
+    LOG.info("Released the job's libraries: {} shutdown hooks run and removed, {} library threads stopped, "
+        + "{} threads of the TaskManager detached from the job's classes", hooks, threads, detached);
   }
 
   /**
@@ -124,6 +129,73 @@ public final class ClassLoaderReleaseHook implements Runnable {
       stopped++;
     }
     return stopped;
+  }
+
+  /**
+   * Threads of the TaskManager's own libraries (lib/) that the job's code happened to start keep
+   * the job's class loader: as their context class loader, or through the access control context
+   * they inherited from the job's frames (Hadoop's statistics cleaner, started by the first job that
+   * touches Hadoop's FileSystem from a connector jar in lib/, keeps that job's loader for good: cluster
+   * tests). Both are reset, as the thread would have them had lib/ code started it. The inherited
+   * context cannot be inspected without opening java.security, so it is reset where the thread was
+   * the job's by its context class loader, and on Hadoop's cleaner.
+   */
+  private int detachOtherThreadsFromTheJob() {
+    Field inheritedContext;
+    try {
+      inheritedContext = Thread.class.getDeclaredField("inheritedAccessControlContext");
+      inheritedContext.setAccessible(true);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      inheritedContext = null; // java.lang not opened (Flink's JVM options open it): the context class loader is still reset
+    }
+    int detached = 0;
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (jobLoaders.contains(thread.getClass().getClassLoader())) {
+        continue;
+      }
+      boolean startedByTheJob = jobLoaders.contains(thread.getContextClassLoader());
+      if (startedByTheJob) {
+        thread.setContextClassLoader(thread.getClass().getClassLoader());
+      }
+      if (inheritedContext != null && (startedByTheJob || thread.getName().equals(HADOOP_STATISTICS_CLEANER))) {
+        try {
+          inheritedContext.set(thread, new AccessControlContext(new ProtectionDomain[0]));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.debug("Cannot reset the access control context of thread {}", thread.getName(), e);
+        }
+      }
+      detached += startedByTheJob ? 1 : 0;
+    }
+    return detached;
+  }
+
+  /**
+   * Static caches of the TaskManager's own libraries that hold the job's classes: Hadoop's
+   * ReflectionUtils caches a constructor per class it instantiated (Parquet's codecs of the job jar,
+   * when Hadoop is in lib/), and commons-logging (parent-first on Flink, from a jar in lib/) caches
+   * the log factory it found through the job's class loader, for which it has its own release call.
+   */
+  private void forgetTheJobsClassesInLibraryCaches() {
+    try {
+      Method release = Class.forName("org.apache.commons.logging.LogFactory", false,
+          ClassLoaderReleaseHook.class.getClassLoader()).getMethod("release", ClassLoader.class);
+      for (ClassLoader loader : jobLoaders) {
+        release.invoke(null, loader);
+      }
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      LOG.debug("No commons-logging to release the job's class loader from", e);
+    }
+    try {
+      Class<?> reflectionUtils = Class.forName("org.apache.hadoop.util.ReflectionUtils", false,
+          ClassLoaderReleaseHook.class.getClassLoader());
+      Field cacheField = reflectionUtils.getDeclaredField("CONSTRUCTOR_CACHE");
+      cacheField.setAccessible(true);
+      if (cacheField.get(null) instanceof Map<?, ?> cache) {
+        cache.keySet().removeIf(key -> key instanceof Class<?> type && jobLoaders.contains(type.getClassLoader()));
+      }
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      LOG.debug("No Hadoop constructor cache to clear", e);
+    }
   }
 
   /** A static field of the job's copy of a library class; null if that class is not the job's or has no such field. */
