@@ -2,17 +2,30 @@ package io.icebergonline.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.icebergonline.core.FeatureServerConfig;
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.server.FeatureServer;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.RestCatalogOnS3;
+import io.icebergonline.testing.TableRows;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import org.apache.iceberg.catalog.Catalog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -92,6 +105,51 @@ class MaterializationOnClusterIT {
     assertThat(stream.oracle.staleCount()).as("late and duplicate events were sent").isPositive();
     FeatureStream.assertDeadLetters(kafka, stream.topic + "-dlq", false, stream);
     assertThat(cluster.exceptions(job)).as("a steady stream never fails the job").isEmpty();
+    assertTheFeatureServerAnswersTheOracle(chart, stream);
+  }
+
+  /**
+   * The Feast feature server started on the chart's job.yaml, over the table the cluster wrote:
+   * every key the events named, in one request as Feast's remote online store sends it, answers
+   * the oracle's row (PRESENT, NULL_VALUE for a null feature) or NOT_FOUND.
+   */
+  private static void assertTheFeatureServerAnswersTheOracle(RenderedChart chart, FeatureStream stream) throws Exception {
+    JobConfig job = JobConfigParser.parse(chart.jobYaml(), CREDENTIALS::get);
+    // a request timeout for a loaded test machine: the first request waits for the index of every bucket
+    FeatureServerConfig patient = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
+        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofMinutes(2), null, FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES);
+    try (FeatureServer server = FeatureServer.start(job, patient)) {
+      List<Long> keys = LongStream.rangeClosed(1, 500).boxed().toList();
+      String request = "{\"features\": [\"driver_stats:conv_rate\", \"driver_stats:trips\", \"driver_stats:city\"], "
+          + "\"entities\": {\"driver_id\": " + keys + "}}";
+      HttpResponse<String> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/get-online-features"))
+              .POST(HttpRequest.BodyPublishers.ofString(request)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      JsonNode results = FlinkCluster.JSON.readTree(response.body()).path("results");
+      int present = 0;
+      for (int i = 0; i < keys.size(); i++) {
+        Map<String, Object> row = stream.oracle.liveRows().get(keys.get(i));
+        String what = "driver " + keys.get(i);
+        if (row == null) {
+          for (int feature = 1; feature <= 3; feature++) {
+            assertThat(results.path(feature).path("statuses").path(i).asText()).as(what).isEqualTo("NOT_FOUND");
+          }
+          continue;
+        }
+        present++;
+        assertThat(results.path(1).path("values").path(i).asDouble()).as(what).isEqualTo(row.get("conv_rate"));
+        JsonNode trips = results.path(2).path("values").path(i);
+        assertThat(trips.isNull() ? null : trips.asLong()).as(what).isEqualTo(row.get("trips"));
+        assertThat(results.path(2).path("statuses").path(i).asText()).as(what)
+            .isEqualTo(row.get("trips") == null ? "NULL_VALUE" : "PRESENT");
+        assertThat(results.path(3).path("values").path(i).asText()).as(what).isEqualTo(row.get("city"));
+        assertThat(TableRows.epochMicros(Instant.parse(
+            results.path(1).path("event_timestamps").path(i).asText()))).as(what).isEqualTo(row.get("event_timestamp"));
+      }
+      assertThat(present).as("keys with a live row").isEqualTo(stream.oracle.liveRows().size());
+    }
   }
 
   @Test
@@ -136,6 +194,30 @@ class MaterializationOnClusterIT {
     assertThat(failures).as("the job restarted because its TaskManager was lost").isNotEmpty();
     assertThat(failures).as("and for nothing else").allSatisfy(failure -> assertThat(failure).contains(victim));
     FeatureStream.assertDeadLetters(kafka, stream.topic + "-dlq", false, stream);
+  }
+
+  @Test
+  void maintenanceRunWithFlinkRunWhileTheJobCommitsLosesNoUpdate() throws Exception {
+    FeatureStream stream = FeatureStream.single(kafka, catalog, "maintained", 29);
+    RenderedChart chart = RenderedChart.forTest(stream.topic, kafka, catalogServer, WORK, Map.of());
+    stream.produce(6_000);
+    String job = runOverRest(jobJarId, chart, stream.topic, null);
+    stream.awaitTableExact(cluster, job);
+
+    // the one-shot maintain command from a client while the job keeps committing what arrives meanwhile
+    Thread producer = new Thread(() -> stream.produce(6_000));
+    producer.start();
+    List<String> args = new ArrayList<>(chart.argsWithConfigIn(WORK.resolve("config").resolve(stream.topic)));
+    String config = args.get(args.indexOf("--config") + 1);
+    String output = flinkRunCommand(chart, List.of("run"), List.of("maintain", "--config", config,
+        "--expire-older-than", "1ms", "--retain-last", "1", "--orphan-older-than", "1s"));
+    producer.join();
+
+    assertThat(output).doesNotContain("error:");
+    assertThat(Files.readString(cluster.work().resolve("log").resolve("flink-run.log")))
+        .contains("Maintained feature view 'driver_stats'");
+    stream.awaitTableExact(cluster, job);
+    assertThat(cluster.exceptions(job)).as("maintenance never fails the job").isEmpty();
   }
 
   @Test
@@ -186,18 +268,8 @@ class MaterializationOnClusterIT {
    * cluster's class path and config, main() in that client. Returns the job id it printed.
    */
   private String flinkRun(RenderedChart chart, Path configDirectory) throws Exception {
-    List<String> command = new ArrayList<>(cluster.javaCommand("flink-run"));
-    command.add("org.apache.flink.client.cli.CliFrontend");
-    command.addAll(List.of("run", "-d", "-p", Integer.toString(chart.parallelism()), "-c", chart.entryClass(),
-        System.getProperty("job.jar")));
-    command.addAll(chart.argsWithConfigIn(configDirectory));
-    Process client = cluster.start("flink-run", command);
-    if (!client.waitFor(3, TimeUnit.MINUTES)) {
-      client.destroyForcibly();
-      throw new AssertionError("flink run did not return; logs:\n" + cluster.logTails(60));
-    }
-    String output = Files.readString(cluster.work().resolve("log").resolve("flink-run.out"));
-    assertThat(client.exitValue()).as("flink run's exit code; its output:%n%s", output).isZero();
+    String output = flinkRunCommand(chart, List.of("run", "-d", "-p", Integer.toString(chart.parallelism())),
+        chart.argsWithConfigIn(configDirectory));
     Matcher submitted = Pattern.compile("JobID ([0-9a-f]{32})").matcher(output);
     String jobId = null;
     while (submitted.find()) {
@@ -205,5 +277,25 @@ class MaterializationOnClusterIT {
     }
     assertThat(jobId).as("flink run's output names the job; it was:%n%s", output).isNotNull();
     return jobId;
+  }
+
+  /** Runs {@code flink <flinkArgs> -c <entry class> <job jar> <programArgs>} to its end; returns its output. */
+  private String flinkRunCommand(RenderedChart chart, List<String> flinkArgs, List<String> programArgs) throws Exception {
+    List<String> command = new ArrayList<>(cluster.javaCommand("flink-run"));
+    command.add("org.apache.flink.client.cli.CliFrontend");
+    command.addAll(flinkArgs);
+    command.addAll(List.of("-c", chart.entryClass(), System.getProperty("job.jar")));
+    command.addAll(programArgs);
+    Path outputFile = cluster.work().resolve("log").resolve("flink-run.out");
+    long before = Files.exists(outputFile) ? Files.size(outputFile) : 0;
+    Process client = cluster.start("flink-run", command);
+    if (!client.waitFor(3, TimeUnit.MINUTES)) {
+      client.destroyForcibly();
+      throw new AssertionError("flink run did not return; logs:\n" + cluster.logTails(60));
+    }
+    byte[] all = Files.readAllBytes(outputFile);
+    String output = new String(all, (int) before, all.length - (int) before, StandardCharsets.UTF_8);
+    assertThat(client.exitValue()).as("flink run's exit code; its output:%n%s", output).isZero();
+    return output;
   }
 }
