@@ -107,15 +107,14 @@ final class FlinkCluster implements AutoCloseable {
   static FlinkCluster start(Path work, List<Path> classPath, Map<String, String> flinkConfiguration,
       Map<String, String> environment, int taskManagers) throws Exception {
     FlinkCluster cluster = new FlinkCluster(work, classPath, flinkConfiguration, environment);
-    for (int attempt = 1; !cluster.startJobManager(); attempt++) {
-      // another process took a free port between the probe and the bind: try other ones
-      if (attempt == 3) {
-        cluster.close();
-        throw new AssertionError("the JobManager exited at start; see " + work.resolve("log"));
-      }
-      cluster = new FlinkCluster(work, classPath, flinkConfiguration, environment);
-    }
     try {
+      for (int attempt = 1; !cluster.startJobManager(); attempt++) {
+        // another process took a free port between the probe and the bind: try other ones
+        if (attempt == 3) {
+          throw new AssertionError("the JobManager exited at start; see " + work.resolve("log"));
+        }
+        cluster = new FlinkCluster(work, classPath, flinkConfiguration, environment);
+      }
       for (int i = 0; i < taskManagers; i++) {
         cluster.startTaskManager();
       }
