@@ -128,15 +128,26 @@ final class FlinkCluster implements AutoCloseable {
   /** Starts the JobManager: true once its REST endpoint answers, false if it died first. */
   private boolean startJobManager() throws Exception {
     jobManager = launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "-Xmx768m");
+    return answersWhileAlive(jobManager, rest("/overview"), "the JobManager's REST endpoint");
+  }
+
+  /**
+   * Polls {@code probe} until it answers 200 (true) or the process exits first (false, as when a
+   * probed free port was taken before the process bound it); fails after the start timeout.
+   */
+  private boolean answersWhileAlive(Process process, URI probe, String what) throws Exception {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (jobManager.isAlive()) {
+    IOException last = null;
+    while (process.isAlive()) {
       try {
-        get("/overview");
-        return true;
-      } catch (IOException notYet) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("the JobManager's REST endpoint did not answer; see " + work.resolve("log"), notYet);
+        if (http.send(HttpRequest.newBuilder(probe).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return true;
         }
+      } catch (IOException notYet) {
+        last = notYet;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(what + " did not answer; see " + work.resolve("log"), last);
       }
       Thread.sleep(200);
     }
@@ -161,7 +172,8 @@ final class FlinkCluster implements AutoCloseable {
     int registered = taskManagers.size() + 1;
     Path tmp = Files.createDirectories(work.resolve("tmp").resolve(name));
     taskManagers.put(name, launch(name, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-        "-Xmx640m", "-Xms640m", "-XX:MaxDirectMemorySize=256m", "-XX:MaxMetaspaceSize=256m",
+        // soft references cleared at every collection, so jmap -histo:live counts only what is strongly held
+        "-Xmx640m", "-Xms640m", "-XX:MaxDirectMemorySize=256m", "-XX:MaxMetaspaceSize=256m", "-XX:SoftRefLRUPolicyMSPerMB=0",
         "-D", "io.tmp.dirs=" + tmp, "-D", "taskmanager.resource-id=" + name));
     awaitRest(registered + " TaskManagers", "/overview", overview -> overview.path("taskmanagers").asInt() >= registered);
     return name;
@@ -267,20 +279,8 @@ final class FlinkCluster implements AutoCloseable {
           "-Dsql-gateway.endpoint.rest.port=" + port, "-Dsql-gateway.endpoint.rest.bind-port=" + port));
       sqlGateway = start("sql-gateway", command);
       URI base = URI.create("http://localhost:" + port);
-      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-      while (sqlGateway.isAlive()) {
-        try {
-          HttpResponse<String> info = http.send(HttpRequest.newBuilder(base.resolve("/v1/info")).build(),
-              HttpResponse.BodyHandlers.ofString());
-          if (info.statusCode() == 200) {
-            return base;
-          }
-        } catch (IOException notYet) {
-          if (System.nanoTime() > deadline) {
-            throw new AssertionError("the SQL Gateway did not answer; see " + work.resolve("log"), notYet);
-          }
-        }
-        Thread.sleep(200);
+      if (answersWhileAlive(sqlGateway, base.resolve("/v1/info"), "the SQL Gateway")) {
+        return base;
       }
       // another process took the free port between the probe and the bind: try another one
       if (attempt == 3) {
