@@ -11,7 +11,9 @@ import io.icebergonline.core.OnlineTableLayout;
 import io.icebergonline.core.OnlineTables;
 import io.icebergonline.job.StartupException;
 import io.icebergonline.job.maintenance.MaintenanceScheduler;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -54,12 +57,15 @@ import org.slf4j.LoggerFactory;
  * Builds the materialization pipeline (DESIGN "Materialization pipeline") for every feature view
  * of a config: Kafka source, parse (bad records to the dead-letter topic) and collapse to the newest
  * event per key on the source subtask ({@link ParseAndCollapseOperator}), newest-wins and
- * collapse keyed by bucket, and Iceberg's own upsert sink with its exactly-once committer; with a
+ * collapse keyed by bucket, and Iceberg's own upsert sink with its exactly-once committer; the
+ * consumer group's offsets follow the tables ({@link SourceOffsetCommitter}); with a
  * {@code maintenance:} block, the {@link MaintenanceScheduler} too.
  */
 public final class MaterializationJob {
   private static final Logger LOG = LoggerFactory.getLogger(MaterializationJob.class);
   private static final long TOPIC_CHECK_TIMEOUT_SECONDS = 30;
+  /** How long the offset commit of a checkpoint waits for Iceberg's committers to commit the tables. */
+  private static final Duration OFFSET_COMMIT_WAIT = Duration.ofSeconds(60);
   /** The Kafka broker's default cap on transaction timeouts; Flink's producer default (1 h) exceeds it. */
   private static final String DEFAULT_TRANSACTION_TIMEOUT_MS = "900000";
 
@@ -98,6 +104,13 @@ public final class MaterializationJob {
     DataStream<CheckpointStats> allStats = union(stats);
     allStats.transform("commit reporter", Types.VOID, new CommitReporter()).uid("commit-reporter")
         .setParallelism(1).setMaxParallelism(1);
+    Map<String, TableLoader> tables = new HashMap<>();
+    views.forEach(view -> tables.putAll(view.tables()));
+    union(views.stream().map(ViewStreams::readPositions).toList())
+        .connect(allStats)
+        .transform("commit Kafka offsets after the tables", Types.VOID,
+            new SourceOffsetCommitter(config.kafka(), tables, OFFSET_COMMIT_WAIT))
+        .uid("source-offset-committer").setParallelism(1).setMaxParallelism(1);
     if (config.maintenance().enabled()) {
       allStats.process(new MaintenanceScheduler(store, config.featureViews(), config.maintenance()))
           .name("maintenance every " + config.maintenance().interval()).uid("maintenance")
@@ -216,11 +229,18 @@ public final class MaterializationJob {
         .append();
 
     return new ViewStreams(newestPerSource.getSideOutput(ParseAndCollapseOperator.DEAD_LETTERS),
-        collapsed.getSideOutput(NewestWinsCollapseOperator.STATS));
+        collapsed.getSideOutput(NewestWinsCollapseOperator.STATS),
+        newestPerSource.getSideOutput(ParseAndCollapseOperator.READ_POSITIONS),
+        Map.of(SourceOffsetCommitter.onlineTable(name), tableLoader.clone(),
+            SourceOffsetCommitter.deleteLog(name), deleteLogLoader.clone()));
   }
 
-  /** What a view's pipeline hands to the job-wide parts: its dead letters and its per-checkpoint stats. */
-  private record ViewStreams(DataStream<DeadLetter> deadLetters, DataStream<CheckpointStats> stats) {}
+  /**
+   * What a view's pipeline hands to the job-wide parts: its dead letters, per-checkpoint stats and
+   * read positions, and loaders of its two tables.
+   */
+  private record ViewStreams(DataStream<DeadLetter> deadLetters, DataStream<CheckpointStats> stats,
+      DataStream<ReadPosition> readPositions, Map<String, TableLoader> tables) {}
 
   private static KafkaSource<KafkaRecord> kafkaSource(KafkaConfig kafka, FeatureViewSpec view, boolean untilEnd) {
     var builder = KafkaSource.<KafkaRecord>builder()
@@ -229,7 +249,9 @@ public final class MaterializationJob {
         .setGroupId(kafka.groupId())
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
         .setDeserializer(new KafkaRecordDeserializer())
-        .setProperties(properties(kafka.properties()));
+        .setProperties(properties(kafka.properties()))
+        // SourceOffsetCommitter commits the group's offsets, after the tables
+        .setProperty(KafkaSourceOptions.COMMIT_OFFSETS_ON_CHECKPOINT.key(), "false");
     if (untilEnd) {
       builder.setBounded(OffsetsInitializer.latest());
     }

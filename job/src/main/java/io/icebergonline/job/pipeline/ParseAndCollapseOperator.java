@@ -1,6 +1,7 @@
 package io.icebergonline.job.pipeline;
 
 import io.icebergonline.core.ClassLoaderReleaseHook;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.metrics.Counter;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * VersionedRow#STALE}), so the per-checkpoint counts still cover every event. Nothing is
  * checkpointed: the buffer is empty at every barrier.
  *
+ * <p>Read positions: just before each barrier and at the end of input, it sends how far it has read
+ * each partition ({@link #READ_POSITIONS}, one {@link ReadPosition} per partition read so far), so
+ * the consumer group's offsets can follow what the tables committed ({@link SourceOffsetCommitter}).
+ *
  * <p>{@link #parsingOnly} emits every parsed row instead: the source+parse ceiling the benchmarks
  * measure the pipeline against, with the same parse code.
  */
@@ -44,6 +49,7 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
   private static final Logger LOG = LoggerFactory.getLogger(ParseAndCollapseOperator.class);
 
   static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+  static final OutputTag<ReadPosition> READ_POSITIONS = new OutputTag<>("read-positions") {};
 
   /** {@link #maxBufferedRows} of {@link #parsingOnly}: no buffer. */
   private static final int NO_COLLAPSE = 0;
@@ -57,6 +63,9 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
   private transient boolean unexpectedLogged;
   private transient Map<String, Newest> buffer;
   private transient StreamRecord<RowData> reuse;
+  private transient String topic;
+  /** Per partition, the offset of the next record to read; -1 for a partition not read. */
+  private transient long[] nextOffsets;
 
   /** The newest event of a key in the buffer and the counts of the events it stands for. */
   private static final class Newest {
@@ -96,6 +105,7 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
     ClassLoaderReleaseHook.register(getRuntimeContext());
     malformed = getMetricGroup().counter("eventsMalformed");
     reuse = new StreamRecord<>(null);
+    nextOffsets = new long[0];
     if (maxBufferedRows != NO_COLLAPSE) {
       buffer = new HashMap<>();
       getMetricGroup().gauge("preShuffleBufferedRows", () -> buffer.size());
@@ -105,6 +115,7 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void processElement(StreamRecord<KafkaRecord> element) {
     KafkaRecord record = element.getValue();
+    advance(record);
     RowData parsed;
     try {
       parsed = parser.parse(record);
@@ -156,15 +167,40 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
         element.hasTimestamp() ? new StreamRecord<>(letter, element.getTimestamp()) : new StreamRecord<>(letter));
   }
 
-  @Override
-  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-    flush();
-    super.prepareSnapshotPreBarrier(checkpointId);
+  private void advance(KafkaRecord record) {
+    int partition = record.partition;
+    if (partition >= nextOffsets.length) {
+      int length = nextOffsets.length;
+      nextOffsets = Arrays.copyOf(nextOffsets, partition + 1);
+      Arrays.fill(nextOffsets, length, nextOffsets.length, -1L);
+      topic = record.topic;
+    }
+    if (record.offset >= nextOffsets[partition]) {
+      nextOffsets[partition] = record.offset + 1;
+    }
   }
 
   @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    flush();
+    sendReadPositions();
+    super.prepareSnapshotPreBarrier(checkpointId);
+  }
+
+  /** Flushes and sends the read positions: no barrier follows the end of input on this operator. */
+  @Override
   public void endInput() {
     flush();
+    sendReadPositions();
+  }
+
+  private void sendReadPositions() {
+    for (int partition = 0; partition < nextOffsets.length; partition++) {
+      if (nextOffsets[partition] >= 0) {
+        output.collect(READ_POSITIONS,
+            new StreamRecord<>(new ReadPosition(featureView, topic, partition, nextOffsets[partition])));
+      }
+    }
   }
 
   private void flush() {

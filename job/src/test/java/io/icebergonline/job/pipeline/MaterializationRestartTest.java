@@ -1,12 +1,14 @@
 package io.icebergonline.job.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.icebergonline.core.DeleteLog;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.MaintenanceConfig;
+import io.icebergonline.core.OnlineTables;
 import io.icebergonline.job.maintenance.OnlineTableMaintenance;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
@@ -30,6 +33,8 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -39,6 +44,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -148,6 +155,86 @@ class MaterializationRestartTest {
     assertThat(rows).as("the delete within the retention holds").doesNotContainKey(2L);
     assertThat(rows.get(1L)).as("the delete older than the retention was forgotten by a start without state")
         .containsEntry("city", "late");
+  }
+
+  /** Which of a checkpoint's two table commits fails, as a crash just before it would. */
+  enum FailingCommit { ONLINE_TABLE, DELETE_LOG }
+
+  /**
+   * A checkpoint commits the online table, the delete log and the consumer group's offsets. When
+   * one table's commit fails (the job dies there), the group must not have moved past what that
+   * table holds: a start without state re-reads the delete and the table ends exact. (With the
+   * Kafka source's own commit, the group moved on: the online table kept the deleted row, or the
+   * delete log lost the delete and a late older event brought the key back.)
+   */
+  @ParameterizedTest
+  @EnumSource(FailingCommit.class)
+  void aCommitThatFailsBetweenTheOthersLeavesTheGroupBehindAndAStartWithoutStateEndsExact(FailingCommit failing)
+      throws Exception {
+    JobHarness harness = new JobHarness(kafka, String.join("\n",
+        "online_store:",
+        "  type: iceberg",
+        "  catalog_type: hadoop",
+        "  warehouse: " + warehouse.toUri(),
+        "  properties: { io-impl: " + FailingCommitsFileIO.class.getName() + " }",
+        ""), "restart-failing-" + failing.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    JobConfig config = harness.config(4);
+    long t = 1_767_225_600_000L;
+    kafka.produce(harness.topic, List.of(upsert(1, t, "first"), upsert(2, t, "first")));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+    Map<TopicPartition, Long> committedBefore = groupOffsets(harness);
+    assertThat(committedBefore).as("a run until the end has committed the group's offsets when it returns")
+        .isEqualTo(endOffsets(harness));
+
+    Catalog catalog = IcebergCatalogs.load(config.onlineStore());
+    TableIdentifier crashing = failing == FailingCommit.ONLINE_TABLE
+        ? OnlineTables.identifier(harness.namespace, config.featureViews().get(0))
+        : DeleteLog.identifier(harness.namespace, config.featureViews().get(0));
+    FailingCommitsFileIO.failCommitsTo(catalog.loadTable(crashing).location());
+    try {
+      kafka.produce(harness.topic, List.of(tombstone(1, t + 1_000)));
+      Configuration noRestarts = new Configuration();
+      noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+      JobClient job = harness.start(config, 1, noRestarts);
+      assertThatThrownBy(() -> job.getJobExecutionResult().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+          .as("the job dies on the failed commit").hasStackTraceContaining("injected: commits to this table fail");
+    } finally {
+      FailingCommitsFileIO.commitNormally();
+    }
+    assertThat(groupOffsets(harness)).as("the group stays before the delete %s did not commit", crashing)
+        .isEqualTo(committedBefore);
+
+    kafka.produce(harness.topic, List.of(upsert(1, t + 500, "late, older than the delete")));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000);
+    Map<Object, Map<String, Object>> rows = harness.rows(config);
+    assertThat(rows).as("the delete holds, in the table and against the late event").doesNotContainKey(1L);
+    assertThat(rows.get(2L)).containsEntry("city", "first");
+  }
+
+  /** The end offset of every partition of the topic that holds records. */
+  private static Map<TopicPartition, Long> endOffsets(JobHarness harness) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+      for (int partition = 0; partition < 4; partition++) {
+        partitions.put(new TopicPartition(harness.topic, partition), OffsetSpec.latest());
+      }
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin.listOffsets(partitions).all().get().forEach((partition, info) -> {
+        if (info.offset() > 0) {
+          ends.put(partition, info.offset());
+        }
+      });
+      return ends;
+    }
+  }
+
+  private static Map<TopicPartition, Long> groupOffsets(JobHarness harness) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      Map<TopicPartition, Long> offsets = new HashMap<>();
+      admin.listConsumerGroupOffsets(harness.topic + "-group").partitionsToOffsetAndMetadata().get()
+          .forEach((partition, offset) -> offsets.put(partition, offset.offset()));
+      return offsets;
+    }
   }
 
   @Test
