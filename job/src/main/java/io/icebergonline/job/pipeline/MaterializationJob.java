@@ -48,8 +48,12 @@ import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.FlinkSink;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +72,10 @@ public final class MaterializationJob {
   private static final Duration OFFSET_COMMIT_WAIT = Duration.ofSeconds(60);
   /** The Kafka broker's default cap on transaction timeouts; Flink's producer default (1 h) exceeds it. */
   private static final String DEFAULT_TRANSACTION_TIMEOUT_MS = "900000";
+  /** Kafka's default {@code max.request.size}. */
+  private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+  /** Kafka's default topic {@code max.message.bytes}. */
+  private static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
 
   private MaterializationJob() {}
 
@@ -77,7 +85,7 @@ public final class MaterializationJob {
    */
   public static void build(StreamExecutionEnvironment env, JobConfig config, MaterializeOptions options) {
     configure(env, options);
-    checkTopicsExist(config);
+    int deadLetterTopicMaxBytes = checkTopics(config);
 
     OnlineStoreConfig store = config.onlineStore();
     List<ViewStreams> views = new ArrayList<>();
@@ -96,7 +104,7 @@ public final class MaterializationJob {
       closeQuietly(catalog);
     }
     DataStream<DeadLetter> deadLetters = union(views.stream().map(ViewStreams::deadLetters).toList());
-    deadLetters.sinkTo(deadLetterSink(config)).name("dead letters: " + config.deadLetterTopic()).uid("dead-letter-sink");
+    deadLetters.sinkTo(deadLetterSink(config, deadLetterTopicMaxBytes)).name("dead letters: " + config.deadLetterTopic()).uid("dead-letter-sink");
     DataStream<CheckpointStats> malformed = deadLetters
         .map(letter -> CheckpointStats.malformed(letter.featureView)).name("count dead letters").uid("count-dead-letters");
     List<DataStream<CheckpointStats>> stats = new ArrayList<>(views.stream().map(ViewStreams::stats).toList());
@@ -258,19 +266,25 @@ public final class MaterializationJob {
     return builder.build();
   }
 
-  private static KafkaSink<DeadLetter> deadLetterSink(JobConfig config) {
+  private static KafkaSink<DeadLetter> deadLetterSink(JobConfig config, int topicMaxMessageBytes) {
     Properties producer = properties(config.kafka().properties());
     producer.putIfAbsent("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
+    int maxRecordBytes = Math.min(topicMaxMessageBytes, Integer.parseInt(producer.getProperty(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(DEFAULT_MAX_REQUEST_SIZE)).trim()));
     return KafkaSink.<DeadLetter>builder()
         .setBootstrapServers(config.kafka().bootstrapServers())
         .setKafkaProducerConfig(producer)
-        .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic()))
+        .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic(), maxRecordBytes))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(config.kafka().groupId() + "-dead-letters")
         .build();
   }
 
-  private static void checkTopicsExist(JobConfig config) {
+  /**
+   * Fails with a {@link StartupException} unless every view's topic and the dead-letter topic exist;
+   * returns the dead-letter topic's {@code max.message.bytes}.
+   */
+  private static int checkTopics(JobConfig config) {
     Set<String> wanted = new HashSet<>();
     config.featureViews().forEach(view -> wanted.add(view.topic()));
     wanted.add(config.deadLetterTopic());
@@ -279,6 +293,9 @@ public final class MaterializationJob {
     Set<String> existing;
     try (Admin client = Admin.create(admin)) {
       existing = client.listTopics().names().get(TOPIC_CHECK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (existing.containsAll(wanted)) {
+        return maxMessageBytes(client, config.deadLetterTopic());
+      }
     } catch (ExecutionException | TimeoutException | KafkaException e) {
       throw new StartupException("Cannot reach Kafka at " + config.kafka().bootstrapServers() + " to check the topics: "
           + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
@@ -288,9 +305,20 @@ public final class MaterializationJob {
     }
     Set<String> missing = new HashSet<>(wanted);
     missing.removeAll(existing);
-    if (!missing.isEmpty()) {
-      throw new StartupException("Kafka topic(s) " + missing.stream().sorted().toList() + " do not exist on "
-          + config.kafka().bootstrapServers() + "; create them (the dead-letter topic too) before starting the job");
+    throw new StartupException("Kafka topic(s) " + missing.stream().sorted().toList() + " do not exist on "
+        + config.kafka().bootstrapServers() + "; create them (the dead-letter topic too) before starting the job");
+  }
+
+  private static int maxMessageBytes(Admin client, String topic) throws InterruptedException, TimeoutException {
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    try {
+      ConfigEntry entry = client.describeConfigs(List.of(resource)).all()
+          .get(TOPIC_CHECK_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+      return Integer.parseInt(entry.value());
+    } catch (ExecutionException e) {
+      LOG.warn("Cannot read max.message.bytes of topic '{}' ({}); dead letters are cut to fit Kafka's default {} bytes",
+          topic, e.getCause().getMessage(), DEFAULT_MAX_MESSAGE_BYTES);
+      return DEFAULT_MAX_MESSAGE_BYTES;
     }
   }
 

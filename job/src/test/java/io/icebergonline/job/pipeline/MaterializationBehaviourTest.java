@@ -18,9 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,8 +39,17 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -219,6 +230,74 @@ class MaterializationBehaviourTest {
     }
     assertThat(reasons).containsOnlyKeys(poison.keySet());
     poison.forEach((json, reason) -> assertThat(reasons.get(json)).startsWith(reason));
+  }
+
+  /**
+   * A dead letter carries the record plus its dlq.* headers, so a malformed record that fit its
+   * topic may not fit the dead-letter topic; the send failed, and the job failed on the same
+   * record after every restart. Now its value is cut to fit, with the original size in a header.
+   */
+  @Test
+  void aMalformedRecordTooLargeForTheDeadLetterTopicIsCutToFitAndTheJobGoesOn() throws Exception {
+    JobHarness harness = harness("dead-letter-too-large");
+    int threeMiB = 3 * 1024 * 1024;
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      // the feature topic takes records of up to 3 MiB; the dead-letter topic keeps Kafka's default of 1 MiB
+      admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, harness.topic),
+          List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(threeMiB)),
+              AlterConfigOp.OpType.SET)))).all().get();
+    }
+    // fits a 1 MiB request as it is, but not with the dead letter's headers added
+    byte[] justUnderOneMiB = unterminatedJson(2, 1024 * 1024 - 200);
+    byte[] twoMiB = unterminatedJson(3, 2 * 1024 * 1024);
+    Properties producerConfig = new Properties();
+    producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(threeMiB));
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (GeneratedEvent event : List.of(
+          upsert(1, "{\"driver_id\":1,\"city\":\"ok\",\"event_timestamp\":" + START + "}"),
+          new GeneratedEvent(GeneratedEvent.Kind.UPSERT, 2, key(2), justUnderOneMiB, START, null),
+          new GeneratedEvent(GeneratedEvent.Kind.UPSERT, 3, key(3), twoMiB, START, null),
+          upsert(4, "{\"driver_id\":4,\"city\":\"ok\",\"event_timestamp\":" + START + "}"))) {
+        producer.send(new ProducerRecord<>(harness.topic, null, START, event.key(), event.value())).get();
+      }
+    }
+    JobConfig config = harness.config(4);
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(withoutRestarts());
+    MaterializationJob.build(env, config, JobHarness.options(true, 2, Duration.ofSeconds(1), 1_000));
+    env.execute(harness.topic);
+
+    assertThat(harness.rows(config).keySet()).containsExactlyInAnyOrder(1L, 4L);
+    Map<Integer, byte[]> originals = Map.of(justUnderOneMiB.length, justUnderOneMiB, twoMiB.length, twoMiB);
+    List<ConsumerRecord<byte[], byte[]>> letters = kafka.readCommitted(harness.deadLetterTopic, Duration.ofSeconds(30));
+    assertThat(letters).hasSize(2).allSatisfy(letter -> {
+      int originalSize = Integer.parseInt(header(letter, DeadLetterSerializer.HEADER_VALUE_ORIGINAL_SIZE));
+      assertThat(originals).containsKey(originalSize);
+      assertThat(letter.value()).as("a prefix of the original value")
+          .isEqualTo(Arrays.copyOf(originals.get(originalSize), letter.value().length));
+      assertThat(letter.value().length).isGreaterThan(1024 * 1024 - 2_000).isLessThan(1024 * 1024);
+      assertThat(letter.key()).isNotNull();
+      assertThat(header(letter, DeadLetterSerializer.HEADER_REASON)).isNotBlank();
+      assertThat(header(letter, DeadLetterSerializer.HEADER_SOURCE_OFFSET)).isNotBlank();
+    });
+  }
+
+  private static byte[] unterminatedJson(long driverId, int size) {
+    byte[] json = new byte[size];
+    Arrays.fill(json, (byte) 'x');
+    byte[] start = ("{\"driver_id\":" + driverId + ",\"city\":\"").getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(start, 0, json, 0, start.length);
+    return json;
+  }
+
+  private static byte[] key(long driverId) {
+    return ("{\"driver_id\":" + driverId + "}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
   }
 
   @Test
