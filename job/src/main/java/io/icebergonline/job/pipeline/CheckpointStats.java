@@ -33,6 +33,11 @@ public class CheckpointStats {
     return stats;
   }
 
+  /** Every record read: the events parsed and the malformed records. */
+  long recordsRead() {
+    return eventsIn + malformed;
+  }
+
   void add(CheckpointStats other) {
     eventsIn += other.eventsIn;
     applied += other.applied;

@@ -100,9 +100,9 @@ final class CommitReporter extends AbstractStreamOperator<Void>
       // a checkpoint that saw nothing is logged at DEBUG, so an idle job does not repeat zeros at INFO
       boolean idle = stats.eventsIn == 0 && stats.malformed == 0;
       // slf4j 1.x API only: a Flink cluster loads org.slf4j parent-first from its lib/ (slf4j-api 1.7)
-      String message = "Feature view '{}' checkpoint {} committed: {} events in, {} applied, {} stale dropped, "
+      String message = "Feature view '{}' checkpoint {} committed: {} records read, {} applied, {} stale dropped, "
           + "{} malformed; {} rows and {} deletes written; freshness lag {} ms";
-      Object[] values = {stats.featureView, checkpointId, stats.eventsIn, stats.applied, stats.staleDropped,
+      Object[] values = {stats.featureView, checkpointId, stats.recordsRead(), stats.applied, stats.staleDropped,
           stats.malformed, stats.rowsWritten, stats.deletesWritten, freshnessLag(stats.featureView)};
       if (idle) {
         LOG.debug(message, values);
@@ -116,9 +116,9 @@ final class CommitReporter extends AbstractStreamOperator<Void>
       // the checkpoint after the end of input is the final one: everything read is committed now
       double seconds = (System.currentTimeMillis() - startedMillis) / 1000.0;
       for (CheckpointStats totals : committedTotals.values()) {
-        LOG.info("Feature view '{}' done: {} events in, {} applied, {} stale dropped, {} dead-lettered; "
+        LOG.info("Feature view '{}' done: {} records read, {} applied, {} stale dropped, {} dead-lettered; "
                 + "{} rows and {} deletes written, committed by {} checkpoints; {} s",
-            totals.featureView, totals.eventsIn, totals.applied, totals.staleDropped, totals.malformed,
+            totals.featureView, totals.recordsRead(), totals.applied, totals.staleDropped, totals.malformed,
             totals.rowsWritten, totals.deletesWritten, totals.commits, String.format("%.1f", seconds));
       }
       inputEnded = false;

@@ -96,6 +96,12 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   private static final String EXPIRING_APPLIED_VERSIONS = "applied-versions-micros-expiring";
   private static final String SEEDED = "seeded";
   private static final String EXPIRING_SEEDED = "seeded-expiring";
+  /**
+   * Per bucket, the ttl in milliseconds under which its versions were kept ({@link #NO_TTL} without
+   * one): a bucket first touched under a longer ttl reads back from the table what expired.
+   */
+  private static final String SEEDED_TTL_MILLIS = "seeded-ttl-millis";
+  private static final long NO_TTL = Long.MAX_VALUE;
   /** How long the expiring state keeps versions when it is only read to move them (the view has no ttl now). */
   private static final Duration READ_ONLY_TTL = Duration.ofDays(365L * 100);
 
@@ -118,6 +124,10 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   /** The versions state of the other kind (expiring if this view has no ttl, else not) and its flag: moved from, then cleared. */
   private transient MapState<String, long[]> otherVersions;
   private transient ValueState<Boolean> otherSeeded;
+  private transient ValueState<Long> seededTtlMillis;
+  private transient boolean expires;
+  private transient long ttlMillis;
+  private transient SeedingStats seedingSinceBarrier;
   /** Buckets this subtask knows are seeded, so that the flag in state is read once per bucket, not per event. */
   private transient Set<Integer> knownSeeded;
   private transient ExecutorService seedingWorkers;
@@ -162,7 +172,10 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     ValueState<Boolean> lastingSeeded = getRuntimeContext().getState(new ValueStateDescriptor<>(SEEDED, Types.BOOLEAN));
     ValueState<Boolean> expiringSeeded =
         getRuntimeContext().getState(new ValueStateDescriptor<>(EXPIRING_SEEDED, Types.BOOLEAN));
-    boolean expires = view.timeToLive().isPresent();
+    expires = view.timeToLive().isPresent();
+    ttlMillis = view.timeToLive().map(Duration::toMillis).orElse(NO_TTL);
+    seededTtlMillis = getRuntimeContext().getState(new ValueStateDescriptor<>(SEEDED_TTL_MILLIS, Types.LONG));
+    seedingSinceBarrier = new SeedingStats();
     appliedVersions = getRuntimeContext().getMapState(expires ? expiring : lasting);
     seeded = expires ? expiringSeeded : lastingSeeded;
     otherVersions = getRuntimeContext().getMapState(expires ? lasting : expiring);
@@ -195,7 +208,11 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     if (!knownSeeded.contains(bucket)) {
       if (seeded.value() == null) {
         seed(bucket);
+      } else if (keptForMillis(expires) < ttlMillis) {
+        // the ttl was raised: versions that expired under the old one are read back from the table
+        seedFromTable(bucket);
       }
+      seededTtlMillis.update(ttlMillis);
       knownSeeded.add(bucket);
     }
     String key = VersionedRow.key(versioned);
@@ -226,26 +243,28 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   /**
    * A version leaves the state {@code ttl} after it was last written; an expired one is never read
    * back. Flink removes it in the background: on RocksDB compaction, or a few entries per access on
-   * the heap backend.
+   * the heap backend; and leaves it out of full snapshots (savepoints, heap checkpoints).
    */
   private static StateTtlConfig expireAfter(Duration ttl) {
     return StateTtlConfig.newBuilder(ttl)
         .updateTtlOnCreateAndWrite()
         .neverReturnExpired()
+        .cleanupFullSnapshot()
         .build();
   }
 
   /**
    * Fills the current bucket's state once: from the state of the other kind when a savepoint of the
    * view with(out) a ttl holds the bucket, else with the table's versions of its keys (keeping the
-   * newer of two). The flag is set in the same keyed state, so it is checkpointed with it.
+   * newer of two). When the other kind kept versions for a shorter time than the view's ttl now
+   * asks (a ttl removed), the ones it let expire are read back from the table as well. The flag is
+   * set in the same keyed state, so it is checkpointed with it.
    */
   private void seed(int bucket) throws Exception {
-    long started = System.nanoTime();
-    long expiredBefore = view.timeToLive()
-        .map(ttl -> JsonValues.epochMicros(Instant.now().minus(ttl)))
-        .orElse(Long.MIN_VALUE);
     if (Boolean.TRUE.equals(otherSeeded.value())) {
+      long keptBefore = keptForMillis(!expires);
+      long started = System.nanoTime();
+      long expiredBefore = expiredBefore();
       int moved = 0;
       for (Map.Entry<String, long[]> entry : otherVersions.entries()) {
         if (entry.getValue()[0] >= expiredBefore) {
@@ -256,11 +275,21 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
       otherVersions.clear();
       otherSeeded.clear();
       seeded.update(true);
-      LOG.info("Feature view '{}' bucket {}: moved {} key versions to the state {} expiry (the view's ttl changed) in {} ms",
-          featureView, bucket, moved, view.timeToLive().isPresent() ? "with" : "without",
-          (System.nanoTime() - started) / 1_000_000);
-      return;
+      seedingSinceBarrier.bucketsMoved++;
+      seedingSinceBarrier.keysMoved += moved;
+      LOG.debug("Feature view '{}' bucket {}: moved {} key versions to the state {} expiry (the view's ttl changed) in {} ms",
+          featureView, bucket, moved, expires ? "with" : "without", (System.nanoTime() - started) / 1_000_000);
+      if (keptBefore >= ttlMillis) {
+        return;
+      }
     }
+    seedFromTable(bucket);
+  }
+
+  /** Merges the table's versions of the bucket's keys into its state, leaving out those older than the ttl. */
+  private void seedFromTable(int bucket) throws Exception {
+    long started = System.nanoTime();
+    long expiredBefore = expiredBefore();
     BucketVersions.Read read = tableVersions().read(bucket);
     int keys = 0;
     for (Map.Entry<String, long[]> entry : read.versions().entrySet()) {
@@ -272,12 +301,32 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
       keys++;
     }
     seeded.update(true);
+    long millis = (System.nanoTime() - started) / 1_000_000;
     bucketsSeeded.inc();
     keysSeeded.inc(keys);
-    LOG.info("Feature view '{}' bucket {} had no newest-wins state: seeded {} key versions from snapshot {} "
+    seedingSinceBarrier.add(keys, read.liveRows(), read.retainedDeletes(), read.versions().size() - keys, millis);
+    LOG.debug("Feature view '{}' bucket {} had no newest-wins state: seeded {} key versions from snapshot {} "
             + "({} live rows) and the delete log ({} retained deletes), {} older than the ttl left out, in {} ms",
         featureView, bucket, keys, read.snapshotId(), read.liveRows(), read.retainedDeletes(),
-        read.versions().size() - keys, (System.nanoTime() - started) / 1_000_000);
+        read.versions().size() - keys, millis);
+  }
+
+  /** Versions with an event time before this (epoch microseconds) are older than the ttl. */
+  private long expiredBefore() {
+    return view.timeToLive().map(ttl -> JsonValues.epochMicros(Instant.now().minus(ttl))).orElse(Long.MIN_VALUE);
+  }
+
+  /**
+   * How long the current bucket's versions were kept, in milliseconds ({@link #NO_TTL}: for ever),
+   * by the state of the kind that {@code expiring} says. A bucket seeded before this was recorded
+   * kept them for ever without expiry, and for an unknown time with it.
+   */
+  private long keptForMillis(boolean expiring) throws Exception {
+    Long keptFor = seededTtlMillis.value();
+    if (keptFor != null) {
+      return keptFor;
+    }
+    return expiring ? 0 : NO_TTL;
   }
 
   private BucketVersions tableVersions() {
@@ -311,6 +360,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     flush();
+    logSeeding();
     sinceBarrier.checkpointId = checkpointId;
     output.collect(STATS, new StreamRecord<>(sinceBarrier));
     sinceBarrier = newStats();
@@ -321,6 +371,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   @Override
   public void endInput() {
     flush();
+    logSeeding();
     output.collect(STATS, new StreamRecord<>(sinceBarrier));
     sinceBarrier = newStats();
   }
@@ -348,6 +399,44 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
       output.collect(reuse.replace(buffered.row()));
     }
     buffer.clear();
+  }
+
+  /** One INFO line per subtask for the buckets it seeded since the last barrier (each is logged at DEBUG). */
+  private void logSeeding() {
+    SeedingStats seeding = seedingSinceBarrier;
+    if (seeding.buckets > 0) {
+      LOG.info("Feature view '{}' subtask {}: seeded {} buckets without newest-wins state from the table: {} key "
+              + "versions ({} live rows, {} retained deletes, {} older than the ttl left out) in {} ms",
+          featureView, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), seeding.buckets, seeding.keys,
+          seeding.liveRows, seeding.retainedDeletes, seeding.expired, seeding.millis);
+    }
+    if (seeding.bucketsMoved > 0) {
+      LOG.info("Feature view '{}' subtask {}: moved {} key versions of {} buckets to the state {} expiry (the view's "
+              + "ttl changed)", featureView, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+          seeding.keysMoved, seeding.bucketsMoved, expires ? "with" : "without");
+    }
+    seedingSinceBarrier = new SeedingStats();
+  }
+
+  /** What one subtask seeded between two barriers, for its summary line. */
+  private static final class SeedingStats {
+    int buckets;
+    long keys;
+    long liveRows;
+    long retainedDeletes;
+    long expired;
+    long millis;
+    int bucketsMoved;
+    long keysMoved;
+
+    void add(long keys, long liveRows, long retainedDeletes, long expired, long millis) {
+      buckets++;
+      this.keys += keys;
+      this.liveRows += liveRows;
+      this.retainedDeletes += retainedDeletes;
+      this.expired += expired;
+      this.millis += millis;
+    }
   }
 
   private CheckpointStats newStats() {

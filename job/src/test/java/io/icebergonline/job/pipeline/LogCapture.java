@@ -3,6 +3,7 @@ package io.icebergonline.job.pipeline;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.Logger;
@@ -10,11 +11,15 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 
-/** The messages one logger writes while the capture is open (the mini-cluster's tasks log in this JVM). */
+/**
+ * The messages one logger writes while the capture is open, DEBUG included (the mini-cluster's
+ * tasks log in this JVM).
+ */
 final class LogCapture implements AutoCloseable {
   private final List<String> messages = new CopyOnWriteArrayList<>();
   private final Logger logger;
   private final AbstractAppender appender;
+  private final Level previousLevel;
 
   LogCapture(Class<?> loggingClass) {
     logger = ((LoggerContext) LogManager.getContext(false)).getLogger(loggingClass.getName());
@@ -26,6 +31,8 @@ final class LogCapture implements AutoCloseable {
     };
     appender.start();
     logger.addAppender(appender);
+    previousLevel = logger.getLevel();
+    logger.setLevel(Level.DEBUG);
   }
 
   List<String> messages() {
@@ -34,6 +41,7 @@ final class LogCapture implements AutoCloseable {
 
   @Override
   public void close() {
+    logger.setLevel(previousLevel);
     logger.removeAppender(appender);
     appender.stop();
   }

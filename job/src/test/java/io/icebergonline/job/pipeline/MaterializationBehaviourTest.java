@@ -380,7 +380,7 @@ class MaterializationBehaviourTest {
     }
     List<String> totals = logged.stream().filter(line -> line.contains(" done: ")).toList();
     assertThat(totals).as("one line of totals after the final commit, in %s", logged).hasSize(1);
-    Matcher line = Pattern.compile("Feature view 'driver_stats' done: 70 events in, 60 applied, 10 stale dropped, "
+    Matcher line = Pattern.compile("Feature view 'driver_stats' done: 75 records read, 60 applied, 10 stale dropped, "
         + "5 dead-lettered; (\\d+) rows and 0 deletes written, committed by (\\d+) checkpoints; [0-9.]+ s")
         .matcher(totals.get(0));
     assertThat(line.matches()).as(totals.get(0)).isTrue();

@@ -408,8 +408,66 @@ class MaterializationRestartTest {
         }
       }
       assertThat(seedings(log)).as("the versions came from the savepoint, not from the table").isEmpty();
-      assertThat(log.messages()).filteredOn(message -> message.contains("moved")).hasSize(4);
+      assertThat(log.messages()).filteredOn(message -> message.matches(".*bucket \\d+: moved .*")).hasSize(4);
     }
+  }
+
+  /** How a view's ttl changes between a savepoint and its restore. */
+  enum TtlChange {
+    RAISED("    ttl: 3600s\n"), REMOVED("");
+
+    final String ttlLine;
+
+    TtlChange(String ttlLine) {
+      this.ttlLine = ttlLine;
+    }
+  }
+
+  /**
+   * Versions that left the state under a short ttl are live again under a longer one (or without
+   * one): a bucket first touched after such a change reads them back from the table, so a late
+   * event still cannot overwrite the newer row. (Before, the bucket counted as seeded and only
+   * what was left in the state moved: the late event was applied.)
+   */
+  @ParameterizedTest
+  @EnumSource(TtlChange.class)
+  void aTtlRaisedOrRemovedAtARestoreBringsBackTheVersionsThatExpiredUnderTheOldOne(TtlChange change)
+      throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse,
+        "restart-ttl-" + change.name().toLowerCase(Locale.ROOT));
+    Duration shortTtl = Duration.ofSeconds(3);
+    JobConfig before = JobConfigParser.parse(harness.configYaml(4, "")
+        .replace("    buckets: 4\n", "    buckets: 4\n    ttl: " + shortTtl.toSeconds() + "s\n"), name -> null);
+    JobConfig after = JobConfigParser.parse(harness.configYaml(4, "")
+        .replace("    buckets: 4\n", "    buckets: 4\n" + change.ttlLine), name -> null);
+    long t = System.currentTimeMillis();
+
+    kafka.produce(harness.topic, List.of(upsert(1, t, "newest")));
+    JobClient first = harness.start(before, 1, new Configuration());
+    awaitCity(harness, before, "newest");
+    long visible = System.currentTimeMillis(); // the version was written to state before its commit was visible
+    while (System.currentTimeMillis() <= visible + shortTtl.toMillis()) {
+      Thread.sleep(100); // until the version has been in state longer than the short ttl
+    }
+    String savepoint = first.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+        .get(60, TimeUnit.SECONDS);
+
+    kafka.produce(harness.topic, List.of(upsert(1, t - 1_000, "late, older than the row")));
+    Configuration restore = new Configuration();
+    restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    restore.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    List<String> seedings;
+    try (LogCapture log = new LogCapture(NewestWinsCollapseOperator.class)) {
+      JobClient second = harness.start(after, 1, restore);
+      try {
+        awaitOffsetsCommitted(harness, TIMEOUT); // the late event was read and what it did is committed
+      } finally {
+        second.cancel().get();
+      }
+      seedings = seedings(log);
+    }
+    assertThat(harness.rows(after).get(1L)).containsEntry("city", "newest");
+    assertThat(seedings).as("the bucket read its versions back from the table").hasSize(1);
   }
 
   private static void awaitCity(JobHarness harness, JobConfig config, String city) throws InterruptedException {
