@@ -1,10 +1,13 @@
 package io.icebergonline.core;
 
+import java.util.List;
 import java.util.Map;
+import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.UpdatePartitionSpec;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
@@ -17,8 +20,9 @@ import org.apache.iceberg.types.Types;
  * its version would live only in the job's state; the job writes the log in the same checkpoint
  * as the delete and reads it back when it starts without state (README "Deletes and late
  * events"). Rows older than the view's {@link FeatureViewSpec#deleteVersionRetention()} are
- * ignored; the table is partitioned by day of {@code deleted_at} so whole days can be dropped.
- * Lookups and other engines read only the online table, which never holds deleted keys.
+ * ignored, and maintenance drops them. The table is partitioned by bucket, so seeding one bucket
+ * reads only that bucket's files (and maintenance compacts each bucket into one file). Lookups and
+ * other engines read only the online table, which never holds deleted keys.
  */
 public final class DeleteLog {
   public static final String TABLE_SUFFIX = "__deletes";
@@ -48,7 +52,7 @@ public final class DeleteLog {
     if (!catalog.tableExists(id)) {
       try {
         return catalog.buildTable(id, SCHEMA)
-            .withPartitionSpec(PartitionSpec.builderFor(SCHEMA).day(DELETED_AT).build())
+            .withPartitionSpec(PartitionSpec.builderFor(SCHEMA).identity(BUCKET).build())
             .withProperties(Map.of(
                 TableProperties.FORMAT_VERSION, "2",
                 TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true",
@@ -62,6 +66,25 @@ public final class DeleteLog {
         // created concurrently by another job: load it
       }
     }
-    return catalog.loadTable(id);
+    Table table = catalog.loadTable(id);
+    partitionByBucket(table);
+    return table;
+  }
+
+  /**
+   * Moves a delete log of the former layout (partitioned by day of {@code deleted_at}) to the
+   * partitioning by bucket. Files already written keep their layout until maintenance rewrites
+   * them; new files are written by bucket. Does nothing on a log partitioned by bucket.
+   */
+  public static void partitionByBucket(Table table) {
+    List<PartitionField> fields = table.spec().fields();
+    boolean byBucket = fields.size() == 1 && fields.get(0).transform().isIdentity()
+        && fields.get(0).sourceId() == table.schema().findField(BUCKET).fieldId();
+    if (byBucket) {
+      return;
+    }
+    UpdatePartitionSpec update = table.updateSpec();
+    fields.forEach(field -> update.removeField(field.name()));
+    update.addField(BUCKET).commit();
   }
 }

@@ -25,7 +25,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -166,13 +165,15 @@ public final class Main {
     List<String> failed = new java.util.ArrayList<>();
     try {
       for (FeatureViewSpec view : views) {
-        TableIdentifier id = OnlineTables.identifier(config.onlineStore().namespace(), view);
         try {
-          MaintenanceReport report = OnlineTableMaintenance.run(() -> catalog.loadTable(id), settings, "maintain");
-          LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
+          for (MaintenanceReport report
+              : OnlineTableMaintenance.maintainView(catalog, config.onlineStore().namespace(), view, settings, "maintain")) {
+            LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
+          }
         } catch (RuntimeException e) {
           failed.add("'" + view.name() + "': " + e.getMessage());
-          LOG.error("Maintenance of feature view '{}' (table {}) failed", view.name(), id, e);
+          LOG.error("Maintenance of feature view '{}' (table {}) failed", view.name(),
+              OnlineTables.identifier(config.onlineStore().namespace(), view), e);
         }
       }
     } finally {

@@ -82,7 +82,13 @@ final class BucketRewriter {
    *     buckets and committing), which Iceberg validated against and rebased onto
    * @param retries rewrites redone from a new plan after a failed validation or commit
    */
-  record Result(int bucketsRewritten, int conflictsValidated, int retries) {}
+  /** @param rowsDropped rows left out as past their retention (delete logs only) */
+  record Result(int bucketsRewritten, int conflictsValidated, int retries, long rowsDropped) {
+
+    Result(int bucketsRewritten, int conflictsValidated, int retries) {
+      this(bucketsRewritten, conflictsValidated, retries, 0);
+    }
+  }
 
   /**
    * The live files of one bucket in one snapshot: Iceberg's scan tasks (each data file with the

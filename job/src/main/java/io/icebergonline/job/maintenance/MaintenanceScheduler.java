@@ -4,7 +4,6 @@ import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.MaintenanceConfig;
 import io.icebergonline.core.OnlineStoreConfig;
-import io.icebergonline.core.OnlineTables;
 import io.icebergonline.job.pipeline.CheckpointStats;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -17,7 +16,6 @@ import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,11 +125,12 @@ public final class MaintenanceScheduler extends ProcessFunction<CheckpointStats,
   /** Maintains one view's table; false if that failed (logged). */
   private boolean maintain(Catalog catalog, FeatureViewSpec view) {
     try {
-      TableIdentifier id = OnlineTables.identifier(store.namespace(), view);
-      MaintenanceReport report = OnlineTableMaintenance.run(() -> catalog.loadTable(id), settings, "in-job");
-      conflictsValidated.add(report.conflictsValidated());
-      retries.add(report.retries());
-      LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
+      for (MaintenanceReport report
+          : OnlineTableMaintenance.maintainView(catalog, store.namespace(), view, settings, "in-job")) {
+        conflictsValidated.add(report.conflictsValidated());
+        retries.add(report.retries());
+        LOG.info("Maintained feature view '{}', table {}", view.name(), report.describe());
+      }
       return true;
     } catch (RuntimeException e) {
       LOG.warn("Maintenance of feature view '{}' failed; retrying in {}", view.name(), settings.interval(), e);

@@ -19,7 +19,9 @@ import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.GenericUpserts;
 import io.icebergonline.testing.NewestRowOracle;
 import io.icebergonline.testing.RestCatalogOnS3;
+import io.icebergonline.testing.TableRows;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,15 +52,25 @@ import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.ManifestFiles;
 import org.apache.iceberg.ManifestReader;
+import org.apache.iceberg.PartitionKey;
+import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.data.GenericFileWriterFactory;
+import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.DataWriter;
 import org.apache.iceberg.io.FileInfo;
+import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.io.PositionOutputStream;
 import org.apache.iceberg.io.SupportsPrefixOperations;
 import org.apache.iceberg.util.ThreadPools;
@@ -227,6 +239,127 @@ class TableMaintenanceTest {
    * lives at {@code v__deletes}, a longer key with the same prefix: orphan cleanup of {@code v}
    * must not take the delete log's files for its own orphans.
    */
+  /**
+   * The delete log gains a file per writer and checkpoint with deletes, and seeding a bucket opened
+   * every one of them. Maintenance compacts it to one file per bucket, leaves out rows past the
+   * view's delete retention, and moves files of the former by-day layout into the bucket layout;
+   * the deletes within the retention still hold for a start without state.
+   */
+  @Test
+  void theDeleteLogIsCompactedToOneFilePerBucketWithoutTheRowsPastItsRetention() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "maintain-delete-log");
+    Duration retention = Duration.ofSeconds(15);
+    JobConfig config = JobConfigParser.parse(harness.configYaml(BUCKETS, "").replace("    buckets: " + BUCKETS + "\n",
+        "    buckets: " + BUCKETS + "\n    delete_retention: " + retention.toSeconds() + "s\n"), name -> null);
+    FeatureViewSpec view = config.featureViews().get(0);
+    Catalog catalog = IcebergCatalogs.load(config.onlineStore());
+    ((SupportsNamespaces) catalog).createNamespace(Namespace.of(harness.namespace));
+    // a delete log of the former layout (by day of deleted_at) holding one delete
+    Table log = catalog.buildTable(DeleteLog.identifier(harness.namespace, view), DeleteLog.SCHEMA)
+        .withPartitionSpec(PartitionSpec.builderFor(DeleteLog.SCHEMA).day(DeleteLog.DELETED_AT).build())
+        .withProperty(TableProperties.FORMAT_VERSION, "2")
+        .create();
+    appendDelete(log, 0, "1000", OffsetDateTime.now(ZoneOffset.UTC));
+    long t = 1_767_225_600_000L;
+
+    List<GeneratedEvent> first = new ArrayList<>();
+    for (long key = 1; key <= 16; key++) {
+      first.add(event(key, t, "first"));
+    }
+    for (long key = 1; key <= 4; key++) {
+      first.add(event(key, t + 1_000, null));
+    }
+    kafka.produce(harness.topic, first);
+    harness.runUntilEnd(config, 2, Duration.ofSeconds(1), MAX_BUFFERED_ROWS);
+    log = catalog.loadTable(DeleteLog.identifier(harness.namespace, view));
+    long firstApplied = TableRows.read(log).stream().mapToLong(row -> (Long) row.get(DeleteLog.DELETED_AT)).max()
+        .orElseThrow() / 1_000;
+    while (System.currentTimeMillis() <= firstApplied + retention.toMillis()) {
+      Thread.sleep(200); // until the deletes so far are past the retention
+    }
+    for (long from = 5; from <= 9; from += 4) {
+      List<GeneratedEvent> deletes = new ArrayList<>();
+      for (long key = from; key < from + 4; key++) {
+        deletes.add(event(key, t + 1_000, null));
+      }
+      kafka.produce(harness.topic, deletes);
+      harness.runUntilEnd(config, 2, Duration.ofSeconds(1), MAX_BUFFERED_ROWS);
+    }
+    log = catalog.loadTable(DeleteLog.identifier(harness.namespace, view));
+    List<Map<String, Object>> before = TableRows.read(log);
+    assertThat(dataFiles(log)).as("files of the log before maintenance").hasSizeGreaterThan(BUCKETS);
+
+    long started = System.currentTimeMillis();
+    MaintenanceReport report = OnlineTableMaintenance.runDeleteLog(
+        () -> catalog.loadTable(DeleteLog.identifier(harness.namespace, view)), retention, config.maintenance(), "maintain");
+    long ended = System.currentTimeMillis();
+
+    log = catalog.loadTable(DeleteLog.identifier(harness.namespace, view));
+    List<Map<String, Object>> after = TableRows.read(log);
+    assertThat(after).as("rows applied within the retention when the run ended stay")
+        .containsAll(before.stream().filter(row -> (Long) row.get(DeleteLog.DELETED_AT) / 1_000 >= ended - retention.toMillis())
+            .toList())
+        .as("rows past the retention when the run started are dropped")
+        .allSatisfy(row -> assertThat((Long) row.get(DeleteLog.DELETED_AT) / 1_000)
+            .isGreaterThanOrEqualTo(started - retention.toMillis()));
+    assertThat(before).containsAll(after);
+    assertThat(report.rowsDropped()).isEqualTo(before.size() - after.size()).isGreaterThanOrEqualTo(5);
+    Map<Integer, Long> filesPerBucket = new HashMap<>();
+    for (DataFile file : dataFiles(log)) {
+      assertThat(file.specId()).as("every file in the bucket layout").isEqualTo(log.spec().specId());
+      filesPerBucket.merge(file.partition().get(0, Integer.class), 1L, Long::sum);
+    }
+    assertThat(filesPerBucket.values()).as("one file per bucket").allMatch(files -> files == 1);
+    assertThat(log.spec().fields()).singleElement()
+        .satisfies(field -> assertThat(field.transform().isIdentity()).isTrue());
+
+    // a start without state: late upserts older than the retained deletes stay deleted
+    List<GeneratedEvent> late = new ArrayList<>();
+    for (long key = 5; key <= 12; key++) {
+      late.add(event(key, t + 500, "late"));
+    }
+    kafka.produce(harness.topic, late);
+    harness.runUntilEnd(config, 2, Duration.ofSeconds(1), MAX_BUFFERED_ROWS);
+    Set<Object> live = harness.rows(config).keySet();
+    assertThat(live).as("retained deletes hold").doesNotContain(5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L).contains(13L, 16L);
+  }
+
+  private static GeneratedEvent event(long driverId, long eventTime, String city) {
+    byte[] key = ("{\"driver_id\":" + driverId + "}").getBytes(StandardCharsets.UTF_8);
+    if (city == null) {
+      return new GeneratedEvent(GeneratedEvent.Kind.TOMBSTONE, driverId, key, null, eventTime, null);
+    }
+    String json = "{\"driver_id\":" + driverId + ",\"conv_rate\":0.5,\"trips\":1,\"city\":\"" + city
+        + "\",\"event_timestamp\":" + eventTime + "}";
+    return new GeneratedEvent(GeneratedEvent.Kind.UPSERT, driverId, key, json.getBytes(StandardCharsets.UTF_8), eventTime,
+        null);
+  }
+
+  /** Appends one delete-log row in a file of the table's own layout, as an earlier release wrote it. */
+  private static void appendDelete(Table log, int bucket, String key, OffsetDateTime deletedAt) throws IOException {
+    Record row = GenericRecord.create(log.schema());
+    row.setField(DeleteLog.BUCKET, bucket);
+    row.setField(DeleteLog.ENTITY_KEY, key);
+    row.setField(DeleteLog.EVENT_TIME, deletedAt);
+    row.setField(DeleteLog.DELETED_AT, deletedAt);
+    PartitionKey partition = new PartitionKey(log.spec(), log.schema());
+    partition.partition(new InternalRecordWrapper(log.schema().asStruct()).wrap(row));
+    DataWriter<Record> writer = new GenericFileWriterFactory.Builder(log).build().newDataWriter(
+        OutputFileFactory.builderFor(log, 1, 1).build().newOutputFile(log.spec(), partition), log.spec(), partition);
+    try (writer) {
+      writer.write(row);
+    }
+    log.newAppend().appendFile(writer.toDataFile()).commit();
+  }
+
+  private static List<DataFile> dataFiles(Table table) throws IOException {
+    List<DataFile> files = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      tasks.forEach(task -> files.add(task.file()));
+    }
+    return files;
+  }
+
   @Test
   void orphanCleanupLeavesTheFilesOfATableWhoseLocationExtendsItsOwn() throws Exception {
     JobConfig config = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "orphan-prefix").config(BUCKETS);
