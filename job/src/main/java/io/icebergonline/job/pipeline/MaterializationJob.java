@@ -26,6 +26,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -100,6 +101,8 @@ public final class MaterializationJob {
             .uid("source-" + view.name());
         views.add(addFeatureView(store, view, table, records, options));
       }
+      env.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH).ifPresent(savepoint ->
+          SavepointRestoreCheck.verify(savepoint, catalog, store.namespace(), config.featureViews()));
     } finally {
       closeQuietly(catalog);
     }

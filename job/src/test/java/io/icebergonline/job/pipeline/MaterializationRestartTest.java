@@ -9,6 +9,7 @@ import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.MaintenanceConfig;
 import io.icebergonline.core.OnlineTables;
+import io.icebergonline.job.StartupException;
 import io.icebergonline.job.maintenance.OnlineTableMaintenance;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
@@ -410,6 +411,38 @@ class MaterializationRestartTest {
       assertThat(seedings(log)).as("the versions came from the savepoint, not from the table").isEmpty();
       assertThat(log.messages()).filteredOn(message -> message.matches(".*bucket \\d+: moved .*")).hasSize(4);
     }
+  }
+
+  /**
+   * Iceberg's committer, restored, walks the table's history back to the last commit of the job
+   * that took the savepoint. When another job committed since and maintenance expired the
+   * snapshots in between, that walk cannot succeed (the restore failed in the committer on the
+   * manifests it had deleted, after every restart): the start is refused, saying why and what to do.
+   */
+  @Test
+  void aSavepointWhoseLastCommitMaintenanceExpiredAfterAnotherJobCommittedIsRefusedAtStart() throws Exception {
+    JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-savepoint-expired");
+    JobConfig config = harness.config(4);
+    long t = 1_767_225_600_000L;
+    kafka.produce(harness.topic, List.of(upsert(1, t, "first"), tombstone(2, t)));
+    JobClient first = harness.start(config, 1, new Configuration());
+    awaitCity(harness, config, "first");
+    String savepoint = first.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+        .get(60, TimeUnit.SECONDS);
+
+    kafka.produce(harness.topic, List.of(upsert(1, t + 1_000, "second")));
+    harness.runUntilEnd(config, 1, Duration.ofSeconds(1), 1_000); // another job, started without state, commits
+    Catalog catalog = IcebergCatalogs.load(config.onlineStore());
+    OnlineTableMaintenance.maintainView(catalog, harness.namespace, config.featureViews().get(0),
+        new MaintenanceConfig(true, Duration.ofHours(1), Duration.ZERO, 1, Duration.ofDays(3), 128L << 20), "maintain");
+
+    Configuration restore = new Configuration();
+    restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    assertThatThrownBy(() -> harness.start(config, 1, restore))
+        .isInstanceOf(StartupException.class)
+        .hasMessageStartingWith("Cannot restore savepoint " + savepoint + ": it was taken by job ")
+        .hasMessageContaining("Start the job without the savepoint");
+    assertThat(harness.rows(config).get(1L)).containsEntry("city", "second");
   }
 
   /** How a view's ttl changes between a savepoint and its restore. */
