@@ -15,19 +15,20 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * {@code java -jar bench/target/iceberg-online-bench.jar [materialize|lookup|freshness|all|state] [--quick]
+ * {@code java -jar bench/target/iceberg-online-bench.jar [materialize|lookup|freshness|all|state|delete-log] [--quick]
  * [--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] [--state-backend rocksdb|hashmap]
  * [--out DIR]}: runs the benchmarks and writes {@code REPORT.md}, its CSVs and
  * SVG charts to {@code bench/results/} (or {@code --out}). Tables live in a temporary local
  * warehouse, deleted at the end. {@code state} (not part of {@code all}) runs our pipeline on
- * 10M keys / 50M events unless {@code --keys}/{@code --events} say otherwise.
+ * 10M keys / 50M events unless {@code --keys}/{@code --events} say otherwise; {@code delete-log} (not part of
+ * {@code all}) measures seeding from a view's delete log after a simulated week.
  */
 public final class Bench {
-  private static final Set<String> COMMANDS = Set.of("materialize", "lookup", "freshness", "all", "state");
+  private static final Set<String> COMMANDS = Set.of("materialize", "lookup", "freshness", "all", "state", "delete-log");
   private static final int STATE_KEYS = 10_000_000;
   private static final int STATE_EVENTS = 50_000_000;
   private static final String USAGE =
-      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all|state] [--quick] "
+      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|all|state|delete-log] [--quick] "
           + "[--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] "
           + "[--state-backend rocksdb|hashmap] [--out DIR]";
 
@@ -118,6 +119,9 @@ public final class Bench {
       }
       if (command.equals("state")) {
         new StateScaleBench(sizes, catalog, report, stateBackend).run();
+      }
+      if (command.equals("delete-log")) {
+        new DeleteLogBench(catalog, report).run();
       }
     } finally {
       deleteRecursively(warehouse);

@@ -38,6 +38,10 @@ final class BenchCatalog {
     return warehouse;
   }
 
+  Catalog catalog() {
+    return catalog;
+  }
+
   /** Where the benchmarks' Flink jobs write checkpoints: next to the warehouse (the newest-wins state is large). */
   Path checkpoints() {
     return warehouse.resolveSibling(warehouse.getFileName() + "-checkpoints");

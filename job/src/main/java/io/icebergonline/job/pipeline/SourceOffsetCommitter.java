@@ -3,8 +3,10 @@ package io.icebergonline.job.pipeline;
 import io.icebergonline.core.ClassLoaderReleaseHook;
 import io.icebergonline.core.KafkaConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Properties;
@@ -65,7 +67,12 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
 
   private transient String jobId;
   private transient Map<String, Table> tables;
-  private transient Map<PositionKey, Long> positions;
+  /**
+   * Per view, the next offset of each partition it read. Not keyed by a record: a record's
+   * equals/hashCode (bootstrapped by {@code java.lang.runtime.ObjectMethods}) kept the job's class
+   * loader reachable from a JDK class after the job ended, which a TaskManager test caught.
+   */
+  private transient Map<String, Map<TopicPartition, Long>> positions;
   private transient Set<String> writtenSinceBarrier;
   /** Per table, the newest checkpoint of this run that wrote to it. */
   private transient Map<String, Long> lastWritten;
@@ -74,9 +81,10 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
   private transient ListState<ReadPosition> positionsState;
   private transient KafkaConsumer<byte[], byte[]> consumer;
 
-  private record PositionKey(String featureView, String topic, int partition) {}
-
-  /** What checkpoint N may commit to the group, and which table commits it waits for. */
+  /**
+   * What checkpoint N may commit to the group, and which table commits it waits for. (A record,
+   * but never compared or printed: see {@link #positions}.)
+   */
   private record Pending(Map<TopicPartition, Long> offsets, Map<String, Long> requiredCommits) {}
 
   SourceOffsetCommitter(KafkaConfig kafka, Map<String, TableLoader> tableLoaders, Duration commitWait) {
@@ -135,8 +143,8 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
   }
 
   private void advance(ReadPosition position) {
-    positions.merge(new PositionKey(position.featureView, position.topic, position.partition), position.nextOffset,
-        Math::max);
+    positions.computeIfAbsent(position.featureView, view -> new HashMap<>())
+        .merge(new TopicPartition(position.topic, position.partition), position.nextOffset, Math::max);
   }
 
   /** Everything this operator received before the barrier was read (and written) before it. */
@@ -148,13 +156,13 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
     writtenSinceBarrier.clear();
     // two views reading one topic share the group's offsets: the group gets the lesser
     Map<TopicPartition, Long> offsets = new HashMap<>();
-    positions.forEach((key, offset) ->
-        offsets.merge(new TopicPartition(key.topic(), key.partition()), offset, Math::min));
+    List<ReadPosition> state = new ArrayList<>();
+    positions.forEach((view, read) -> read.forEach((partition, offset) -> {
+      offsets.merge(partition, offset, Math::min);
+      state.add(new ReadPosition(view, partition.topic(), partition.partition(), offset));
+    }));
     pending.put(checkpointId, new Pending(offsets, Map.copyOf(lastWritten)));
-    positionsState.update(positions.entrySet().stream()
-        .map(entry -> new ReadPosition(entry.getKey().featureView(), entry.getKey().topic(),
-            entry.getKey().partition(), entry.getValue()))
-        .toList());
+    positionsState.update(state);
   }
 
   @Override
