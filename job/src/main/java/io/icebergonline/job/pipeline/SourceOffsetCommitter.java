@@ -2,6 +2,7 @@ package io.icebergonline.job.pipeline;
 
 import io.icebergonline.core.ClassLoaderReleaseHook;
 import io.icebergonline.core.KafkaConfig;
+import io.icebergonline.job.maintenance.OnlineTableMaintenance;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,9 +56,8 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
     implements TwoInputStreamOperator<ReadPosition, CheckpointStats, Void> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(SourceOffsetCommitter.class);
-  /** Written by Iceberg's Flink committer on every snapshot it commits. */
+  /** Written by Iceberg's Flink committer on every snapshot it commits, with {@link OnlineTableMaintenance#COMMITTED_CHECKPOINT}. */
   static final String FLINK_JOB_ID = "flink.job-id";
-  static final String MAX_COMMITTED_CHECKPOINT_ID = "flink.max-committed-checkpoint-id";
   private static final Duration KAFKA_COMMIT_TIMEOUT = Duration.ofSeconds(30);
 
   private final KafkaConfig kafka;
@@ -219,8 +219,8 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
     Snapshot snapshot = table.currentSnapshot();
     while (snapshot != null) {
       Map<String, String> summary = snapshot.summary();
-      if (jobId.equals(summary.get(FLINK_JOB_ID)) && summary.containsKey(MAX_COMMITTED_CHECKPOINT_ID)) {
-        return Long.parseLong(summary.get(MAX_COMMITTED_CHECKPOINT_ID));
+      if (jobId.equals(summary.get(FLINK_JOB_ID)) && summary.containsKey(OnlineTableMaintenance.COMMITTED_CHECKPOINT)) {
+        return Long.parseLong(summary.get(OnlineTableMaintenance.COMMITTED_CHECKPOINT));
       }
       snapshot = snapshot.parentId() == null ? null : table.snapshot(snapshot.parentId());
     }
