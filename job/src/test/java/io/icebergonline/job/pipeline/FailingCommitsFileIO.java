@@ -13,14 +13,16 @@ import org.apache.iceberg.io.OutputFile;
  * #failCommitsTo}: a Hadoop catalog commits by writing a new {@code *.metadata.json} through its
  * FileIO, and this one refuses to create it. Data and manifest files are written as usual, so a
  * test sees a commit fail exactly between the files and the snapshot, as a crash there would.
- * The refusal comes a second late, as a commit to object storage takes time: the window in which
- * the job's other commits of that checkpoint (the other table, Kafka offsets) may land. Set with
+ * The refusal comes 12 seconds late, as a slow commit to object storage would: the window in which
+ * the job's other commits of that checkpoint (the other table, Kafka offsets) land. (The Kafka
+ * source's own asynchronous offset commit took several seconds to land here; with a 1 or 5 second
+ * window the job died before it did, and the test could not see the group move ahead.) Set with
  * the catalog property {@code io-impl}; the registry is static because the mini-cluster runs in
  * the test's JVM.
  */
 public class FailingCommitsFileIO extends HadoopFileIO {
   private static final Set<String> FAILING_TABLE_LOCATIONS = ConcurrentHashMap.newKeySet();
-  private static final Duration COMMIT_TIME = Duration.ofSeconds(1);
+  private static final Duration COMMIT_TIME = Duration.ofSeconds(12);
 
   public FailingCommitsFileIO() {}
 
