@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -162,6 +163,12 @@ public final class MaterializationJob {
       env.setParallelism(options.parallelism());
     }
     env.enableCheckpointing(options.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    if (env.getCheckpointConfig().isUnalignedCheckpointsEnabled()) {
+      // a barrier could then overtake a checkpoint's stats on their way to SourceOffsetCommitter,
+      // which would commit Kafka offsets before the table commit they wait for
+      throw new StartupException(CheckpointingOptions.ENABLE_UNALIGNED.key() + " is true: this job needs aligned "
+          + "checkpoints (the consumer group's offsets follow the table commits barrier by barrier); set it to false");
+    }
     // At parallelism 1 Flink would chain Iceberg's writer (max parallelism 128) with its committer
     // (max parallelism 1), and a savepoint taken so could not be restored at another parallelism.
     Configuration pipeline = new Configuration();

@@ -26,6 +26,7 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -387,6 +388,17 @@ class MaterializationBehaviourTest {
     assertThat(Long.parseLong(line.group(1))).as("rows written").isEqualTo(addedRecords);
     // the committer also commits at the end of input, before the final checkpoint
     assertThat(Long.parseLong(line.group(2))).as("checkpoints that committed rows").isBetween(1L, snapshotsWithRows);
+  }
+
+  @Test
+  void unalignedCheckpointsAreRefusedAtStartNamingTheKey() throws Exception {
+    JobHarness harness = harness("unaligned");
+    Configuration unaligned = new Configuration();
+    unaligned.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+    assertThatThrownBy(() -> MaterializationJob.build(StreamExecutionEnvironment.getExecutionEnvironment(unaligned),
+            harness.config(4), JobHarness.options(true, 1, Duration.ofSeconds(1), 10)))
+        .isInstanceOf(StartupException.class)
+        .hasMessageStartingWith("execution.checkpointing.unaligned.enabled is true: this job needs aligned checkpoints");
   }
 
   @Test
