@@ -58,7 +58,8 @@ public final class FeatureServer implements AutoCloseable {
     for (FeatureViewSpec view : job.featureViews()) {
       readers.put(view.name(), new ViewReader(job.onlineStore(), view, config.indexMaxBytes()));
     }
-    this.features = new OnlineFeatures(readers, config.maxEntities(), metrics, System::currentTimeMillis);
+    this.features = new OnlineFeatures(readers, job.featureServices(), config.maxEntities(), metrics,
+        System::currentTimeMillis);
     this.events = new FeatureEvents(job.kafka(), job.featureViews(), config.maxEntities(), config.requestTimeout(),
         metrics);
     this.expectedAuthorization = config.bearerToken() == null ? null
@@ -123,16 +124,13 @@ public final class FeatureServer implements AutoCloseable {
       try {
         status = route(path, request, body, response, callback, started);
       } catch (RequestException e) {
-        status = e.status();
-        error(response, callback, body, status, e.getMessage());
+        status = error(response, callback, body, e);
       } catch (UnreadableTableException e) {
-        status = 503;
-        error(response, callback, body, status, e.getMessage());
+        status = error(response, callback, body, new RequestException(503, e.getMessage()));
       } catch (RuntimeException | IOException e) {
         LOG.error("{} {} failed", request.getMethod(), path, e);
-        status = 500;
-        error(response, callback, body, status,
-            "internal error (" + e.getClass().getSimpleName() + "); see the server log");
+        status = error(response, callback, body, RequestException.internal(
+            "internal error (" + e.getClass().getSimpleName() + "); see the server log"));
       }
       metrics.request(endpoint, status, System.nanoTime() - started);
       return true;
@@ -168,16 +166,17 @@ public final class FeatureServer implements AutoCloseable {
               : "wrong bearer token");
         }
       }
-      JsonNode json = json(body.read());
+      byte[] bytes = body.read();
       long deadline = started + config.requestTimeout().toNanos();
       return switch (path) {
-        case "/get-online-features" -> send(response, callback, body, 200, features.get(json, deadline));
+        case "/get-online-features" ->
+            send(response, callback, body, 200, features.get(GetOnlineFeaturesRequest.parse(bytes), deadline));
         case "/push" -> {
-          events.push(json, deadline);
+          events.push(json(bytes), deadline);
           yield send(response, callback, body, 200, JSON.nullNode());
         }
         default -> {
-          events.write(json, deadline);
+          events.write(json(bytes), deadline);
           yield send(response, callback, body, 200, JSON.nullNode());
         }
       };
@@ -189,14 +188,15 @@ public final class FeatureServer implements AutoCloseable {
       }
     }
 
+    /** The body as JSON; FastAPI's 422 when it is empty or not JSON. */
     private static JsonNode json(byte[] bytes) {
       if (bytes.length == 0) {
-        throw RequestException.badRequest("empty request body; expected a JSON object");
+        throw RequestException.validation(List.of(), "missing", "Field required");
       }
       try {
         return JSON.readTree(bytes);
       } catch (IOException e) {
-        throw RequestException.badRequest("not valid JSON: "
+        throw RequestException.validation(List.of(), "json_invalid", "JSON decode error: "
             + (e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage()));
       }
     }
@@ -223,14 +223,13 @@ public final class FeatureServer implements AutoCloseable {
       return status;
     }
 
-    private void error(Response response, Callback callback, RequestBody request, int status, String message) {
-      ObjectNode body = JSON.createObjectNode();
-      body.put("status", status);
-      body.put("message", message);
+    /** Answers a refusal in Feast's shape for it (see {@link RequestException}); returns its status. */
+    private int error(Response response, Callback callback, RequestBody request, RequestException refusal) {
       try {
-        send(response, callback, request, status, body);
+        return send(response, callback, request, refusal.status(), refusal.body());
       } catch (JsonProcessingException e) {
         callback.failed(e);
+        return refusal.status();
       }
     }
   }
