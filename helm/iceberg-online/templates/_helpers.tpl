@@ -92,6 +92,7 @@ Call with (dict "path" "onlineStore.properties" "properties" $map).
 {{- $views = append $views $view }}
 {{- end }}
 {{- $config := dict "online_store" $onlineStore "kafka" $kafka "dead_letter_topic" .Values.deadLetterTopic "feature_views" $views }}
+{{- with .Values.featureServices }}{{ $_ := set $config "feature_services" . }}{{ end }}
 {{- with .Values.maintenance }}
 {{- $maintenance := dict }}
 {{- if hasKey . "enabled" }}{{ $_ := set $maintenance "enabled" .enabled }}{{ end }}
