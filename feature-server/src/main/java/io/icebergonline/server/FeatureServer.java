@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.icebergonline.core.FeatureServerConfig;
 import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.reader.UnreadableTableException;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.iceberg.catalog.Catalog;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Handler;
@@ -45,8 +50,20 @@ public final class FeatureServer implements AutoCloseable {
   private static final Set<String> POST_PATHS = Set.of("/get-online-features", "/push", "/write-to-online-store");
   private static final Set<String> GET_PATHS = Set.of("/health", "/metrics");
 
+  /** How often the views' tables are checked: created, dropped or replaced since the last look. */
+  static final long TABLE_CHECK_MILLIS = 5_000;
+
   private final FeatureServerConfig config;
   private final ServerMetrics metrics = new ServerMetrics();
+  private final JobConfig job;
+  private final Map<String, ViewReader> readers = new LinkedHashMap<>();
+  private final ScheduledExecutorService tableChecks = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "feature-server-table-checks");
+    thread.setDaemon(true);
+    return thread;
+  });
+  /** The catalog the table checks share (never one per check), loaded when first reachable. */
+  private Catalog checkCatalog;
   private final OnlineFeatures features;
   private final FeatureEvents events;
   private final Server server;
@@ -54,7 +71,7 @@ public final class FeatureServer implements AutoCloseable {
 
   private FeatureServer(JobConfig job, FeatureServerConfig config) {
     this.config = config;
-    Map<String, ViewReader> readers = new LinkedHashMap<>();
+    this.job = job;
     for (FeatureViewSpec view : job.featureViews()) {
       readers.put(view.name(), new ViewReader(job.onlineStore(), view, config.indexMaxBytes()));
     }
@@ -84,13 +101,22 @@ public final class FeatureServer implements AutoCloseable {
     server.setHandler(new Routes());
   }
 
-  /** Starts serving; the views' tables are opened now when they exist, else on first use. */
+  /**
+   * Starts serving; the views' tables are opened now when they exist, else on first use or by the
+   * table checks, which also notice a table dropped or replaced while open.
+   */
   public static FeatureServer start(JobConfig job, FeatureServerConfig config) throws Exception {
     FeatureServer featureServer = new FeatureServer(job, config);
-    List<String> unreadable = featureServer.features.unreadableViews();
-    if (!unreadable.isEmpty()) {
-      LOG.warn("Feature views {} are not readable yet; /health answers 503 until they are", unreadable);
+    for (ViewReader view : featureServer.readers.values()) {
+      try {
+        view.reader();
+      } catch (UnreadableTableException e) {
+        LOG.warn("Feature view {} is not readable yet (its requests answer 503 until it is): {}", view.view().name(),
+            e.getMessage());
+      }
     }
+    featureServer.tableChecks.scheduleWithFixedDelay(featureServer::checkTables, TABLE_CHECK_MILLIS,
+        TABLE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     featureServer.server.start();
     LOG.info("Feast feature server listening on port {} ({}), {}", featureServer.port(),
         config.tls() ? "TLS" : "plain HTTP", config);
@@ -106,9 +132,51 @@ public final class FeatureServer implements AutoCloseable {
     server.join();
   }
 
+  private void checkTables() {
+    try {
+      if (checkCatalog == null) {
+        checkCatalog = IcebergCatalogs.load(job.onlineStore());
+      }
+      for (ViewReader view : readers.values()) {
+        view.verify(checkCatalog);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Checking the feature views' tables failed (next try in {} ms): {}", TABLE_CHECK_MILLIS, e.toString());
+    }
+  }
+
+  /**
+   * Feast's {@code GET /health} answers 200 while its registry answers; this one 200 while any
+   * view can be served, so one missing table does not take every replica out of a Service, and
+   * 503 when none can. The body says per view whether it is served, and why not.
+   */
+  private ObjectNode health() {
+    ObjectNode views = JSON.createObjectNode();
+    int serving = 0;
+    for (ViewReader view : readers.values()) {
+      ObjectNode state = views.putObject(view.view().name());
+      if (view.serving()) {
+        serving++;
+        state.put("status", "serving");
+      } else {
+        state.put("status", "unavailable");
+        state.put("reason", view.problem().orElse("not opened yet"));
+      }
+    }
+    ObjectNode health = JSON.createObjectNode();
+    health.put("status", serving == readers.size() ? "ok" : serving > 0 ? "degraded" : "unavailable");
+    health.set("feature_views", views);
+    return health;
+  }
+
   @Override
   public void close() throws Exception {
     server.stop();
+    tableChecks.shutdownNow();
+    tableChecks.awaitTermination(10, TimeUnit.SECONDS);
+    if (checkCatalog instanceof AutoCloseable closeable) {
+      closeable.close();
+    }
     events.close();
     features.close();
   }
@@ -146,13 +214,8 @@ public final class FeatureServer implements AutoCloseable {
           metrics.write(text);
           return send(response, callback, body, 200, metrics.contentType(), text.toByteArray());
         }
-        List<String> unreadable = features.unreadableViews();
-        ObjectNode health = JSON.createObjectNode();
-        health.put("status", unreadable.isEmpty() ? "ok" : "unavailable");
-        if (!unreadable.isEmpty()) {
-          health.set("unreadable_feature_views", JSON.valueToTree(unreadable));
-        }
-        return send(response, callback, body, unreadable.isEmpty() ? 200 : 503, health);
+        ObjectNode health = health();
+        return send(response, callback, body, health.get("status").asText().equals("unavailable") ? 503 : 200, health);
       }
       if (!POST_PATHS.contains(path)) {
         throw new RequestException(404, "no endpoint " + path + "; the server has " + List.of("POST /get-online-features",

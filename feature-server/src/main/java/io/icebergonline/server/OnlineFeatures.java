@@ -347,11 +347,6 @@ final class OnlineFeatures implements AutoCloseable {
     }
   }
 
-  /** Feature views whose tables cannot be read now. */
-  List<String> unreadableViews() {
-    return views.values().stream().filter(view -> !view.readable()).map(view -> view.view().name()).toList();
-  }
-
   @Override
   public void close() throws Exception {
     for (ViewReader view : views.values()) {

@@ -140,8 +140,11 @@ class FeatureServerSecurityTest {
 
     HttpResponse<String> health = https.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
         HttpResponse.BodyHandlers.ofString());
+    // its only view cannot be served: the replica cannot serve anything
     assertThat(health.statusCode()).isEqualTo(503);
-    assertThat(JSON.readTree(health.body()).get("unreadable_feature_views"))
-        .isEqualTo(JSON.readTree("[\"not_yet_created\"]"));
+    JsonNode state = JSON.readTree(health.body()).path("feature_views").path("not_yet_created");
+    assertThat(state.path("status").asText()).isEqualTo("unavailable");
+    assertThat(state.path("reason").asText()).contains("feast_online.not_yet_created");
+    assertThat(health.body()).doesNotContain("s3.secret-access-key", "test-secret-key");
   }
 }
