@@ -3,18 +3,15 @@ package io.icebergonline.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.icebergonline.core.EntityValues;
 import io.icebergonline.core.FeastValueType;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.regex.Pattern;
 import org.apache.flink.table.data.ArrayData;
-import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
 
 /**
@@ -29,75 +26,27 @@ final class FeastValues {
 
   private FeastValues() {}
 
-  /** A decimal integer as Python's {@code int(str)} reads it: a sign, digits, single underscores between digits. */
-  private static final Pattern PYTHON_INT = Pattern.compile("[+-]?[0-9]+(_[0-9]+)*");
-
   /**
    * An entity (join key) value as the reader's key row holds it (Integer, Long, StringData or
-   * byte[]), converted as Feast's server converts it ({@code type_map.py}, {@code
-   * python_values_to_proto_values} with the join key's type): INT32 and INT64 take integers and
-   * what Python's {@code int()} makes of a string ({@code "1001"}, {@code " 1_001 "}), STRING takes
-   * strings and integers (written in decimal, as Python's {@code str()} does). Refused, naming
-   * {@code where}: null, which Feast's server fails on too ({@code utils._get_unique_entities}
-   * sorts by the value's field, and a null has none), as it does on lists and objects; values out
-   * of the type's range, as protobuf refuses them. Refused although Feast accepts them, because the
-   * key read would not be the key meant: fractions for integer keys (Feast truncates 1001.7 to
-   * 1001), booleans for integer keys (Feast reads true as 1) and numbers other than integers or
-   * booleans for STRING keys (Feast spells them as Python does). BYTES keys are base64 strings:
-   * Feast's type map takes only Python bytes, which JSON cannot carry.
+   * byte[]), converted as Feast's server converts it (core's {@link EntityValues}, {@code
+   * FEAST_TYPE_MAP}: {@code "1001"} reads INT64 key 1001); a 400 naming {@code where} for what it
+   * does not take, and for null, which Feast's server fails on too ({@code
+   * utils._get_unique_entities} sorts by the value's field, and a null has none).
    */
   static Object entityKey(FeastValueType type, JsonNode node, String where) {
     if (node == null || node.isNull()) {
       throw RequestException.badRequest(where + ": a join key value must not be null (Feast's server cannot read a "
           + "null join key either)");
     }
-    switch (type) {
-      case INT32:
-      case INT64: {
-        BigInteger value = integer(node);
-        if (value == null) {
-          break;
-        }
-        if (value.bitLength() > (type == FeastValueType.INT32 ? 31 : 63)) {
-          throw RequestException.badRequest(where + ": " + shown(node) + " is out of range for " + type);
-        }
-        return type == FeastValueType.INT32 ? (Object) value.intValue() : (Object) value.longValue();
-      }
-      case STRING:
-        if (node.isTextual()) {
-          return StringData.fromString(node.textValue());
-        }
-        if (node.isIntegralNumber()) {
-          return StringData.fromString(node.bigIntegerValue().toString());
-        }
-        break;
-      case BYTES:
-        if (node.isTextual()) {
-          return base64(node, where);
-        }
-        break;
-      default:
-        throw new IllegalArgumentException(type + " is not an entity type");
-    }
-    throw wrongType(type, node, where);
+    return convert(type, node, EntityValues.Conversion.FEAST_TYPE_MAP, where);
   }
 
-  /** The integer a JSON value stands for (an integral number, or a string Python's int() reads), else null. */
-  private static BigInteger integer(JsonNode node) {
-    if (node.isIntegralNumber()) {
-      return node.bigIntegerValue();
+  private static Object convert(FeastValueType type, JsonNode node, EntityValues.Conversion conversion, String where) {
+    try {
+      return EntityValues.fromJson(type, node, conversion);
+    } catch (EntityValues.InvalidValueException e) {
+      throw RequestException.badRequest(where + ": " + e.getMessage());
     }
-    if (node.isFloatingPointNumber()) {
-      BigDecimal value = node.decimalValue();
-      return value.signum() == 0 || value.stripTrailingZeros().scale() <= 0 ? value.toBigInteger() : null;
-    }
-    if (node.isTextual()) {
-      String text = node.textValue().strip();
-      if (PYTHON_INT.matcher(text).matches()) {
-        return new BigInteger(text.replace("_", ""));
-      }
-    }
-    return null;
   }
 
   /**
@@ -123,10 +72,10 @@ final class FeastValues {
     switch (type) {
       case INT32:
       case INT64:
-        if (node.isIntegralNumber() && (type == FeastValueType.INT32 ? node.canConvertToInt() : node.canConvertToLong())) {
-          return node;
-        }
-        break;
+      case STRING:
+      case BYTES:
+        convert(type, node, EntityValues.Conversion.EXACT, where);
+        return node;
       case FLOAT:
       case DOUBLE:
         if (node.isNumber()) {
@@ -137,15 +86,8 @@ final class FeastValues {
           return node;
         }
         break;
-      case STRING:
       case BOOL:
-        if (type == FeastValueType.STRING ? node.isTextual() : node.isBoolean()) {
-          return node;
-        }
-        break;
-      case BYTES:
-        if (node.isTextual()) {
-          base64(node, where);
+        if (node.isBoolean()) {
           return node;
         }
         break;
@@ -211,21 +153,12 @@ final class FeastValues {
     };
   }
 
-  private static byte[] base64(JsonNode node, String where) {
-    try {
-      return Base64.getDecoder().decode(node.textValue());
-    } catch (IllegalArgumentException e) {
-      throw RequestException.badRequest(where + ": expected base64 BYTES, got " + shown(node));
-    }
-  }
-
   private static RequestException wrongType(FeastValueType type, JsonNode node, String where) {
     return RequestException.badRequest(where + ": expected " + type + ", got " + shown(node));
   }
 
   /** The value as sent, cut short: never more than 40 characters of client input in a message. */
   static String shown(JsonNode node) {
-    String text = node.toString();
-    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+    return EntityValues.shown(node);
   }
 }

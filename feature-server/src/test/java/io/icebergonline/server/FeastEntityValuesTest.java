@@ -56,7 +56,7 @@ class FeastEntityValuesTest {
         Arguments.of(FeastValueType.INT32, "\"2147483648\"", "entities.k[3]: \"2147483648\" is out of range for INT32"),
         Arguments.of(FeastValueType.STRING, "1.5", "entities.k[3]: expected STRING, got 1.5"),
         Arguments.of(FeastValueType.STRING, "false", "entities.k[3]: expected STRING, got false"),
-        Arguments.of(FeastValueType.BYTES, "\"%%\"", "entities.k[3]: expected base64 BYTES, got \"%%\""));
+        Arguments.of(FeastValueType.BYTES, "\"%%\"", "entities.k[3]: expected base64 bytes, got \"%%\""));
   }
 
   @ParameterizedTest

@@ -379,7 +379,7 @@ class FeatureServerTest {
             "df.event_timestamp[0]: expected an ISO-8601 date-time, got \"yesterday\""),
         Arguments.of("/write-to-online-store", "{\"feature_view_name\": \"customer_region\", \"df\": {\"customer_id\": [\"a\"], "
             + "\"region\": [1], \"avatar\": [\"%%%\"], \"event_timestamp\": [\"2026-01-01T00:00:00\"]}}", 400, null,
-            "df.avatar[0]: expected base64 BYTES, got \"%%%\""),
+            "df.avatar[0]: expected base64 bytes, got \"%%%\""),
         Arguments.of("/nowhere", "{}", 404, null, "no endpoint /nowhere"));
   }
 
