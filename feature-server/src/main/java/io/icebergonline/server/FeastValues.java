@@ -11,6 +11,8 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
 import org.apache.flink.table.data.ArrayData;
 import org.apache.flink.table.data.TimestampData;
 
@@ -160,5 +162,17 @@ final class FeastValues {
   /** The value as sent, cut short: never more than 40 characters of client input in a message. */
   static String shown(JsonNode node) {
     return EntityValues.shown(node);
+  }
+
+  /** A name the client sent (a view, feature, service or column name), cut short as {@link #shown(JsonNode)} cuts values. */
+  static String shown(String name) {
+    return name.length() <= 40 ? name : name.substring(0, 40) + "...";
+  }
+
+  /** Names the client sent, each cut short, at most ten of them. */
+  static String shown(Collection<String> names) {
+    List<String> shown = names.stream().limit(10).map(FeastValues::shown).toList();
+    return names.size() <= 10 ? shown.toString() : shown.toString().replaceFirst("]$", ", ... (" + names.size()
+        + " in all)]");
   }
 }

@@ -135,7 +135,7 @@ final class FeatureEvents implements AutoCloseable {
     int count = -1;
     for (Iterator<Map.Entry<String, JsonNode>> entries = df.fields(); entries.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = entries.next();
-      String where = "df." + entry.getKey();
+      String where = "df." + FeastValues.shown(entry.getKey());
       String column = renames.containsKey(entry.getKey()) ? renames.get(entry.getKey()) : entry.getKey();
       JsonNode values = entry.getValue();
       if (!values.isArray()) {
@@ -153,8 +153,8 @@ final class FeatureEvents implements AutoCloseable {
       }
       if (!fields.containsKey(column) && !column.equals(view.timestampField())
           && !column.equals(view.createdTimestampColumn())) {
-        throw RequestException.badRequest(where + ": feature view '" + view.name() + "' has no column '" + column
-            + "'; its columns are " + allColumns(view));
+        throw RequestException.badRequest(where + ": feature view '" + view.name() + "' has no column '"
+            + FeastValues.shown(column) + "'; its columns are " + allColumns(view));
       }
       columns.put(column, values);
     }

@@ -98,7 +98,7 @@ final class OnlineFeatures implements AutoCloseable {
     for (Ref ref : refs) {
       if (!views.containsKey(ref.view())) {
         throw RequestException.feast(404, "FeatureViewNotFoundException", ref.where() + ": Feature view "
-            + ref.view() + " does not exist; the server has " + views.keySet());
+            + FeastValues.shown(ref.view()) + " does not exist; the server has " + views.keySet());
       }
       wanted.putIfAbsent(ref.view(), new ArrayList<>());
     }
@@ -107,7 +107,7 @@ final class OnlineFeatures implements AutoCloseable {
     for (Ref ref : refs) {
       FeatureViewSpec view = views.get(ref.view()).view();
       FieldSpec feature = view.features().stream().filter(field -> field.name().equals(ref.feature())).findFirst()
-          .orElseThrow(() -> RequestException.badRequest(ref.where() + ": Feature " + ref.feature()
+          .orElseThrow(() -> RequestException.badRequest(ref.where() + ": Feature " + FeastValues.shown(ref.feature())
               + " not found in projection " + view.name() + "; its features are "
               + view.features().stream().map(FieldSpec::name).toList()));
       wanted.get(ref.view()).add(feature);
@@ -126,7 +126,7 @@ final class OnlineFeatures implements AutoCloseable {
       for (FieldSpec column : columns) {
         if (!entities.containsKey(column.name())) {
           throw RequestException.badRequest("entities: feature view '" + entry.getKey() + "' needs join key '"
-              + column.name() + "'; the request has " + entities.keySet());
+              + column.name() + "'; the request has " + FeastValues.shown(entities.keySet()));
         }
         values.add(converted.computeIfAbsent(column.name() + ":" + column.type(),
             name -> convert(column, entities.get(column.name()))));
@@ -167,7 +167,7 @@ final class OnlineFeatures implements AutoCloseable {
       FeatureServiceSpec service = services.get(serviceName);
       if (service == null) {
         throw RequestException.feast(404, "FeatureServiceNotFoundException", "feature_service: Feature service "
-            + serviceName + " does not exist; the server has " + services.keySet());
+            + FeastValues.shown(serviceName) + " does not exist; the server has " + services.keySet());
       }
       String where = "feature_service '" + serviceName + "'";
       return service.features().stream().map(ref -> new Ref(where, ref.view(), ref.feature())).toList();
@@ -214,7 +214,7 @@ final class OnlineFeatures implements AutoCloseable {
     for (Map.Entry<String, List<Ref>> entry : byName.entrySet()) {
       if (entry.getValue().size() > 1) {
         entry.getValue().forEach(ref -> where.add(ref.where()));
-        names.add(fullNames ? entry.getKey().replace(":", "__") : entry.getKey());
+        names.add(FeastValues.shown(fullNames ? entry.getKey().replace(":", "__") : entry.getKey()));
       }
     }
     if (names.isEmpty()) {
@@ -235,13 +235,14 @@ final class OnlineFeatures implements AutoCloseable {
     if (entities.isEmpty()) {
       throw RequestException.badRequest("entities: expected at least one join key with its values, got none");
     }
-    String first = entities.keySet().iterator().next();
-    int rows = entities.get(first).size();
+    String firstKey = entities.keySet().iterator().next();
+    String first = FeastValues.shown(firstKey);
+    int rows = entities.get(firstKey).size();
     for (Map.Entry<String, List<JsonNode>> column : entities.entrySet()) {
       int size = column.getValue().size();
       if (size != rows) {
-        throw RequestException.badRequest("entities." + column.getKey() + ": has " + size + " values but entities."
-            + first + " has " + rows + "; All entity rows must have the same columns");
+        throw RequestException.badRequest("entities." + FeastValues.shown(column.getKey()) + ": has " + size
+            + " values but entities." + first + " has " + rows + "; All entity rows must have the same columns");
       }
     }
     if (rows == 0) {

@@ -396,6 +396,29 @@ class FeatureServerTest {
     assertThat(response.body()).doesNotContain("\tat ", "Exception:");
   }
 
+  static Stream<Arguments> longNames() {
+    String name = "k".repeat(30_000);
+    return Stream.of(
+        Arguments.of("/get-online-features", "{\"features\": [\"" + name + ":trips\"], \"entities\": {\"driver_id\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"features\": [\"driver_stats:" + name + "\"], \"entities\": {\"driver_id\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"features\": [\"driver_stats:trips\"], \"entities\": {\"" + name
+            + "\": [1, 2], \"driver_id\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"features\": [\"driver_stats:trips\"], \"entities\": {\"" + name + "\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"feature_service\": \"" + name + "\", \"entities\": {\"driver_id\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"features\": [\"" + name + "\"], \"entities\": {\"driver_id\": [1]}}"),
+        Arguments.of("/push", "{\"push_source_name\": \"" + name + "\", \"df\": {}}"),
+        Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"" + name + "\": [1]}}"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("longNames")
+  void aLongNameInARefusedRequestIsEchoedCutShort(String path, String body) throws Exception {
+    HttpResponse<String> response = post(path, body);
+
+    assertThat(response.statusCode()).as(response.body()).isBetween(400, 499);
+    assertThat(response.body()).hasSizeLessThan(1_000).doesNotContain("k".repeat(41));
+  }
+
   @Test
   void aRequestPastItsTimeoutFailsWholeWith504() throws Exception {
     JobConfig job = JobConfigParser.parse(config(catalog, kafka), name -> null);
