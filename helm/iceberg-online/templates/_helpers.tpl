@@ -250,6 +250,7 @@ block; it lives in its own ConfigMap so server changes do not restart the job).
 {{- define "iceberg-online.featureServerConfig" -}}
 {{- $server := .Values.featureServer }}
 {{- $block := dict "port" $server.port "max_body_size" (toString $server.maxBodySize) "max_entities" $server.maxEntities "request_timeout" $server.requestTimeout }}
+{{- with $server.indexMaxMemory }}{{ $_ := set $block "index_max_memory" (toString .) }}{{ end }}
 {{- if $server.tlsSecret }}
 {{- $_ := set $block "tls_cert" (printf "%s/tls.crt" (include "iceberg-online.tlsDir" .)) }}
 {{- $_ := set $block "tls_key" (printf "%s/tls.key" (include "iceberg-online.tlsDir" .)) }}

@@ -106,6 +106,13 @@ public final class FeatureServer implements AutoCloseable {
    * table checks, which also notice a table dropped or replaced while open.
    */
   public static FeatureServer start(JobConfig job, FeatureServerConfig config) throws Exception {
+    long budgets = config.indexMaxBytes() * job.featureViews().size();
+    long heap = Runtime.getRuntime().maxMemory();
+    if (budgets > heap) {
+      LOG.warn("The live indexes of {} feature views may use up to {} MB (server.index_max_memory {} MB each), more "
+          + "than the heap of {} MB: lower index_max_memory or give the server more memory", job.featureViews().size(),
+          budgets >> 20, config.indexMaxBytes() >> 20, heap >> 20);
+    }
     FeatureServer featureServer = new FeatureServer(job, config);
     for (ViewReader view : featureServer.readers.values()) {
       try {

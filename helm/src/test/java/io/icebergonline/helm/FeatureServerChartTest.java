@@ -39,7 +39,8 @@ class FeatureServerChartTest {
     assertThat(deployment.path("spec").path("replicas").asInt()).isEqualTo(3);
     assertThat(container.path("image").asText()).isEqualTo("iceberg-online:0.1.0");
     assertThat(container.path("command").toString())
-        .isEqualTo("[\"java\",\"-jar\",\"/opt/iceberg-online/iceberg-online-feature-server.jar\",\"/opt/iceberg-online/config/job.yaml\"]");
+        .isEqualTo("[\"java\",\"-XX:MaxRAMPercentage=75\",\"-jar\",\"/opt/iceberg-online/iceberg-online-feature-server.jar\","
+            + "\"/opt/iceberg-online/config/job.yaml\"]");
     assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/health");
     assertThat(container.path("readinessProbe").path("httpGet").path("port").asText()).isEqualTo("http");
     assertThat(container.path("livenessProbe").isObject()).isTrue();
@@ -70,7 +71,7 @@ class FeatureServerChartTest {
     assertThat(job.featureViews()).isEqualTo(JobConfigParser.parse(manifests.jobConfig(), name -> null).featureViews());
     assertThat(server).isEqualTo(new FeatureServerConfig(6566, Path.of("/opt/iceberg-online/tls/tls.crt"),
         Path.of("/opt/iceberg-online/tls/tls.key"), 1024 * 1024, 50, Duration.ofSeconds(2), "value-of-token",
-        FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES));
+        256L * 1024 * 1024));
     JsonNode pod = deployment.path("spec").path("template").path("spec");
     assertThat(pod.path("volumes").path(1).path("secret").path("secretName").asText()).isEqualTo("server-tls");
     assertThat(pod.path("containers").path(0).path("readinessProbe").path("httpGet").path("scheme").asText())
