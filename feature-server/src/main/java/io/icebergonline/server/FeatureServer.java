@@ -30,6 +30,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
@@ -52,6 +53,8 @@ public final class FeatureServer implements AutoCloseable {
 
   /** How often the views' tables are checked: created, dropped or replaced since the last look. */
   static final long TABLE_CHECK_MILLIS = 5_000;
+  /** How long a stop waits for requests in flight beyond the request_timeout they are bound by. */
+  static final long STOP_MARGIN_MILLIS = 5_000;
 
   private final FeatureServerConfig config;
   private final ServerMetrics metrics = new ServerMetrics();
@@ -67,6 +70,7 @@ public final class FeatureServer implements AutoCloseable {
   private final OnlineFeatures features;
   private final FeatureEvents events;
   private final Server server;
+  private final GracefulHandler requests;
   private final byte[] expectedAuthorization;
 
   private FeatureServer(JobConfig job, FeatureServerConfig config) {
@@ -98,7 +102,10 @@ public final class FeatureServer implements AutoCloseable {
     }
     connector.setPort(config.port());
     server.addConnector(connector);
-    server.setHandler(new Routes());
+    // a stop (SIGTERM in Kubernetes) refuses new connections, then answers the requests in flight
+    this.requests = new GracefulHandler(new Routes());
+    server.setHandler(requests);
+    server.setStopTimeout(config.requestTimeout().toMillis() + STOP_MARGIN_MILLIS);
   }
 
   /**
@@ -176,8 +183,17 @@ public final class FeatureServer implements AutoCloseable {
     return health;
   }
 
+  /** Requests being answered now. */
+  long requestsInFlight() {
+    return requests.getCurrentRequestCount();
+  }
+
+  /** Stops accepting connections, answers the requests in flight (within request_timeout and a margin), then stops. */
   @Override
   public void close() throws Exception {
+    if (server.isRunning()) {
+      LOG.info("Stopping the feature server; answering {} requests in flight first", requestsInFlight());
+    }
     server.stop();
     tableChecks.shutdownNow();
     tableChecks.awaitTermination(10, TimeUnit.SECONDS);
