@@ -13,6 +13,10 @@ import io.icebergonline.core.OnlineTables;
 import io.icebergonline.testing.GenericUpserts;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,23 +34,53 @@ import org.apache.iceberg.data.Record;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A stop (a pod's SIGTERM) refuses new connections but answers the requests already in flight. */
-class FeatureServerShutdownTest {
+/**
+ * Connections over the server's life: a stop (a pod's SIGTERM) refuses new connections but answers
+ * the requests already in flight; a client that goes away mid-body is its own fault, not a 500.
+ */
+class FeatureServerConnectionTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration PATIENCE = Duration.ofSeconds(60);
 
   @TempDir
   Path warehouse;
 
-  @Test
-  void aRequestInFlightWhenTheServerStopsIsAnsweredWhole() throws Exception {
-    JobConfig job = JobConfigParser.parse(String.join("\n",
+  private JobConfig job() {
+    return JobConfigParser.parse(String.join("\n",
         "online_store: { type: iceberg, catalog_type: hadoop, warehouse: \"" + warehouse.toUri() + "\" }",
         "kafka: { bootstrap_servers: \"127.0.0.1:9\" }",
         "dead_letter_topic: dead-letters",
         "feature_views:",
         "  - { name: v, topic: a, entities: [ { name: id, type: INT64 } ], features: [ { name: x, type: INT64 } ] }",
         ""), name -> null);
+  }
+
+  @Test
+  void aClientThatClosesMidBodyIsCountedAsA400AndNeverAs500() throws Exception {
+    try (FeatureServer server = FeatureServer.start(job(), FeatureServerConfig.DEFAULTS.withPort(0))) {
+      try (RawConnection connection = new RawConnection(server.port())) {
+        connection.sendHead("POST", "/get-online-features", 1_000);
+        connection.sendPart("{\"features\": [".getBytes(StandardCharsets.UTF_8));
+        await(() -> server.requestsInFlight() == 1);
+      }
+      String counted = "feature_server_requests_total{endpoint=\"/get-online-features\",status=\"400\"} 1.0";
+      await(() -> metrics(server).contains(counted));
+      assertThat(metrics(server)).doesNotContain("status=\"500\"");
+    }
+  }
+
+  private static String metrics(FeatureServer server) {
+    try {
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+          + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aRequestInFlightWhenTheServerStopsIsAnsweredWhole() throws Exception {
+    JobConfig job = job();
     FeatureViewSpec view = job.featureView("v").orElseThrow();
     Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(job.onlineStore()), job.onlineStore().namespace(),
         view);
