@@ -93,30 +93,12 @@ final class OnlineFeatures implements AutoCloseable {
   }
 
   private Resolved resolve(GetOnlineFeaturesRequest request) {
-    List<Ref> refs = featureRefs(request);
-    Map<String, List<FieldSpec>> wanted = new LinkedHashMap<>();
-    for (Ref ref : refs) {
-      if (!views.containsKey(ref.view())) {
-        throw RequestException.feast(404, "FeatureViewNotFoundException", ref.where() + ": Feature view "
-            + FeastValues.shown(ref.view()) + " does not exist; the server has " + views.keySet());
-      }
-      wanted.putIfAbsent(ref.view(), new ArrayList<>());
-    }
-    refuseCollisions(refs, request.fullFeatureNames(), request.featureService() != null
-        && !request.featureService().isEmpty());
-    for (Ref ref : refs) {
-      FeatureViewSpec view = views.get(ref.view()).view();
-      FieldSpec feature = view.features().stream().filter(field -> field.name().equals(ref.feature())).findFirst()
-          .orElseThrow(() -> RequestException.badRequest(ref.where() + ": Feature " + FeastValues.shown(ref.feature())
-              + " not found in projection " + view.name() + "; its features are "
-              + view.features().stream().map(FieldSpec::name).toList()));
-      wanted.get(ref.view()).add(feature);
-    }
-
+    Map<String, List<FieldSpec>> wanted = featuresByView(featureRefs(request), request.fullFeatureNames(),
+        request.featureService() != null && !request.featureService().isEmpty());
     Map<String, List<JsonNode>> entities = request.entities();
     int rows = rows(entities);
+    // each join key column converted once per type; echoed as the first requested view that has it reads it
     Map<String, List<Object>> converted = new HashMap<>();
-    // a join key is echoed converted to the type of the first requested view that has it
     Map<String, FieldSpec> echoed = new HashMap<>();
     List<ViewRead> reads = new ArrayList<>();
     for (Map.Entry<String, List<FieldSpec>> entry : wanted.entrySet()) {
@@ -142,8 +124,42 @@ final class OnlineFeatures implements AutoCloseable {
       }
       reads.add(new ViewRead(reader, entry.getValue(), keys));
     }
+    return new Resolved(keyColumns(entities, rows, converted, echoed), reads, rows, request.fullFeatureNames());
+  }
 
-    // join keys echoed in request order (a join key of a view not requested as sent); other columns ignored
+  /**
+   * The requested features grouped by view, views in the order first named, as Feast's {@code
+   * utils._group_feature_refs} groups them, after the checks Feast makes before: views exist
+   * ({@code FeatureViewNotFoundException}), names do not collide; then features exist.
+   */
+  private Map<String, List<FieldSpec>> featuresByView(List<Ref> refs, boolean fullNames, boolean fromService) {
+    Map<String, List<FieldSpec>> wanted = new LinkedHashMap<>();
+    for (Ref ref : refs) {
+      if (!views.containsKey(ref.view())) {
+        throw RequestException.feast(404, "FeatureViewNotFoundException", ref.where() + ": Feature view "
+            + FeastValues.shown(ref.view()) + " does not exist; the server has " + views.keySet());
+      }
+      wanted.putIfAbsent(ref.view(), new ArrayList<>());
+    }
+    refuseCollisions(refs, fullNames, fromService);
+    for (Ref ref : refs) {
+      FeatureViewSpec view = views.get(ref.view()).view();
+      FieldSpec feature = view.features().stream().filter(field -> field.name().equals(ref.feature())).findFirst()
+          .orElseThrow(() -> RequestException.badRequest(ref.where() + ": Feature " + FeastValues.shown(ref.feature())
+              + " not found in projection " + view.name() + "; its features are "
+              + view.features().stream().map(FieldSpec::name).toList()));
+      wanted.get(ref.view()).add(feature);
+    }
+    return wanted;
+  }
+
+  /**
+   * The join key columns of the answer, in request order: every join key Feast's server knows
+   * (of any view), converted as the requested view reads it, a join key of no requested view as
+   * sent; entity columns that are no join key are left out.
+   */
+  private List<KeyColumn> keyColumns(Map<String, List<JsonNode>> entities, int rows,
+      Map<String, List<Object>> converted, Map<String, FieldSpec> echoed) {
     List<KeyColumn> keyColumns = new ArrayList<>();
     for (Map.Entry<String, List<JsonNode>> column : entities.entrySet()) {
       if (!joinKeys.contains(column.getKey())) {
@@ -157,7 +173,7 @@ final class OnlineFeatures implements AutoCloseable {
       }
       keyColumns.add(new KeyColumn(column.getKey(), rendered));
     }
-    return new Resolved(keyColumns, reads, rows, request.fullFeatureNames());
+    return keyColumns;
   }
 
   /** The requested features: the feature service's, else {@code features} parsed as Feast parses them. */
