@@ -141,6 +141,19 @@ final class ConfigTree {
     return items;
   }
 
+  /** A mapping of keys to subtrees, in the file's order. */
+  Map<String, ConfigTree> asMapping() {
+    if (!node.isObject()) {
+      throw error("expected a mapping, got " + describe());
+    }
+    Map<String, ConfigTree> entries = new LinkedHashMap<>();
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      entries.put(name, child(name));
+    }
+    return entries;
+  }
+
   /** A mapping of scalar values, all read as strings (numbers and booleans as written). */
   Map<String, String> asStringMap() {
     if (!node.isObject()) {

@@ -10,7 +10,7 @@ import java.time.Duration;
  * {@link #toString()}.
  *
  * @param tlsCertificate PEM certificate chain, null for plain HTTP
- * @param tlsPrivateKey PEM PKCS#8 private key, null for plain HTTP
+ * @param tlsPrivateKey PEM private key (PKCS#8, or PKCS#1 RSA), null for plain HTTP
  * @param bearerToken null when requests need no token
  * @param indexMaxBytes the live index's memory budget per feature view; buckets beyond it are served by point reads
  */

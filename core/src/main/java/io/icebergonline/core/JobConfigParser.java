@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,7 +34,8 @@ public final class JobConfigParser {
   public static final int DEFAULT_BUCKETS = 16;
   public static final TimestampUnit DEFAULT_TIMESTAMP_UNIT = TimestampUnit.MILLIS;
 
-  private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views", "maintenance", "server");
+  private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views", "maintenance", "server",
+      "feature_services");
   private static final Set<String> ONLINE_STORE_KEYS =
       Set.of("type", "catalog_type", "catalog_name", "uri", "warehouse", "namespace", "properties");
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
@@ -94,7 +96,58 @@ public final class JobConfigParser {
     }
     MaintenanceConfig maintenance =
         root.optional("maintenance").map(JobConfigParser::parseMaintenance).orElse(MaintenanceConfig.DEFAULTS);
-    return new JobConfig(onlineStore, kafka, deadLetterTopic, views, maintenance);
+    List<FeatureServiceSpec> services =
+        root.optional("feature_services").map(tree -> parseFeatureServices(tree, views)).orElse(List.of());
+    return new JobConfig(onlineStore, kafka, deadLetterTopic, views, maintenance, services);
+  }
+
+  /**
+   * The {@code feature_services:} block: service name to a list of {@code view:feature}
+   * references and whole views ({@code view}: all its features), each checked against the views.
+   */
+  private static List<FeatureServiceSpec> parseFeatureServices(ConfigTree tree, List<FeatureViewSpec> views) {
+    Map<String, FeatureViewSpec> byName = new LinkedHashMap<>();
+    views.forEach(view -> byName.put(view.name(), view));
+    List<FeatureServiceSpec> services = new ArrayList<>();
+    for (Map.Entry<String, ConfigTree> service : tree.asMapping().entrySet()) {
+      if (service.getKey().isBlank()) {
+        throw service.getValue().error("a feature service needs a name");
+      }
+      List<ConfigTree> items = service.getValue().asList();
+      if (items.isEmpty()) {
+        throw service.getValue().error("expected at least one 'feature_view' or 'feature_view:feature'");
+      }
+      List<FeatureServiceSpec.Ref> refs = new ArrayList<>();
+      Map<FeatureServiceSpec.Ref, String> listedAt = new HashMap<>();
+      for (ConfigTree item : items) {
+        String text = item.asString();
+        int colon = text.indexOf(':');
+        String viewName = colon < 0 ? text : text.substring(0, colon);
+        FeatureViewSpec view = byName.get(viewName);
+        if (view == null) {
+          throw item.error("unknown feature view '" + viewName + "'; the feature views are " + byName.keySet());
+        }
+        List<FieldSpec> features = view.features();
+        if (colon >= 0) {
+          String featureName = text.substring(colon + 1);
+          features = features.stream().filter(feature -> feature.name().equals(featureName)).toList();
+          if (features.isEmpty()) {
+            throw item.error("feature view '" + viewName + "' has no feature '" + featureName + "'; its features are "
+                + view.features().stream().map(FieldSpec::name).toList());
+          }
+        }
+        for (FieldSpec feature : features) {
+          FeatureServiceSpec.Ref ref = new FeatureServiceSpec.Ref(viewName, feature.name());
+          String earlier = listedAt.putIfAbsent(ref, item.path());
+          if (earlier != null) {
+            throw item.error("'" + ref + "' is already in the service (at " + earlier + ")");
+          }
+          refs.add(ref);
+        }
+      }
+      services.add(new FeatureServiceSpec(service.getKey(), refs));
+    }
+    return services;
   }
 
   /** Reads the {@code server:} block of a config file (defaults when it has none), for the feature server. */

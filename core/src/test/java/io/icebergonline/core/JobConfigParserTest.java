@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -60,6 +61,12 @@ class JobConfigParserTest {
     assertThat(customer.buckets()).isEqualTo(JobConfigParser.DEFAULT_BUCKETS);
     assertThat(customer.timeToLive()).isEmpty();
     assertThat(customer.createdTimestamp()).isEmpty();
+
+    // a whole view stands for its features in declared order; the listed order is kept
+    assertThat(config.featureServices()).containsExactly(new FeatureServiceSpec("driver_activity", List.of(
+        new FeatureServiceSpec.Ref("driver_hourly_stats", "trips"),
+        new FeatureServiceSpec.Ref("customer_region_stats", "spend"),
+        new FeatureServiceSpec.Ref("driver_hourly_stats", "conv_rate"))));
   }
 
   @Test
@@ -113,7 +120,7 @@ class JobConfigParserTest {
         Arguments.of(
             "dead_letter_topic: feature-events-dlq",
             "dead_letter_topc: x",
-            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_views, kafka, maintenance, online_store, server]"),
+            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, server]"),
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
@@ -215,9 +222,29 @@ class JobConfigParserTest {
             "properties: [ a, b ]",
             "kafka.properties: expected a mapping of keys to values, got a list"),
         Arguments.of(
+            "customer_region_stats, \"driver",
+            "customer_stats, \"driver",
+            "feature_services.driver_activity[1]: unknown feature view 'customer_stats'; the feature views are [driver_hourly_stats, customer_region_stats]"),
+        Arguments.of(
+            "\"driver_hourly_stats:conv_rate\" ]",
+            "\"driver_hourly_stats:speed\" ]",
+            "feature_services.driver_activity[2]: feature view 'driver_hourly_stats' has no feature 'speed'; its features are [conv_rate, trips, embedding]"),
+        Arguments.of(
+            "\"driver_hourly_stats:conv_rate\" ]",
+            "driver_hourly_stats ]",
+            "feature_services.driver_activity[2]: 'driver_hourly_stats:trips' is already in the service (at feature_services.driver_activity[0])"),
+        Arguments.of(
+            "driver_activity: [",
+            "driver_activity: []\n  other: [",
+            "feature_services.driver_activity: expected at least one 'feature_view' or 'feature_view:feature'"),
+        Arguments.of(
+            "feature_services:\n  driver_activity:",
+            "feature_services:\n  - driver_activity:",
+            "feature_services: expected a mapping, got a list"),
+        Arguments.of(
             "feature_views:",
             "feature_views: []\nold_views:",
-            "old_views: unknown key; expected one of [dead_letter_topic, feature_views, kafka, maintenance, online_store, server]"));
+            "old_views: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, server]"));
   }
 
   @ParameterizedTest(name = "{2}")
@@ -250,7 +277,7 @@ class JobConfigParserTest {
   @Test
   void emptyFileAsksForTheRootKeys() {
     assertThatThrownBy(() -> JobConfigParser.parse("", ENV))
-        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_views, kafka, maintenance, online_store, server], got nothing");
+        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, server], got nothing");
   }
 
   @Test

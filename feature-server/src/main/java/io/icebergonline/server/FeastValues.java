@@ -3,6 +3,7 @@ package io.icebergonline.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.icebergonline.core.EntityValues;
 import io.icebergonline.core.FeastValueType;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -10,8 +11,9 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
 import org.apache.flink.table.data.ArrayData;
-import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
 
 /**
@@ -26,36 +28,27 @@ final class FeastValues {
 
   private FeastValues() {}
 
-  /** An entity (join key) value as the reader's key row holds it: Integer, Long, StringData or byte[]. */
+  /**
+   * An entity (join key) value as the reader's key row holds it (Integer, Long, StringData or
+   * byte[]), converted as Feast's server converts it (core's {@link EntityValues}, {@code
+   * FEAST_TYPE_MAP}: {@code "1001"} reads INT64 key 1001); a 400 naming {@code where} for what it
+   * does not take, and for null, which Feast's server fails on too ({@code
+   * utils._get_unique_entities} sorts by the value's field, and a null has none).
+   */
   static Object entityKey(FeastValueType type, JsonNode node, String where) {
     if (node == null || node.isNull()) {
-      throw RequestException.badRequest(where + ": a join key value must not be null");
+      throw RequestException.badRequest(where + ": a join key value must not be null (Feast's server cannot read a "
+          + "null join key either)");
     }
-    switch (type) {
-      case INT32:
-        if (node.isIntegralNumber() && node.canConvertToInt()) {
-          return node.intValue();
-        }
-        break;
-      case INT64:
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-          return node.longValue();
-        }
-        break;
-      case STRING:
-        if (node.isTextual()) {
-          return StringData.fromString(node.textValue());
-        }
-        break;
-      case BYTES:
-        if (node.isTextual()) {
-          return base64(node, where);
-        }
-        break;
-      default:
-        throw new IllegalArgumentException(type + " is not an entity type");
+    return convert(type, node, EntityValues.Conversion.FEAST_TYPE_MAP, where);
+  }
+
+  private static Object convert(FeastValueType type, JsonNode node, EntityValues.Conversion conversion, String where) {
+    try {
+      return EntityValues.fromJson(type, node, conversion);
+    } catch (EntityValues.InvalidValueException e) {
+      throw RequestException.badRequest(where + ": " + e.getMessage());
     }
-    throw wrongType(type, node, where);
   }
 
   /**
@@ -81,10 +74,10 @@ final class FeastValues {
     switch (type) {
       case INT32:
       case INT64:
-        if (node.isIntegralNumber() && (type == FeastValueType.INT32 ? node.canConvertToInt() : node.canConvertToLong())) {
-          return node;
-        }
-        break;
+      case STRING:
+      case BYTES:
+        convert(type, node, EntityValues.Conversion.EXACT, where);
+        return node;
       case FLOAT:
       case DOUBLE:
         if (node.isNumber()) {
@@ -95,15 +88,8 @@ final class FeastValues {
           return node;
         }
         break;
-      case STRING:
       case BOOL:
-        if (type == FeastValueType.STRING ? node.isTextual() : node.isBoolean()) {
-          return node;
-        }
-        break;
-      case BYTES:
-        if (node.isTextual()) {
-          base64(node, where);
+        if (node.isBoolean()) {
           return node;
         }
         break;
@@ -169,21 +155,24 @@ final class FeastValues {
     };
   }
 
-  private static byte[] base64(JsonNode node, String where) {
-    try {
-      return Base64.getDecoder().decode(node.textValue());
-    } catch (IllegalArgumentException e) {
-      throw RequestException.badRequest(where + ": expected base64 BYTES, got " + shown(node));
-    }
-  }
-
   private static RequestException wrongType(FeastValueType type, JsonNode node, String where) {
     return RequestException.badRequest(where + ": expected " + type + ", got " + shown(node));
   }
 
   /** The value as sent, cut short: never more than 40 characters of client input in a message. */
   static String shown(JsonNode node) {
-    String text = node.toString();
-    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+    return EntityValues.shown(node);
+  }
+
+  /** A name the client sent (a view, feature, service or column name), cut short as {@link #shown(JsonNode)} cuts values. */
+  static String shown(String name) {
+    return name.length() <= 40 ? name : name.substring(0, 40) + "...";
+  }
+
+  /** Names the client sent, each cut short, at most ten of them. */
+  static String shown(Collection<String> names) {
+    List<String> shown = names.stream().limit(10).map(FeastValues::shown).toList();
+    return names.size() <= 10 ? shown.toString() : shown.toString().replaceFirst("]$", ", ... (" + names.size()
+        + " in all)]");
   }
 }

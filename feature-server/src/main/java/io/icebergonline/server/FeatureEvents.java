@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -41,10 +40,6 @@ final class FeatureEvents implements AutoCloseable {
   static final String FEAST_CREATED = "created";
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> PUSH_KEYS = Set.of("push_source_name", "df", "allow_registry_cache", "to",
-      "transform_on_write");
-  private static final Set<String> WRITE_KEYS = Set.of("feature_view_name", "df", "allow_registry_cache",
-      "transform_on_write");
 
   private final Map<String, FeatureViewSpec> views;
   private final int maxRows;
@@ -72,7 +67,7 @@ final class FeatureEvents implements AutoCloseable {
    * separate push sources); only {@code to: "online"} (the default) is served.
    */
   int push(JsonNode request, long deadlineNanos) {
-    requireObject(request, PUSH_KEYS, "'push_source_name' and 'df'");
+    requireObject(request);
     FeatureViewSpec view = view(request, "push_source_name");
     JsonNode to = request.get("to");
     if (to != null && !to.isNull() && !"online".equals(to.asText())) {
@@ -88,7 +83,7 @@ final class FeatureEvents implements AutoCloseable {
    * created} whatever the view calls them, and carry zone-less UTC date-times.
    */
   int write(JsonNode request, long deadlineNanos) {
-    requireObject(request, WRITE_KEYS, "'feature_view_name' and 'df'");
+    requireObject(request);
     FeatureViewSpec view = view(request, "feature_view_name");
     Map<String, String> renames = new HashMap<>();
     renames.put(FEAST_EVENT_TIMESTAMP, view.timestampField());
@@ -96,27 +91,34 @@ final class FeatureEvents implements AutoCloseable {
     return produce(view, rows(view, request.get("df"), renames), deadlineNanos);
   }
 
-  private static void requireObject(JsonNode request, Set<String> keys, String expected) {
+  /** A JSON object, its fields read as Feast's pydantic models read them: ones they do not know are ignored. */
+  private static void requireObject(JsonNode request) {
     if (request == null || !request.isObject()) {
-      throw RequestException.badRequest("expected a JSON object with " + expected);
-    }
-    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!keys.contains(name)) {
-        throw RequestException.badRequest(name + ": unknown field; expected one of " + keys.stream().sorted().toList());
-      }
+      throw RequestException.validation(List.of(), "model_attributes_type",
+          "Input should be a valid dictionary or object to extract fields from");
     }
   }
 
+  /**
+   * The view {@code field} names. Unknown: what Feast raises, {@code PushSourceNotFoundException}
+   * (422) for a push, {@code FeatureViewNotFoundException} (404) for a write.
+   */
   private FeatureViewSpec view(JsonNode request, String field) {
     JsonNode name = request.get(field);
-    if (name == null || !name.isTextual()) {
-      throw RequestException.badRequest(field + ": required, the name of a feature view");
+    if (name == null || name.isNull()) {
+      throw RequestException.validation(List.of(field), "missing", "Field required");
+    }
+    if (!name.isTextual()) {
+      throw RequestException.validation(List.of(field), "string_type", "Input should be a valid string");
     }
     FeatureViewSpec view = views.get(name.textValue());
     if (view == null) {
-      throw new RequestException(404, field + ": unknown feature view '" + name.textValue() + "'; the server has "
-          + views.keySet());
+      String shown = FeastValues.shown(name);
+      throw field.equals("push_source_name")
+          ? RequestException.feast(422, "PushSourceNotFoundException", field + ": Unable to find push source "
+              + shown + "; the server's push sources are its feature views " + views.keySet())
+          : RequestException.feast(404, "FeatureViewNotFoundException", field + ": Feature view " + shown
+              + " does not exist; the server has " + views.keySet());
     }
     return view;
   }
@@ -133,7 +135,7 @@ final class FeatureEvents implements AutoCloseable {
     int count = -1;
     for (Iterator<Map.Entry<String, JsonNode>> entries = df.fields(); entries.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = entries.next();
-      String where = "df." + entry.getKey();
+      String where = "df." + FeastValues.shown(entry.getKey());
       String column = renames.containsKey(entry.getKey()) ? renames.get(entry.getKey()) : entry.getKey();
       JsonNode values = entry.getValue();
       if (!values.isArray()) {
@@ -151,8 +153,8 @@ final class FeatureEvents implements AutoCloseable {
       }
       if (!fields.containsKey(column) && !column.equals(view.timestampField())
           && !column.equals(view.createdTimestampColumn())) {
-        throw RequestException.badRequest(where + ": feature view '" + view.name() + "' has no column '" + column
-            + "'; its columns are " + allColumns(view));
+        throw RequestException.badRequest(where + ": feature view '" + view.name() + "' has no column '"
+            + FeastValues.shown(column) + "'; its columns are " + allColumns(view));
       }
       columns.put(column, values);
     }

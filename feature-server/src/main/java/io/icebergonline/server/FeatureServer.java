@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.icebergonline.core.FeatureServerConfig;
 import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.reader.UnreadableTableException;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.iceberg.catalog.Catalog;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Handler;
@@ -25,6 +30,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
@@ -45,20 +51,36 @@ public final class FeatureServer implements AutoCloseable {
   private static final Set<String> POST_PATHS = Set.of("/get-online-features", "/push", "/write-to-online-store");
   private static final Set<String> GET_PATHS = Set.of("/health", "/metrics");
 
+  /** How often the views' tables are checked: created, dropped or replaced since the last look. */
+  static final long TABLE_CHECK_MILLIS = 5_000;
+  /** How long a stop waits for requests in flight beyond the request_timeout they are bound by. */
+  static final long STOP_MARGIN_MILLIS = 5_000;
+
   private final FeatureServerConfig config;
   private final ServerMetrics metrics = new ServerMetrics();
+  private final JobConfig job;
+  private final Map<String, ViewReader> readers = new LinkedHashMap<>();
+  private final ScheduledExecutorService tableChecks = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "feature-server-table-checks");
+    thread.setDaemon(true);
+    return thread;
+  });
+  /** The catalog the table checks share (never one per check), loaded when first reachable. */
+  private Catalog checkCatalog;
   private final OnlineFeatures features;
   private final FeatureEvents events;
   private final Server server;
+  private final GracefulHandler requests;
   private final byte[] expectedAuthorization;
 
   private FeatureServer(JobConfig job, FeatureServerConfig config) {
     this.config = config;
-    Map<String, ViewReader> readers = new LinkedHashMap<>();
+    this.job = job;
     for (FeatureViewSpec view : job.featureViews()) {
       readers.put(view.name(), new ViewReader(job.onlineStore(), view, config.indexMaxBytes()));
     }
-    this.features = new OnlineFeatures(readers, config.maxEntities(), metrics, System::currentTimeMillis);
+    this.features = new OnlineFeatures(readers, job.featureServices(), config.maxEntities(), metrics,
+        System::currentTimeMillis);
     this.events = new FeatureEvents(job.kafka(), job.featureViews(), config.maxEntities(), config.requestTimeout(),
         metrics);
     this.expectedAuthorization = config.bearerToken() == null ? null
@@ -80,16 +102,35 @@ public final class FeatureServer implements AutoCloseable {
     }
     connector.setPort(config.port());
     server.addConnector(connector);
-    server.setHandler(new Routes());
+    // a stop (SIGTERM in Kubernetes) refuses new connections, then answers the requests in flight
+    this.requests = new GracefulHandler(new Routes());
+    server.setHandler(requests);
+    server.setStopTimeout(config.requestTimeout().toMillis() + STOP_MARGIN_MILLIS);
   }
 
-  /** Starts serving; the views' tables are opened now when they exist, else on first use. */
+  /**
+   * Starts serving; the views' tables are opened now when they exist, else on first use or by the
+   * table checks, which also notice a table dropped or replaced while open.
+   */
   public static FeatureServer start(JobConfig job, FeatureServerConfig config) throws Exception {
-    FeatureServer featureServer = new FeatureServer(job, config);
-    List<String> unreadable = featureServer.features.unreadableViews();
-    if (!unreadable.isEmpty()) {
-      LOG.warn("Feature views {} are not readable yet; /health answers 503 until they are", unreadable);
+    long budgets = config.indexMaxBytes() * job.featureViews().size();
+    long heap = Runtime.getRuntime().maxMemory();
+    if (budgets > heap) {
+      LOG.warn("The live indexes of {} feature views may use up to {} MB (server.index_max_memory {} MB each), more "
+          + "than the heap of {} MB: lower index_max_memory or give the server more memory", job.featureViews().size(),
+          budgets >> 20, config.indexMaxBytes() >> 20, heap >> 20);
     }
+    FeatureServer featureServer = new FeatureServer(job, config);
+    for (ViewReader view : featureServer.readers.values()) {
+      try {
+        view.reader();
+      } catch (UnreadableTableException e) {
+        LOG.warn("Feature view {} is not readable yet (its requests answer 503 until it is): {}", view.view().name(),
+            e.getMessage());
+      }
+    }
+    featureServer.tableChecks.scheduleWithFixedDelay(featureServer::checkTables, TABLE_CHECK_MILLIS,
+        TABLE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     featureServer.server.start();
     LOG.info("Feast feature server listening on port {} ({}), {}", featureServer.port(),
         config.tls() ? "TLS" : "plain HTTP", config);
@@ -105,9 +146,60 @@ public final class FeatureServer implements AutoCloseable {
     server.join();
   }
 
+  private void checkTables() {
+    try {
+      if (checkCatalog == null) {
+        checkCatalog = IcebergCatalogs.load(job.onlineStore());
+      }
+      for (ViewReader view : readers.values()) {
+        view.verify(checkCatalog);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Checking the feature views' tables failed (next try in {} ms): {}", TABLE_CHECK_MILLIS, e.toString());
+    }
+  }
+
+  /**
+   * Feast's {@code GET /health} answers 200 while its registry answers; this one 200 while any
+   * view can be served, so one missing table does not take every replica out of a Service, and
+   * 503 when none can. The body says per view whether it is served, and why not.
+   */
+  private ObjectNode health() {
+    ObjectNode views = JSON.createObjectNode();
+    int serving = 0;
+    for (ViewReader view : readers.values()) {
+      ObjectNode state = views.putObject(view.view().name());
+      if (view.serving()) {
+        serving++;
+        state.put("status", "serving");
+      } else {
+        state.put("status", "unavailable");
+        state.put("reason", view.problem().orElse("not opened yet"));
+      }
+    }
+    ObjectNode health = JSON.createObjectNode();
+    health.put("status", serving == readers.size() ? "ok" : serving > 0 ? "degraded" : "unavailable");
+    health.set("feature_views", views);
+    return health;
+  }
+
+  /** Requests being answered now. */
+  long requestsInFlight() {
+    return requests.getCurrentRequestCount();
+  }
+
+  /** Stops accepting connections, answers the requests in flight (within request_timeout and a margin), then stops. */
   @Override
   public void close() throws Exception {
+    if (server.isRunning()) {
+      LOG.info("Stopping the feature server; answering {} requests in flight first", requestsInFlight());
+    }
     server.stop();
+    tableChecks.shutdownNow();
+    tableChecks.awaitTermination(10, TimeUnit.SECONDS);
+    if (checkCatalog instanceof AutoCloseable closeable) {
+      closeable.close();
+    }
     events.close();
     features.close();
   }
@@ -123,16 +215,13 @@ public final class FeatureServer implements AutoCloseable {
       try {
         status = route(path, request, body, response, callback, started);
       } catch (RequestException e) {
-        status = e.status();
-        error(response, callback, body, status, e.getMessage());
+        status = error(response, callback, body, e);
       } catch (UnreadableTableException e) {
-        status = 503;
-        error(response, callback, body, status, e.getMessage());
+        status = error(response, callback, body, new RequestException(503, e.getMessage()));
       } catch (RuntimeException | IOException e) {
         LOG.error("{} {} failed", request.getMethod(), path, e);
-        status = 500;
-        error(response, callback, body, status,
-            "internal error (" + e.getClass().getSimpleName() + "); see the server log");
+        status = error(response, callback, body, RequestException.internal(
+            "internal error (" + e.getClass().getSimpleName() + "); see the server log"));
       }
       metrics.request(endpoint, status, System.nanoTime() - started);
       return true;
@@ -148,13 +237,8 @@ public final class FeatureServer implements AutoCloseable {
           metrics.write(text);
           return send(response, callback, body, 200, metrics.contentType(), text.toByteArray());
         }
-        List<String> unreadable = features.unreadableViews();
-        ObjectNode health = JSON.createObjectNode();
-        health.put("status", unreadable.isEmpty() ? "ok" : "unavailable");
-        if (!unreadable.isEmpty()) {
-          health.set("unreadable_feature_views", JSON.valueToTree(unreadable));
-        }
-        return send(response, callback, body, unreadable.isEmpty() ? 200 : 503, health);
+        ObjectNode health = health();
+        return send(response, callback, body, health.get("status").asText().equals("unavailable") ? 503 : 200, health);
       }
       if (!POST_PATHS.contains(path)) {
         throw new RequestException(404, "no endpoint " + path + "; the server has " + List.of("POST /get-online-features",
@@ -168,16 +252,17 @@ public final class FeatureServer implements AutoCloseable {
               : "wrong bearer token");
         }
       }
-      JsonNode json = json(body.read());
+      byte[] bytes = body.read();
       long deadline = started + config.requestTimeout().toNanos();
       return switch (path) {
-        case "/get-online-features" -> send(response, callback, body, 200, features.get(json, deadline));
+        case "/get-online-features" ->
+            send(response, callback, body, 200, features.get(GetOnlineFeaturesRequest.parse(bytes), deadline));
         case "/push" -> {
-          events.push(json, deadline);
+          events.push(json(bytes), deadline);
           yield send(response, callback, body, 200, JSON.nullNode());
         }
         default -> {
-          events.write(json, deadline);
+          events.write(json(bytes), deadline);
           yield send(response, callback, body, 200, JSON.nullNode());
         }
       };
@@ -189,14 +274,15 @@ public final class FeatureServer implements AutoCloseable {
       }
     }
 
+    /** The body as JSON; FastAPI's 422 when it is empty or not JSON. */
     private static JsonNode json(byte[] bytes) {
       if (bytes.length == 0) {
-        throw RequestException.badRequest("empty request body; expected a JSON object");
+        throw RequestException.validation(List.of(), "missing", "Field required");
       }
       try {
         return JSON.readTree(bytes);
       } catch (IOException e) {
-        throw RequestException.badRequest("not valid JSON: "
+        throw RequestException.validation(List.of(), "json_invalid", "JSON decode error: "
             + (e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage()));
       }
     }
@@ -223,14 +309,13 @@ public final class FeatureServer implements AutoCloseable {
       return status;
     }
 
-    private void error(Response response, Callback callback, RequestBody request, int status, String message) {
-      ObjectNode body = JSON.createObjectNode();
-      body.put("status", status);
-      body.put("message", message);
+    /** Answers a refusal in Feast's shape for it (see {@link RequestException}); returns its status. */
+    private int error(Response response, Callback callback, RequestBody request, RequestException refusal) {
       try {
-        send(response, callback, request, status, body);
+        return send(response, callback, request, refusal.status(), refusal.body());
       } catch (JsonProcessingException e) {
         callback.failed(e);
+        return refusal.status();
       }
     }
   }

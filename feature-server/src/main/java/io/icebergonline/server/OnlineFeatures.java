@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.icebergonline.core.FeatureServiceSpec;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
 import io.icebergonline.reader.OnlineTableReader;
@@ -11,26 +12,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 
 /**
- * Feast's {@code POST /get-online-features} on the online tables. The request is Feast's
- * {@code GetOnlineFeaturesRequest} ({@code feast/feature_server.py}); the answer is what Feast's
- * server returns, {@code MessageToDict} of a {@code GetOnlineFeaturesResponse} with Feast's JSON
- * patches ({@code feast/proto_json.py}): {@code metadata.feature_names} with the join keys first,
- * and per name a result of {@code values}, {@code statuses} and {@code event_timestamps}, as
- * {@code feast/utils.py} fills them ({@code _populate_result_rows_from_columnar} for join keys,
- * {@code _populate_response_from_feature_data} for features). Each distinct key is read once per
- * view. The whole request is checked before any read, and a request past its deadline fails as a
- * whole: never a partial answer.
+ * Feast's {@code POST /get-online-features} on the online tables, in three steps: {@link
+ * #resolve} the typed request as Feast's server does ({@code feast/utils.py}, {@code
+ * _prepare_entities_to_read_from_online_store}: the features of the request or of its feature
+ * service, grouped by view; name collisions; entity columns converted to each join key's type),
+ * read each distinct key once per view, and render what Feast's server returns ({@code
+ * feature_server_utils.convert_response_to_dict}): {@code metadata.feature_names} with the join
+ * keys first, and per name a result of {@code values}, {@code statuses} and {@code
+ * event_timestamps}. The whole request is checked before any read, and a request past its
+ * deadline fails as a whole: never a partial answer.
  */
 final class OnlineFeatures implements AutoCloseable {
   static final String PRESENT = "PRESENT";
@@ -41,122 +44,295 @@ final class OnlineFeatures implements AutoCloseable {
   static final String NO_TIMESTAMP = Instant.EPOCH.toString();
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final Set<String> REQUEST_KEYS = Set.of("features", "entities", "full_feature_names", "feature_service");
+  /** Feast's {@code _parse_feature_ref}: {@code view}, {@code view@latest}, {@code view@} or {@code view@vN}, then {@code :feature}. */
+  private static final Pattern VERSION = Pattern.compile("([^@]*)@(|latest|[vV]([0-9]+))", Pattern.CASE_INSENSITIVE);
 
   private final Map<String, ViewReader> views;
+  private final Map<String, FeatureServiceSpec> services;
+  /** Every join key of every view: Feast echoes a join key of any entity it knows, requested or not. */
+  private final Set<String> joinKeys = new HashSet<>();
   private final int maxEntities;
   private final ServerMetrics metrics;
   private final LongSupplier clockMillis;
 
-  OnlineFeatures(Map<String, ViewReader> views, int maxEntities, ServerMetrics metrics, LongSupplier clockMillis) {
+  OnlineFeatures(Map<String, ViewReader> views, List<FeatureServiceSpec> services, int maxEntities,
+      ServerMetrics metrics, LongSupplier clockMillis) {
     this.views = views;
+    this.services = new LinkedHashMap<>();
+    services.forEach(service -> this.services.put(service.name(), service));
+    views.values().forEach(view -> view.view().entities().forEach(entity -> joinKeys.add(entity.name())));
     this.maxEntities = maxEntities;
     this.metrics = metrics;
     this.clockMillis = clockMillis;
   }
 
-  /** One requested view and the features wanted of it, in request order. */
-  private record ViewRequest(ViewReader reader, List<FieldSpec> features) {}
+  /** One requested feature: where the request names it, its view and feature. */
+  private record Ref(String where, String view, String feature) {
+    String name() {
+      return view + ":" + feature;
+    }
+  }
 
-  ObjectNode get(JsonNode request, long deadlineNanos) {
-    if (request == null || !request.isObject()) {
-      throw RequestException.badRequest("expected a JSON object with 'features' and 'entities'");
-    }
-    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!REQUEST_KEYS.contains(name)) {
-        throw RequestException.badRequest(name + ": unknown field; expected " + List.of("features", "entities",
-            "full_feature_names"));
-      }
-    }
-    JsonNode service = request.get("feature_service");
-    if (service != null && !service.isNull()) {
-      throw RequestException.badRequest("feature_service: feature services are not supported; list the features as "
-          + "'feature_view:feature' in 'features'");
-    }
-    boolean fullNames = false;
-    JsonNode fullNamesNode = request.get("full_feature_names");
-    if (fullNamesNode != null && !fullNamesNode.isNull()) {
-      if (!fullNamesNode.isBoolean()) {
-        throw RequestException.badRequest("full_feature_names: expected true or false, got " + FeastValues.shown(fullNamesNode));
-      }
-      fullNames = fullNamesNode.booleanValue();
-    }
-    Map<String, ViewRequest> wanted = features(request.get("features"));
-    Map<String, JsonNode> entities = entities(request.get("entities"));
-    int rows = entities.values().iterator().next().size();
+  /** One requested view: its features in request order and the key of each entity row. */
+  private record ViewRead(ViewReader reader, List<FieldSpec> features, List<RowData> keys) {}
 
-    Set<String> joinKeys = new LinkedHashSet<>();
-    for (ViewRequest view : wanted.values()) {
-      for (FieldSpec entity : view.reader().view().entities()) {
-        if (!entities.containsKey(entity.name())) {
-          throw RequestException.badRequest("entities: feature view '" + view.reader().view().name()
-              + "' needs join key '" + entity.name() + "'; the request has " + entities.keySet());
+  /** A join key column of the answer: its name and values as rendered. */
+  private record KeyColumn(String name, List<JsonNode> values) {}
+
+  /** A request checked whole and ready to read. */
+  private record Resolved(List<KeyColumn> keyColumns, List<ViewRead> views, int rows, boolean fullNames) {}
+
+  ObjectNode get(GetOnlineFeaturesRequest request, long deadlineNanos) {
+    Resolved resolved = resolve(request);
+    List<Map<RowData, RowData>> found = new ArrayList<>();
+    for (ViewRead view : resolved.views()) {
+      found.add(read(view, deadlineNanos));
+    }
+    metrics.entityRows(resolved.rows());
+    return render(resolved, found);
+  }
+
+  private Resolved resolve(GetOnlineFeaturesRequest request) {
+    Map<String, List<FieldSpec>> wanted = featuresByView(featureRefs(request), request.fullFeatureNames(),
+        request.featureService() != null && !request.featureService().isEmpty());
+    Map<String, List<JsonNode>> entities = request.entities();
+    int rows = rows(entities);
+    // each join key column converted once per type; echoed as the first requested view that has it reads it
+    Map<String, List<Object>> converted = new HashMap<>();
+    Map<String, FieldSpec> echoed = new HashMap<>();
+    List<ViewRead> reads = new ArrayList<>();
+    for (Map.Entry<String, List<FieldSpec>> entry : wanted.entrySet()) {
+      ViewReader reader = views.get(entry.getKey());
+      List<FieldSpec> columns = reader.view().entities();
+      List<List<Object>> values = new ArrayList<>();
+      for (FieldSpec column : columns) {
+        if (!entities.containsKey(column.name())) {
+          throw RequestException.badRequest("entities: feature view '" + entry.getKey() + "' needs join key '"
+              + column.name() + "'; the request has " + FeastValues.shown(entities.keySet()));
         }
-        joinKeys.add(entity.name());
+        values.add(converted.computeIfAbsent(column.name() + ":" + column.type(),
+            name -> convert(column, entities.get(column.name()))));
+        echoed.putIfAbsent(column.name(), column);
       }
-    }
-    for (String key : entities.keySet()) {
-      if (!joinKeys.contains(key)) {
-        throw RequestException.badRequest("entities." + key + ": not a join key of the requested feature views "
-            + wanted.keySet() + "; their join keys are " + joinKeys);
+      List<RowData> keys = new ArrayList<>(rows);
+      for (int row = 0; row < rows; row++) {
+        GenericRowData key = new GenericRowData(columns.size());
+        for (int c = 0; c < columns.size(); c++) {
+          key.setField(c, values.get(c).get(row));
+        }
+        keys.add(key);
       }
+      reads.add(new ViewRead(reader, entry.getValue(), keys));
     }
-    // all keys checked (and typed) before the first read
-    Map<String, List<RowData>> keyRows = new LinkedHashMap<>();
-    for (ViewRequest view : wanted.values()) {
-      keyRows.put(view.reader().view().name(), keyRows(view.reader().view(), entities, rows));
-    }
+    return new Resolved(keyColumns(entities, rows, converted, echoed), reads, rows, request.fullFeatureNames());
+  }
 
+  /**
+   * The requested features grouped by view, views in the order first named, as Feast's {@code
+   * utils._group_feature_refs} groups them, after the checks Feast makes before: views exist
+   * ({@code FeatureViewNotFoundException}), names do not collide; then features exist.
+   */
+  private Map<String, List<FieldSpec>> featuresByView(List<Ref> refs, boolean fullNames, boolean fromService) {
+    Map<String, List<FieldSpec>> wanted = new LinkedHashMap<>();
+    for (Ref ref : refs) {
+      if (!views.containsKey(ref.view())) {
+        throw RequestException.feast(404, "FeatureViewNotFoundException", ref.where() + ": Feature view "
+            + FeastValues.shown(ref.view()) + " does not exist; the server has " + views.keySet());
+      }
+      wanted.putIfAbsent(ref.view(), new ArrayList<>());
+    }
+    refuseCollisions(refs, fullNames, fromService);
+    for (Ref ref : refs) {
+      FeatureViewSpec view = views.get(ref.view()).view();
+      FieldSpec feature = view.features().stream().filter(field -> field.name().equals(ref.feature())).findFirst()
+          .orElseThrow(() -> RequestException.badRequest(ref.where() + ": Feature " + FeastValues.shown(ref.feature())
+              + " not found in projection " + view.name() + "; its features are "
+              + view.features().stream().map(FieldSpec::name).toList()));
+      wanted.get(ref.view()).add(feature);
+    }
+    return wanted;
+  }
+
+  /**
+   * The join key columns of the answer, in request order: every join key Feast's server knows
+   * (of any view), converted as the requested view reads it, a join key of no requested view as
+   * sent; entity columns that are no join key are left out.
+   */
+  private List<KeyColumn> keyColumns(Map<String, List<JsonNode>> entities, int rows,
+      Map<String, List<Object>> converted, Map<String, FieldSpec> echoed) {
+    List<KeyColumn> keyColumns = new ArrayList<>();
+    for (Map.Entry<String, List<JsonNode>> column : entities.entrySet()) {
+      if (!joinKeys.contains(column.getKey())) {
+        continue;
+      }
+      FieldSpec key = echoed.get(column.getKey());
+      List<Object> values = key == null ? null : converted.get(key.name() + ":" + key.type());
+      List<JsonNode> rendered = new ArrayList<>(rows);
+      for (int row = 0; row < rows; row++) {
+        rendered.add(values == null ? column.getValue().get(row) : FeastValues.toJson(key.type(), values.get(row)));
+      }
+      keyColumns.add(new KeyColumn(column.getKey(), rendered));
+    }
+    return keyColumns;
+  }
+
+  /** The requested features: the feature service's, else {@code features} parsed as Feast parses them. */
+  private List<Ref> featureRefs(GetOnlineFeaturesRequest request) {
+    String serviceName = request.featureService();
+    if (serviceName != null && !serviceName.isEmpty()) {
+      FeatureServiceSpec service = services.get(serviceName);
+      if (service == null) {
+        throw RequestException.feast(404, "FeatureServiceNotFoundException", "feature_service: Feature service "
+            + FeastValues.shown(serviceName) + " does not exist; the server has " + services.keySet());
+      }
+      String where = "feature_service '" + serviceName + "'";
+      return service.features().stream().map(ref -> new Ref(where, ref.view(), ref.feature())).toList();
+    }
+    List<String> features = request.features();
+    if (features.isEmpty()) {
+      throw RequestException.badRequest("features: No features specified for retrieval (neither 'features' nor "
+          + "'feature_service')");
+    }
+    List<Ref> refs = new ArrayList<>(features.size());
+    for (int i = 0; i < features.size(); i++) {
+      String where = "features[" + i + "]";
+      String reference = features.get(i);
+      int colon = reference.indexOf(':');
+      if (colon < 0) {
+        throw RequestException.badRequest(where + ": Invalid feature reference " + FeastValues.shown(NODES.textNode(
+            reference)) + ". Expected format: '<feature_view>:<feature>'");
+      }
+      String view = reference.substring(0, colon);
+      Matcher version = VERSION.matcher(view);
+      if (version.matches()) {
+        if (version.group(3) != null) {
+          throw RequestException.badRequest(where + ": Version-qualified ref " + FeastValues.shown(NODES.textNode(
+              reference)) + " not supported: the feature views of this server have no versions");
+        }
+        view = version.group(1);
+      }
+      refs.add(new Ref(where, view, reference.substring(colon + 1)));
+    }
+    return refs;
+  }
+
+  /**
+   * Feast's {@code utils._validate_feature_refs}: without full feature names, two features of one
+   * name collide (from two views, or one requested twice); with them, one feature requested twice.
+   */
+  private static void refuseCollisions(List<Ref> refs, boolean fullNames, boolean fromService) {
+    Map<String, List<Ref>> byName = new LinkedHashMap<>();
+    for (Ref ref : refs) {
+      byName.computeIfAbsent(fullNames ? ref.name() : ref.feature(), name -> new ArrayList<>()).add(ref);
+    }
+    Set<String> where = new LinkedHashSet<>();
+    List<String> names = new ArrayList<>();
+    for (Map.Entry<String, List<Ref>> entry : byName.entrySet()) {
+      if (entry.getValue().size() > 1) {
+        entry.getValue().forEach(ref -> where.add(ref.where()));
+        names.add(FeastValues.shown(fullNames ? entry.getKey().replace(":", "__") : entry.getKey()));
+      }
+    }
+    if (names.isEmpty()) {
+      return;
+    }
+    String advice = fullNames
+        ? "To resolve this collision, please ensure that the feature views or their own features have different "
+            + "names. If you're intentionally joining the same feature view twice on different sets of entities, "
+            + "please rename one of the feature views with '.with_name'."
+        : "To resolve this collision, either use the full feature name by setting 'full_feature_names=True', or "
+            + "ensure that the features in question have different names.";
+    throw RequestException.feast(400, "FeatureNameCollisionError", (fromService ? where.iterator().next()
+        : String.join(", ", where)) + ": Duplicate features named " + String.join(", ", names) + " found.\n" + advice);
+  }
+
+  /** The number of entity rows: every column has as many values, at least one and at most max_entities. */
+  private int rows(Map<String, List<JsonNode>> entities) {
+    if (entities.isEmpty()) {
+      throw RequestException.badRequest("entities: expected at least one join key with its values, got none");
+    }
+    String firstKey = entities.keySet().iterator().next();
+    String first = FeastValues.shown(firstKey);
+    int rows = entities.get(firstKey).size();
+    for (Map.Entry<String, List<JsonNode>> column : entities.entrySet()) {
+      int size = column.getValue().size();
+      if (size != rows) {
+        throw RequestException.badRequest("entities." + FeastValues.shown(column.getKey()) + ": has " + size
+            + " values but entities." + first + " has " + rows + "; All entity rows must have the same columns");
+      }
+    }
+    if (rows == 0) {
+      throw RequestException.badRequest("entities." + first + ": expected at least one value (Feast's server fails "
+          + "on empty join key values too)");
+    }
+    if (rows > maxEntities) {
+      throw new RequestException(413, "entities." + first + ": " + rows + " entity rows, more than the server's "
+          + "max_entities of " + maxEntities);
+    }
+    return rows;
+  }
+
+  private static List<Object> convert(FieldSpec column, List<JsonNode> values) {
+    List<Object> keys = new ArrayList<>(values.size());
+    for (int row = 0; row < values.size(); row++) {
+      keys.add(FeastValues.entityKey(column.type(), values.get(row), "entities." + column.name() + "[" + row + "]"));
+    }
+    return keys;
+  }
+
+  /** Each distinct key of the view read once: key to its newest row, null when there is none. */
+  private Map<RowData, RowData> read(ViewRead view, long deadlineNanos) {
+    OnlineTableReader reader = view.reader().reader();
+    Map<RowData, RowData> found = new HashMap<>();
+    for (RowData key : view.keys()) {
+      if (!found.containsKey(key)) {
+        if (System.nanoTime() - deadlineNanos > 0) {
+          throw new RequestException(504, "the request took longer than the server's request_timeout");
+        }
+        OnlineTableReader.Result result = reader.lookup(key);
+        metrics.lookup(result);
+        found.put(key, result.row());
+      }
+    }
+    return found;
+  }
+
+  private ObjectNode render(Resolved resolved, List<Map<RowData, RowData>> found) {
     ArrayNode names = NODES.arrayNode();
     ArrayNode results = NODES.arrayNode();
-    for (Map.Entry<String, JsonNode> entity : entities.entrySet()) {
-      names.add(entity.getKey());
+    for (KeyColumn column : resolved.keyColumns()) {
+      names.add(column.name());
       ObjectNode result = results.addObject();
-      result.set("values", entity.getValue().deepCopy());
-      fill(result.putArray("statuses"), rows, PRESENT);
-      fill(result.putArray("event_timestamps"), rows, NO_TIMESTAMP);
+      result.putArray("values").addAll(column.values());
+      fill(result.putArray("statuses"), resolved.rows(), PRESENT);
+      fill(result.putArray("event_timestamps"), resolved.rows(), NO_TIMESTAMP);
     }
-    for (ViewRequest view : wanted.values()) {
-      FeatureViewSpec spec = view.reader().view();
-      OnlineTableReader reader = view.reader().reader();
-      List<RowData> keys = keyRows.get(spec.name());
-      Map<RowData, RowData> found = new HashMap<>();
-      for (RowData key : keys) {
-        if (!found.containsKey(key)) {
-          if (System.nanoTime() - deadlineNanos > 0) {
-            throw new RequestException(504, "the request took longer than the server's request_timeout");
-          }
-          OnlineTableReader.Result result = reader.lookup(key);
-          metrics.lookup(result);
-          found.put(key, result.row());
-        }
-      }
-      appendView(spec, view.features(), keys, found, fullNames, names, results);
+    for (int v = 0; v < resolved.views().size(); v++) {
+      renderView(resolved.views().get(v), found.get(v), resolved.fullNames(), names, results);
     }
-    metrics.entityRows(rows);
     ObjectNode response = NODES.objectNode();
     response.putObject("metadata").set("feature_names", names);
     response.set("results", results);
     return response;
   }
 
-  private void appendView(FeatureViewSpec spec, List<FieldSpec> features, List<RowData> keys,
-      Map<RowData, RowData> found, boolean fullNames, ArrayNode names, ArrayNode results) {
+  private void renderView(ViewRead view, Map<RowData, RowData> found, boolean fullNames, ArrayNode names,
+      ArrayNode results) {
+    FeatureViewSpec spec = view.reader().view();
     List<String> columns = new ArrayList<>();
     spec.features().forEach(feature -> columns.add(feature.name()));
     int eventTimeIndex = columns.size();
     Duration ttl = spec.ttl();
     long now = clockMillis.getAsLong();
-    for (FieldSpec feature : features) {
+    for (FieldSpec feature : view.features()) {
       names.add(fullNames ? spec.name() + "__" + feature.name() : feature.name());
       ObjectNode result = results.addObject();
       ArrayNode values = result.putArray("values");
       ArrayNode statuses = result.putArray("statuses");
       ArrayNode timestamps = result.putArray("event_timestamps");
-      int index = columns.indexOf(feature.name());
-      RowData.FieldGetter getter = RowData.createFieldGetter(feature.type().flinkType(true), index);
-      for (RowData key : keys) {
+      RowData.FieldGetter getter = RowData.createFieldGetter(feature.type().flinkType(true),
+          columns.indexOf(feature.name()));
+      for (RowData key : view.keys()) {
         RowData row = found.get(key);
         if (row == null) {
           values.addNull();
@@ -182,102 +358,10 @@ final class OnlineFeatures implements AutoCloseable {
     }
   }
 
-  private Map<String, ViewRequest> features(JsonNode node) {
-    if (node == null || node.isNull()) {
-      throw RequestException.badRequest("features: required, a list of 'feature_view:feature'");
-    }
-    if (!node.isArray() || node.isEmpty()) {
-      throw RequestException.badRequest("features: expected a non-empty list of 'feature_view:feature', got "
-          + FeastValues.shown(node));
-    }
-    Map<String, ViewRequest> wanted = new LinkedHashMap<>();
-    Set<String> seen = new LinkedHashSet<>();
-    for (int i = 0; i < node.size(); i++) {
-      String where = "features[" + i + "]";
-      JsonNode item = node.get(i);
-      String reference = item.isTextual() ? item.textValue() : null;
-      int colon = reference == null ? -1 : reference.indexOf(':');
-      if (colon <= 0 || colon == reference.length() - 1) {
-        throw RequestException.badRequest(where + ": expected 'feature_view:feature', got " + FeastValues.shown(item));
-      }
-      String viewName = reference.substring(0, colon);
-      String featureName = reference.substring(colon + 1);
-      ViewReader reader = views.get(viewName);
-      if (reader == null) {
-        throw new RequestException(404, where + ": unknown feature view '" + viewName + "'; the server has "
-            + views.keySet());
-      }
-      FieldSpec feature = reader.view().features().stream().filter(f -> f.name().equals(featureName)).findFirst()
-          .orElseThrow(() -> new RequestException(404, where + ": feature view '" + viewName + "' has no feature '"
-              + featureName + "'; its features are " + reader.view().features().stream().map(FieldSpec::name).toList()));
-      if (!seen.add(reference)) {
-        throw RequestException.badRequest(where + ": '" + reference + "' is requested twice");
-      }
-      wanted.computeIfAbsent(viewName, name -> new ViewRequest(reader, new ArrayList<>())).features().add(feature);
-    }
-    return wanted;
-  }
-
-  private Map<String, JsonNode> entities(JsonNode node) {
-    if (node == null || node.isNull()) {
-      throw RequestException.badRequest("entities: required, a mapping of join key to a list of values");
-    }
-    if (!node.isObject() || node.isEmpty()) {
-      throw RequestException.badRequest("entities: expected a non-empty mapping of join key to a list of values, got "
-          + FeastValues.shown(node));
-    }
-    Map<String, JsonNode> entities = new LinkedHashMap<>();
-    String first = null;
-    for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = fields.next();
-      JsonNode values = field.getValue();
-      if (!values.isArray()) {
-        throw RequestException.badRequest("entities." + field.getKey() + ": expected a list of values, got "
-            + FeastValues.shown(values));
-      }
-      if (values.isEmpty()) {
-        throw RequestException.badRequest("entities." + field.getKey() + ": expected at least one value");
-      }
-      if (values.size() > maxEntities) {
-        throw new RequestException(413, "entities." + field.getKey() + ": " + values.size()
-            + " entity rows, more than the server's max_entities of " + maxEntities);
-      }
-      if (first != null && values.size() != entities.get(first).size()) {
-        throw RequestException.badRequest("entities." + field.getKey() + ": has " + values.size() + " values but entities."
-            + first + " has " + entities.get(first).size() + "; every join key needs one value per entity row");
-      }
-      if (first == null) {
-        first = field.getKey();
-      }
-      entities.put(field.getKey(), values);
-    }
-    return entities;
-  }
-
-  private static List<RowData> keyRows(FeatureViewSpec view, Map<String, JsonNode> entities, int rows) {
-    List<RowData> keys = new ArrayList<>(rows);
-    List<FieldSpec> columns = view.entities();
-    for (int row = 0; row < rows; row++) {
-      GenericRowData key = new GenericRowData(columns.size());
-      for (int c = 0; c < columns.size(); c++) {
-        FieldSpec column = columns.get(c);
-        key.setField(c, FeastValues.entityKey(column.type(), entities.get(column.name()).get(row),
-            "entities." + column.name() + "[" + row + "]"));
-      }
-      keys.add(key);
-    }
-    return keys;
-  }
-
   private static void fill(ArrayNode array, int count, String value) {
     for (int i = 0; i < count; i++) {
       array.add(value);
     }
-  }
-
-  /** Feature views whose tables cannot be read now. */
-  List<String> unreadableViews() {
-    return views.values().stream().filter(view -> !view.readable()).map(view -> view.view().name()).toList();
   }
 
   @Override

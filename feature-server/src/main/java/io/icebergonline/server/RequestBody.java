@@ -31,13 +31,23 @@ final class RequestBody {
     this.drainLimit = limit + DRAIN_BEYOND_LIMIT;
   }
 
-  /** The whole body; a 413 when it is larger than the limit (by its Content-Length or as read). */
-  byte[] read() throws IOException {
+  /**
+   * The whole body; a 413 when it is larger than the limit (by its Content-Length or as read), a
+   * 400 when the client went away or stalled before sending it all (the connection's idle
+   * timeout): the client's doing, answered as such, not logged as a failure of the server.
+   */
+  byte[] read() {
     long declared = request.getLength();
     if (declared > limit) {
       throw tooLarge(declared);
     }
-    byte[] bytes = stream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    byte[] bytes;
+    try {
+      bytes = stream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    } catch (IOException e) {
+      throw new RequestException(400, "the request body ended early: the client closed the connection or sent "
+          + "nothing for too long (" + e.getClass().getSimpleName() + ")");
+    }
     bytesRead += bytes.length;
     if (bytes.length > limit) {
       throw tooLarge(-1);

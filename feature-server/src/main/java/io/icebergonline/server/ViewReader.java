@@ -3,6 +3,7 @@ package io.icebergonline.server;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
 import io.icebergonline.core.OnlineStoreConfig;
+import io.icebergonline.core.OnlineTables;
 import io.icebergonline.reader.IndexMode;
 import io.icebergonline.reader.OnlineTableReader;
 import io.icebergonline.reader.ReaderSpec;
@@ -11,6 +12,11 @@ import io.icebergonline.reader.UnreadableTableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * bucket is built or past the budget), opened on first use and again after a failure
  * (the job may create the table after the server started). Reads every feature and the event
  * time of any age: the server itself tells rows past the view's ttl ({@code OUTSIDE_MAX_AGE})
- * from missing ones ({@code NOT_FOUND}).
+ * from missing ones ({@code NOT_FOUND}). {@link #verify} notices a table dropped (the view then
+ * answers 503 naming it until it exists again) or replaced (the reader opens the new one).
  */
 final class ViewReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ViewReader.class);
@@ -32,6 +39,10 @@ final class ViewReader implements AutoCloseable {
   private final FeatureViewSpec view;
   private final long indexMaxBytes;
   private volatile OnlineTableReader reader;
+  /** The table the open reader reads; another table under the name means it was replaced. */
+  private volatile UUID tableUuid;
+  /** Why the view cannot be served now, null while it can. */
+  private volatile String problem;
 
   /** @param indexMaxBytes the memory budget of the view's live index */
   ViewReader(OnlineStoreConfig store, FeatureViewSpec view, long indexMaxBytes) {
@@ -52,7 +63,7 @@ final class ViewReader implements AutoCloseable {
     return columns;
   }
 
-  /** The open reader, opening it if needed. */
+  /** The open reader, opening it if needed; an {@link UnreadableTableException} naming the table when it cannot. */
   OnlineTableReader reader() {
     OnlineTableReader current = reader;
     if (current != null) {
@@ -60,20 +71,83 @@ final class ViewReader implements AutoCloseable {
     }
     synchronized (this) {
       if (reader == null) {
-        reader = open();
+        try {
+          OnlineTableReader opened = open();
+          tableUuid = opened.tableUuid();
+          reader = opened;
+          problem = null;
+        } catch (UnreadableTableException e) {
+          problem = e.getMessage();
+          throw e;
+        }
       }
       return reader;
     }
   }
 
-  /** True when the table can be read now (for health checks); logs why not. */
-  boolean readable() {
+  /** Why the view cannot be served now (as last seen by a read or {@link #verify}), empty while it can. */
+  Optional<String> problem() {
+    return Optional.ofNullable(problem);
+  }
+
+  /**
+   * Checks the view against the catalog: an open reader whose table was dropped is closed (the
+   * view answers 503 naming it), one whose table was replaced is opened again on the new table; a
+   * view not open is opened when its table exists now. A catalog that cannot answer changes
+   * nothing: the open reader keeps serving what it has.
+   */
+  void verify(Catalog catalog) {
+    OnlineTableReader current = reader;
+    if (current == null) {
+      try {
+        reader();
+        LOG.info("Feature view {} is readable now", view.name());
+      } catch (UnreadableTableException e) {
+        LOG.debug("Feature view {} is still not readable: {}", view.name(), e.getMessage());
+      }
+      return;
+    }
+    TableIdentifier identifier = OnlineTables.identifier(store.namespace(), view.name());
+    String change;
+    boolean replaced;
     try {
-      reader();
-      return true;
-    } catch (UnreadableTableException e) {
-      LOG.warn("Feature view {} is not readable yet: {}", view.name(), e.getMessage());
-      return false;
+      UUID now = catalog.loadTable(identifier).uuid();
+      if (now.equals(tableUuid)) {
+        return;
+      }
+      replaced = true;
+      change = "Table " + identifier + " of feature view " + view.name() + " was replaced; reading the new table";
+    } catch (NoSuchTableException e) {
+      replaced = false;
+      change = "Table " + identifier + " of feature view " + view.name() + " was dropped";
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot check table {} of feature view {} (serving what is open): {}", identifier, view.name(),
+          e.toString());
+      return;
+    }
+    LOG.warn(change);
+    synchronized (this) {
+      if (reader == current) {
+        reader = null;
+        problem = change;
+        closeQuietly(current);
+      }
+    }
+    if (replaced) {
+      verify(catalog);
+    }
+  }
+
+  /** True while the view's table is open and served. */
+  boolean serving() {
+    return reader != null;
+  }
+
+  private void closeQuietly(OnlineTableReader closing) {
+    try {
+      closing.close();
+    } catch (Exception e) {
+      LOG.warn("Closing the reader of feature view {} failed: {}", view.name(), e.toString());
     }
   }
 

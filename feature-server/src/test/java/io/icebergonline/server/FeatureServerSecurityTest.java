@@ -124,9 +124,9 @@ class FeatureServerSecurityTest {
     HttpResponse<String> wrong = read("Bearer guess");
 
     assertThat(missing.statusCode()).isEqualTo(401);
-    assertThat(JSON.readTree(missing.body()).get("message").asText()).isEqualTo("missing 'Authorization: Bearer <token>' header");
+    assertThat(FeastClientError.read(missing.body()).message()).isEqualTo("missing 'Authorization: Bearer <token>' header");
     assertThat(wrong.statusCode()).isEqualTo(401);
-    assertThat(JSON.readTree(wrong.body()).get("message").asText()).isEqualTo("wrong bearer token");
+    assertThat(FeastClientError.read(wrong.body()).message()).isEqualTo("wrong bearer token");
     assertThat(missing.body() + wrong.body()).doesNotContain(TOKEN);
   }
 
@@ -135,14 +135,16 @@ class FeatureServerSecurityTest {
     HttpResponse<String> response = read("Bearer " + TOKEN);
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
-    JsonNode error = JSON.readTree(response.body());
-    assertThat(error.get("message").asText()).contains("feast_online.not_yet_created");
+    assertThat(FeastClientError.read(response.body()).message()).contains("feast_online.not_yet_created");
     assertThat(response.body()).doesNotContain(TOKEN, "s3.secret-access-key", "test-secret-key");
 
     HttpResponse<String> health = https.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
         HttpResponse.BodyHandlers.ofString());
+    // its only view cannot be served: the replica cannot serve anything
     assertThat(health.statusCode()).isEqualTo(503);
-    assertThat(JSON.readTree(health.body()).get("unreadable_feature_views"))
-        .isEqualTo(JSON.readTree("[\"not_yet_created\"]"));
+    JsonNode state = JSON.readTree(health.body()).path("feature_views").path("not_yet_created");
+    assertThat(state.path("status").asText()).isEqualTo("unavailable");
+    assertThat(state.path("reason").asText()).contains("feast_online.not_yet_created");
+    assertThat(health.body()).doesNotContain("s3.secret-access-key", "test-secret-key");
   }
 }

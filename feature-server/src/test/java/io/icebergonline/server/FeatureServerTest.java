@@ -286,93 +286,137 @@ class FeatureServerTest {
              "event_timestamp": "2026-03-01T10:00:01Z", "created": null}"""));
   }
 
+  /**
+   * Each case: path, body, the status, the FeastError class Feast's client raises (null: its
+   * RuntimeError) and how the message starts. The classes are those Feast's own server answers
+   * for the same request (feast/errors.py, utils.py, feature_server.py at v0.66.0).
+   */
   static Stream<Arguments> badRequests() {
     String features = "\"features\": [\"driver_stats:trips\"]";
     return Stream.of(
-        Arguments.of("/get-online-features", "", 400, "empty request body"),
-        Arguments.of("/get-online-features", "{\"features\": [", 400, "not valid JSON"),
-        Arguments.of("/get-online-features", "[]", 400, "expected a JSON object"),
-        Arguments.of("/get-online-features", "{\"entities\": {\"driver_id\": [1]}}", 400, "features: required"),
-        Arguments.of("/get-online-features", "{\"features\": [], \"entities\": {\"driver_id\": [1]}}", 400,
-            "features: expected a non-empty list"),
-        Arguments.of("/get-online-features", "{\"features\": [\"trips\"], \"entities\": {\"driver_id\": [1]}}", 400,
-            "features[0]: expected 'feature_view:feature', got \"trips\""),
+        Arguments.of("/get-online-features", "", 422, null, "body: Field required"),
+        Arguments.of("/get-online-features", "{\"features\": [", 422, null, "body: JSON decode error"),
+        Arguments.of("/get-online-features", "[]", 422, null,
+            "body: Input should be a valid dictionary or object to extract fields from"),
+        Arguments.of("/get-online-features", "{\"entities\": {\"driver_id\": [1]}}", 400, null,
+            "features: No features specified for retrieval"),
+        Arguments.of("/get-online-features", "{\"features\": [], \"entities\": {\"driver_id\": [1]}}", 400, null,
+            "features: No features specified for retrieval"),
+        Arguments.of("/get-online-features", "{\"features\": \"driver_stats:trips\", \"entities\": {\"driver_id\": [1]}}",
+            422, null, "body.features: Input should be a valid list"),
+        Arguments.of("/get-online-features", "{\"features\": [7], \"entities\": {\"driver_id\": [1]}}",
+            422, null, "body.features.0: Input should be a valid string"),
+        Arguments.of("/get-online-features", "{\"features\": [\"trips\"], \"entities\": {\"driver_id\": [1]}}", 400, null,
+            "features[0]: Invalid feature reference \"trips\""),
         Arguments.of("/get-online-features", "{\"features\": [\"nope:trips\"], \"entities\": {\"driver_id\": [1]}}",
-            404, "features[0]: unknown feature view 'nope'"),
+            404, "FeatureViewNotFoundException", "features[0]: Feature view nope does not exist"),
         Arguments.of("/get-online-features",
             "{\"features\": [\"driver_stats:trips\", \"driver_stats:speed\"], \"entities\": {\"driver_id\": [1]}}",
-            404, "features[1]: feature view 'driver_stats' has no feature 'speed'; its features are [conv_rate, trips, city, scores]"),
+            400, null, "features[1]: Feature speed not found in projection driver_stats; its features are [conv_rate, trips, city, scores]"),
         Arguments.of("/get-online-features",
             "{\"features\": [\"driver_stats:trips\", \"driver_stats:trips\"], \"entities\": {\"driver_id\": [1]}}",
-            400, "features[1]: 'driver_stats:trips' is requested twice"),
-        Arguments.of("/get-online-features", "{\"feature_service\": \"svc\", \"entities\": {\"driver_id\": [1]}}", 400,
-            "feature_service: feature services are not supported"),
-        Arguments.of("/get-online-features", "{" + features + "}", 400, "entities: required"),
-        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {}}", 400,
-            "entities: expected a non-empty mapping"),
-        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": []}}", 400,
+            400, "FeatureNameCollisionError", "features[0], features[1]: Duplicate features named trips found."),
+        Arguments.of("/get-online-features",
+            "{\"features\": [\"driver_stats@v2:trips\"], \"entities\": {\"driver_id\": [1]}}",
+            400, null, "features[0]: Version-qualified ref \"driver_stats@v2:trips\" not supported"),
+        Arguments.of("/get-online-features", "{\"feature_service\": \"svc\", \"entities\": {\"driver_id\": [1]}}", 404,
+            "FeatureServiceNotFoundException", "feature_service: Feature service svc does not exist"),
+        Arguments.of("/get-online-features", "{" + features + "}", 422, null, "body.entities: Field required"),
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": null}", 422, null,
+            "body.entities: Input should be a valid dictionary"),
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": 1}}", 422, null,
+            "body.entities.driver_id: Input should be a valid list"),
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {}}", 400, null,
+            "entities: expected at least one join key"),
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": []}}", 400, null,
             "entities.driver_id: expected at least one value"),
-        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"customer_id\": [\"a\"]}}", 400,
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"customer_id\": [\"a\"]}}", 400, null,
             "entities: feature view 'driver_stats' needs join key 'driver_id'"),
-        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1], \"city\": [\"x\"]}}",
-            400, "entities.city: not a join key of the requested feature views [driver_stats]"),
-        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1, \"two\"]}}", 400,
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1, \"two\"]}}", 400, null,
             "entities.driver_id[1]: expected INT64, got \"two\""),
-        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1, null]}}", 400,
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1, 2.5]}}", 400, null,
+            "entities.driver_id[1]: expected INT64, got 2.5"),
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1, null]}}", 400, null,
             "entities.driver_id[1]: a join key value must not be null"),
+        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1], \"city\": [\"a\", \"b\"]}}",
+            400, null, "entities.city: has 2 values but entities.driver_id has 1"),
         Arguments.of("/get-online-features", "{\"features\": [\"customer_region:spend\"], "
-            + "\"entities\": {\"customer_id\": [\"a\", \"b\"], \"region\": [1]}}", 400,
+            + "\"entities\": {\"customer_id\": [\"a\", \"b\"], \"region\": [1]}}", 400, null,
             "entities.region: has 1 values but entities.customer_id has 2"),
         Arguments.of("/get-online-features", "{\"features\": [\"customer_region:spend\"], "
-            + "\"entities\": {\"customer_id\": [\"a\"], \"region\": [4294967296]}}", 400,
-            "entities.region[0]: expected INT32, got 4294967296"),
+            + "\"entities\": {\"customer_id\": [\"a\"], \"region\": [4294967296]}}", 400, null,
+            "entities.region[0]: 4294967296 is out of range for INT32"),
         Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1]}, "
-            + "\"full_feature_names\": \"yes\"}", 400, "full_feature_names: expected true or false"),
-        Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": [1]}, \"extra\": 1}",
-            400, "extra: unknown field"),
+            + "\"full_feature_names\": \"maybe\"}", 422, null, "body.full_feature_names: Input should be a valid boolean"),
         Arguments.of("/get-online-features", "{" + features + ", \"entities\": {\"driver_id\": "
             + IntStream.rangeClosed(1, 1001).boxed().toList() + "}}",
-            413, "entities.driver_id: 1001 entity rows, more than the server's max_entities of 1000"),
-        Arguments.of("/get-online-features", "{\"pad\": \"" + "x".repeat(1024 * 1024) + "\"}", 413,
+            413, null, "entities.driver_id: 1001 entity rows, more than the server's max_entities of 1000"),
+        Arguments.of("/get-online-features", "{\"pad\": \"" + "x".repeat(1024 * 1024) + "\"}", 413, null,
             "request body of 1048587 bytes is larger than the server's max_body_size of 1048576 bytes"),
-        Arguments.of("/push", "{\"push_source_name\": \"nope\", \"df\": {\"driver_id\": [1]}}", 404,
-            "push_source_name: unknown feature view 'nope'"),
+        Arguments.of("/push", "{\"push_source_name\": \"nope\", \"df\": {\"driver_id\": [1]}}", 422,
+            "PushSourceNotFoundException", "push_source_name: Unable to find push source \"nope\""),
+        Arguments.of("/write-to-online-store", "{\"feature_view_name\": \"nope\", \"df\": {\"driver_id\": [1]}}", 404,
+            "FeatureViewNotFoundException", "feature_view_name: Feature view \"nope\" does not exist"),
+        Arguments.of("/push", "{\"df\": {\"driver_id\": [1]}}", 422, null, "body.push_source_name: Field required"),
         Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"to\": \"offline\", \"df\": {\"driver_id\": [1]}}",
-            400, "to: only 'online' is served"),
+            400, null, "to: only 'online' is served"),
         Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"trips\": [1], "
-            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400,
+            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400, null,
             "df: feature view 'driver_stats' needs join key column 'driver_id'"),
-        Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"driver_id\": [1]}}", 400,
+        Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"driver_id\": [1]}}", 400, null,
             "df: feature view 'driver_stats' needs its event time column 'event_timestamp'"),
         Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"driver_id\": [1], \"speed\": [3], "
-            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400,
+            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400, null,
             "df.speed: feature view 'driver_stats' has no column 'speed'"),
         Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"driver_id\": [1, 2], "
-            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400, "df.event_timestamp: has 1 values, other columns 2"),
+            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400, null, "df.event_timestamp: has 1 values, other columns 2"),
         Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"driver_id\": [1], \"trips\": [1.5], "
-            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400, "df.trips[0]: expected INT64, got 1.5"),
+            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400, null, "df.trips[0]: expected INT64, got 1.5"),
         Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"driver_id\": [1], \"scores\": [[1, \"x\"]], "
-            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400, "df.scores[0][1]: expected FLOAT, got \"x\""),
+            + "\"event_timestamp\": [\"2026-01-01T00:00:00Z\"]}}", 400, null, "df.scores[0][1]: expected FLOAT, got \"x\""),
         Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"driver_id\": [1], "
-            + "\"event_timestamp\": [\"yesterday\"]}}", 400,
+            + "\"event_timestamp\": [\"yesterday\"]}}", 400, null,
             "df.event_timestamp[0]: expected an ISO-8601 date-time, got \"yesterday\""),
         Arguments.of("/write-to-online-store", "{\"feature_view_name\": \"customer_region\", \"df\": {\"customer_id\": [\"a\"], "
-            + "\"region\": [1], \"avatar\": [\"%%%\"], \"event_timestamp\": [\"2026-01-01T00:00:00\"]}}", 400,
-            "df.avatar[0]: expected base64 BYTES, got \"%%%\""),
-        Arguments.of("/nowhere", "{}", 404, "no endpoint /nowhere"));
+            + "\"region\": [1], \"avatar\": [\"%%%\"], \"event_timestamp\": [\"2026-01-01T00:00:00\"]}}", 400, null,
+            "df.avatar[0]: expected base64 bytes, got \"%%%\""),
+        Arguments.of("/nowhere", "{}", 404, null, "no endpoint /nowhere"));
   }
 
   @ParameterizedTest
   @MethodSource("badRequests")
-  void aBadRequestGetsItsStatusAndAJsonMessageNamingWhatIsWrong(String path, String body, int status, String message)
-      throws Exception {
+  void aBadRequestGetsItsStatusAndTheErrorFeastsClientRaisesNamingWhatIsWrong(String path, String body, int status,
+      String feastClass, String message) throws Exception {
     HttpResponse<String> response = post(path, body);
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    JsonNode error = json(response.body());
-    assertThat(error.get("status").asInt()).isEqualTo(status);
-    assertThat(error.get("message").asText()).startsWith(message);
-    assertThat(response.body()).doesNotContain("\tat ", "Exception");
+    FeastClientError error = FeastClientError.read(response.body());
+    assertThat(error.feastClass()).as(response.body()).isEqualTo(feastClass);
+    assertThat(error.message()).startsWith(message);
+    assertThat(response.body()).doesNotContain("\tat ", "Exception:");
+  }
+
+  static Stream<Arguments> longNames() {
+    String name = "k".repeat(30_000);
+    return Stream.of(
+        Arguments.of("/get-online-features", "{\"features\": [\"" + name + ":trips\"], \"entities\": {\"driver_id\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"features\": [\"driver_stats:" + name + "\"], \"entities\": {\"driver_id\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"features\": [\"driver_stats:trips\"], \"entities\": {\"" + name
+            + "\": [1, 2], \"driver_id\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"features\": [\"driver_stats:trips\"], \"entities\": {\"" + name + "\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"feature_service\": \"" + name + "\", \"entities\": {\"driver_id\": [1]}}"),
+        Arguments.of("/get-online-features", "{\"features\": [\"" + name + "\"], \"entities\": {\"driver_id\": [1]}}"),
+        Arguments.of("/push", "{\"push_source_name\": \"" + name + "\", \"df\": {}}"),
+        Arguments.of("/push", "{\"push_source_name\": \"driver_stats\", \"df\": {\"" + name + "\": [1]}}"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("longNames")
+  void aLongNameInARefusedRequestIsEchoedCutShort(String path, String body) throws Exception {
+    HttpResponse<String> response = post(path, body);
+
+    assertThat(response.statusCode()).as(response.body()).isBetween(400, 499);
+    assertThat(response.body()).hasSizeLessThan(1_000).doesNotContain("k".repeat(41));
   }
 
   @Test
@@ -389,7 +433,7 @@ class FeatureServerTest {
           HttpResponse.BodyHandlers.ofString());
 
       assertThat(response.statusCode()).isEqualTo(504);
-      assertThat(json(response.body()).get("message").asText())
+      assertThat(FeastClientError.read(response.body()).message())
           .isEqualTo("the request took longer than the server's request_timeout");
     }
   }
@@ -466,6 +510,6 @@ class FeatureServerTest {
         HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(405);
-    assertThat(json(response.body()).get("message").asText()).isEqualTo("/get-online-features takes POST, not GET");
+    assertThat(FeastClientError.read(response.body()).message()).isEqualTo("/get-online-features takes POST, not GET");
   }
 }

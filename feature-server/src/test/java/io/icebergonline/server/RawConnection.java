@@ -62,6 +62,12 @@ final class RawConnection implements AutoCloseable {
     out.flush();
   }
 
+  /** Bytes of a body announced by {@link #sendHead}, as a client sends a body in parts. */
+  void sendPart(byte[] part) throws IOException {
+    out.write(part);
+    out.flush();
+  }
+
   Answer answer() throws IOException {
     String status = line();
     if (status == null) {

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icebergonline.core.FeatureServerConfig;
+import io.icebergonline.core.FeatureServiceSpec;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -37,7 +39,8 @@ class FeatureServerChartTest {
     assertThat(deployment.path("spec").path("replicas").asInt()).isEqualTo(3);
     assertThat(container.path("image").asText()).isEqualTo("iceberg-online:0.1.0");
     assertThat(container.path("command").toString())
-        .isEqualTo("[\"java\",\"-jar\",\"/opt/iceberg-online/iceberg-online-feature-server.jar\",\"/opt/iceberg-online/config/job.yaml\"]");
+        .isEqualTo("[\"java\",\"-XX:MaxRAMPercentage=75\",\"-jar\",\"/opt/iceberg-online/iceberg-online-feature-server.jar\","
+            + "\"/opt/iceberg-online/config/job.yaml\"]");
     assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/health");
     assertThat(container.path("readinessProbe").path("httpGet").path("port").asText()).isEqualTo("http");
     assertThat(container.path("livenessProbe").isObject()).isTrue();
@@ -68,11 +71,35 @@ class FeatureServerChartTest {
     assertThat(job.featureViews()).isEqualTo(JobConfigParser.parse(manifests.jobConfig(), name -> null).featureViews());
     assertThat(server).isEqualTo(new FeatureServerConfig(6566, Path.of("/opt/iceberg-online/tls/tls.crt"),
         Path.of("/opt/iceberg-online/tls/tls.key"), 1024 * 1024, 50, Duration.ofSeconds(2), "value-of-token",
-        FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES));
+        256L * 1024 * 1024));
     JsonNode pod = deployment.path("spec").path("template").path("spec");
     assertThat(pod.path("volumes").path(1).path("secret").path("secretName").asText()).isEqualTo("server-tls");
     assertThat(pod.path("containers").path(0).path("readinessProbe").path("httpGet").path("scheme").asText())
         .isEqualTo("HTTPS");
+  }
+
+  @Test
+  void featureServicesReachTheConfigAndAreResolvedAgainstTheViews() {
+    Manifests manifests = CHART.render(Map.of("featureServer.enabled", "true",
+        "featureServices.driver_activity[0]", "driver_hourly_stats:trips",
+        "featureServices.all_driver_stats[0]", "driver_hourly_stats"));
+    String yaml = manifests.named("ConfigMap", NAME + "-config").path("data").path("job.yaml").asText();
+
+    // Helm writes the mapping's keys sorted
+    assertThat(JobConfigParser.parse(yaml, name -> null).featureServices()).containsExactly(
+        new FeatureServiceSpec("all_driver_stats", List.of(new FeatureServiceSpec.Ref("driver_hourly_stats", "conv_rate"),
+            new FeatureServiceSpec.Ref("driver_hourly_stats", "trips"))),
+        new FeatureServiceSpec("driver_activity", List.of(new FeatureServiceSpec.Ref("driver_hourly_stats", "trips"))));
+    assertThat(JobConfigParser.parse(manifests.jobConfig(), name -> null).featureServices()).hasSize(2);
+  }
+
+  @Test
+  void aFeatureServiceOfAnUnknownViewIsRefusedByTheConfigNamingIt() {
+    Manifests manifests = CHART.render(Map.of("featureServices.svc[0]", "driver_stats:trips"));
+
+    assertThatThrownBy(() -> JobConfigParser.parse(manifests.jobConfig(), name -> null))
+        .hasMessage("feature_services.svc[0]: unknown feature view 'driver_stats'; the feature views are "
+            + "[driver_hourly_stats]");
   }
 
   @Test

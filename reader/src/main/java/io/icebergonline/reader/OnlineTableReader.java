@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -529,6 +530,11 @@ public final class OnlineTableReader implements AutoCloseable {
   public int indexedFiles() {
     TableFileIndex files = index;
     return files.dataFileCount() + files.deleteFileCount();
+  }
+
+  /** The identity of the table read: a table dropped and created again under its name has another. */
+  public UUID tableUuid() {
+    return table.uuid();
   }
 
   @Override

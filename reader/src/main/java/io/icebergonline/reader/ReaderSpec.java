@@ -21,7 +21,17 @@ public record ReaderSpec(TableBinding binding, List<String> outputColumns, List<
   public OnlineTableReader open() {
     OnlineTableReader reader = new OnlineTableReader(binding, outputColumns, keyColumns, refreshMillis, maxRetries,
         indexMode, indexMaxBytes);
-    reader.open();
+    try {
+      reader.open();
+    } catch (RuntimeException e) {
+      // what open() had opened (the catalog, the refresher) is released, not left behind per attempt
+      try {
+        reader.close();
+      } catch (Exception closeFailure) {
+        e.addSuppressed(closeFailure);
+      }
+      throw e;
+    }
     return reader;
   }
 }

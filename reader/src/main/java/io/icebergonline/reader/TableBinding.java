@@ -85,17 +85,19 @@ public record TableBinding(
 
   private static TableBinding load(OnlineStoreConfig store, String tableName, Function<Table, TableBinding> resolver) {
     TableBinding unchecked = new TableBinding(store, tableName, List.of(), List.of(), List.of(), null, null, null, null, null);
-    Catalog catalog;
-    Table table;
+    Catalog catalog = null;
     try {
-      catalog = IcebergCatalogs.load(store);
-      table = unchecked.loadTable(catalog);
-    } catch (RuntimeException e) {
-      throw new UnreadableTableException("Cannot load Iceberg table " + unchecked.identifier() + ": " + e.getMessage(), e);
-    }
-    try {
+      Table table;
+      try {
+        catalog = IcebergCatalogs.load(store);
+        table = unchecked.loadTable(catalog);
+      } catch (RuntimeException e) {
+        throw new UnreadableTableException("Cannot load Iceberg table " + unchecked.identifier() + ": " + e.getMessage(),
+            e);
+      }
       return resolver.apply(table);
     } finally {
+      // closed whether the table loaded or not: a caller that retries (a health probe) leaves no catalog behind
       if (catalog instanceof AutoCloseable closeable) {
         try {
           closeable.close();

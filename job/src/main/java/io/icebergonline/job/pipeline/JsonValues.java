@@ -1,15 +1,14 @@
 package io.icebergonline.job.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.icebergonline.core.EntityValues;
 import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.TimestampUnit;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.function.Supplier;
 import org.apache.flink.table.data.GenericArrayData;
-import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
 
 /**
@@ -17,7 +16,9 @@ import org.apache.flink.table.data.TimestampData;
  * FeastValueType}: integers must be integral and in range, floating-point numbers finite, BYTES
  * are base64 strings, timestamps ISO-8601 instants or integers in the view's {@link
  * TimestampUnit} within {@link #EARLIEST}..{@link #LATEST}, lists JSON arrays. Anything else is
- * malformed. Timestamps keep microseconds, the precision of the Iceberg column.
+ * malformed. Timestamps keep microseconds, the precision of the Iceberg column. INT32, INT64,
+ * STRING and BYTES are read by core's {@link EntityValues} ({@code EXACT}), the converter of join
+ * key values the feature server shares.
  */
 final class JsonValues {
   /**
@@ -30,8 +31,6 @@ final class JsonValues {
   static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
   private static final long EARLIEST_MICROS = epochMicros(EARLIEST);
   private static final long LATEST_MICROS = epochMicros(LATEST);
-
-  private static final int MAX_SHOWN = 40;
 
   private JsonValues() {}
 
@@ -53,15 +52,14 @@ final class JsonValues {
     }
     switch (type) {
       case INT32:
-        if (node.isIntegralNumber() && node.canConvertToInt()) {
-          return node.intValue();
-        }
-        break;
       case INT64:
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-          return node.longValue();
+      case STRING:
+      case BYTES:
+        try {
+          return EntityValues.fromJson(type, node, EntityValues.Conversion.EXACT);
+        } catch (EntityValues.InvalidValueException e) {
+          throw new MalformedEventException(column + ": " + e.getMessage());
         }
-        break;
       case FLOAT:
         if (node.isNumber()) {
           float value = node.floatValue();
@@ -78,20 +76,6 @@ final class JsonValues {
             throw notFinite(column, type, node);
           }
           return value;
-        }
-        break;
-      case STRING:
-        if (node.isTextual()) {
-          return StringData.fromString(node.textValue());
-        }
-        break;
-      case BYTES:
-        if (node.isTextual()) {
-          try {
-            return Base64.getDecoder().decode(node.textValue());
-          } catch (IllegalArgumentException e) {
-            throw new MalformedEventException(column + ": expected base64 bytes, got " + show(node));
-          }
         }
         break;
       case BOOL:
@@ -191,7 +175,6 @@ final class JsonValues {
   }
 
   static String show(JsonNode node) {
-    String text = node.toString();
-    return text.length() <= MAX_SHOWN ? text : text.substring(0, MAX_SHOWN) + "...";
+    return EntityValues.shown(node);
   }
 }
