@@ -92,6 +92,8 @@ public final class OnlineTableReader implements AutoCloseable {
   private Schema readSchema;
   private Schema keySchema;
   private Set<Integer> keyFieldIds;
+  /** The column bloom filters and page reads test the key on; null when there is none. */
+  private Types.NestedField filterKeyField;
   private int positionIndex;
   private int eventTimeIndex;
   private RowData.FieldGetter[] identifierInKey;
@@ -192,6 +194,7 @@ public final class OnlineTableReader implements AutoCloseable {
     }
     keySchema = table.schema().select(keyColumnsOfTable);
     keyFieldIds = TypeUtil.getProjectedIds(keySchema);
+    filterKeyField = binding.filterKeyColumn() == null ? null : table.schema().findField(binding.filterKeyColumn());
     deletes = new DeleteIndex(table, DELETE_CACHE_BYTES);
     if (indexMode == IndexMode.MEMORY) {
       try {
@@ -349,7 +352,7 @@ public final class OnlineTableReader implements AutoCloseable {
 
   private FileMetadata metadata(DataFile data) {
     return fileMetadata.get(data.location(),
-        path -> FileMetadata.load(table.io().newInputFile(path, data.fileSizeInBytes()), binding.filterKeyColumn()));
+        path -> FileMetadata.load(table.io().newInputFile(path, data.fileSizeInBytes()), filterKeyField));
   }
 
   /**
