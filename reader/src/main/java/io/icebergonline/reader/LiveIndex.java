@@ -52,8 +52,10 @@ import org.slf4j.LoggerFactory;
  * order, a compaction ({@code replace}) is skipped, and a snapshot that cannot be applied that way
  * (data or delete files removed, a schema change, history rewritten, deletes on columns the index
  * does not keep) rebuilds the bucket. Each snapshot's changes are staged and then published key by
- * key, so a lookup sees a key either before or after a snapshot. A bucket answers only while it is
- * at the snapshot the reader serves; otherwise, and for buckets over the memory budget, the reader
+ * key, so a lookup sees a key either before or after a snapshot. A bucket that is rebuilt or given
+ * up leaves the index whole: a rebuilt one is replaced by a new bucket object once built, and its
+ * rows are never cleared under a lookup that still holds it. A bucket answers only while it is at
+ * the snapshot the reader serves; otherwise, and for buckets over the memory budget, the reader
  * falls back to point reads. Lookups are lock-free; the refresh and builds hold this index's lock
  * while they change it.
  */
@@ -532,11 +534,15 @@ final class LiveIndex implements AutoCloseable {
     }
   }
 
+  /**
+   * Gives a bucket's memory back to the budget once it left {@link #ready} (or never got there).
+   * Its rows are left as they are, not cleared: a lookup that took the bucket before it left still
+   * reads them at the bucket's snapshot, so it sees the old contents, never an empty map.
+   */
   private void release(Bucket bucket) {
     usedBytes.addAndGet(-bucket.bytes);
     bucket.bytes = 0;
     bucket.rowCount = 0;
-    bucket.rows.clear();
   }
 
   /** The lookup key of a row read from the table, as {@link OnlineTableReader#lookup} computes it from a key row. */

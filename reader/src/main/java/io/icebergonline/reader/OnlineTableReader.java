@@ -528,6 +528,16 @@ public final class OnlineTableReader implements AutoCloseable {
     return liveIndex == null ? null : liveIndex.stats();
   }
 
+  /** The live index, null without one; tests of this package drive it directly. */
+  LiveIndex liveIndex() {
+    return liveIndex;
+  }
+
+  /** The snapshot lookups are answered at. */
+  long snapshotId() {
+    return index.snapshotId();
+  }
+
   /** The number of data and delete files the reader currently knows, for metrics. */
   public int indexedFiles() {
     TableFileIndex files = index;
