@@ -49,9 +49,10 @@ import org.slf4j.LoggerFactory;
  * A bucket is built from its current files with deletes applied on first use, in the background,
  * and then follows the table snapshot by snapshot: a snapshot's equality deletes (data sequence
  * number N removes rows older than N), position deletes and data files are applied in Iceberg's
- * order, a compaction ({@code replace}) is skipped, and a snapshot that cannot be applied that way
- * (data or delete files removed, a schema change, history rewritten, deletes on columns the index
- * does not keep) rebuilds the bucket. Each snapshot's changes are staged and then published key by
+ * order, a compaction ({@code replace}) within one partition spec is skipped, and a snapshot that
+ * cannot be applied that way (data or delete files removed, a compaction into another partition
+ * spec, a schema change, history rewritten, deletes on columns the index does not keep) rebuilds
+ * the bucket. Each snapshot's changes are staged and then published key by
  * key, so a lookup sees a key either before or after a snapshot. A bucket that is rebuilt or given
  * up leaves the index whole: a rebuilt one is replaced by a new bucket object once built, and its
  * rows are never cleared under a lookup that still holds it. A bucket answers only while it is at
@@ -359,13 +360,23 @@ final class LiveIndex implements AutoCloseable {
     }
     SnapshotChanges change = changes.get(snapshot.snapshotId(), id -> SnapshotChanges.builderFor(table).snapshot(snapshot).build());
     if (DataOperations.REPLACE.equals(snapshot.operation())) {
-      // a compaction rewrites live rows as they are: the index keeps them where they were read
+      // a compaction rewrites live rows as they are: the index keeps them where they were read, as
+      // long as they stay in their partition, which they do within one spec. Rewritten into another
+      // spec (after partition evolution), later partitioned equality deletes match them by the new
+      // files' spec and partition, which the index does not know row by row.
+      Set<Integer> specs = new HashSet<>();
+      change.removedDataFiles().forEach(file -> {
+        if (covers(bucket, file)) {
+          specs.add(file.specId());
+        }
+      });
       change.addedDataFiles().forEach(file -> {
         if (covers(bucket, file)) {
+          specs.add(file.specId());
           bucket.rewrittenFiles.add(file.location());
         }
       });
-      return null;
+      return specs.size() > 1 ? "it rewrites rows between partition specs " + specs : null;
     }
     for (DataFile removed : change.removedDataFiles()) {
       if (covers(bucket, removed)) {

@@ -11,14 +11,18 @@ import io.icebergonline.core.OnlineStoreConfig;
 import io.icebergonline.core.OnlineTables;
 import io.icebergonline.testing.GenericUpserts;
 import io.icebergonline.testing.PlaceholderConfig;
+import io.icebergonline.testing.TableRows;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,10 +34,14 @@ import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.catalog.ResolvedSchema;
 import org.apache.flink.table.data.GenericRowData;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.OverwriteFiles;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The live index answers as point reads and Iceberg's readers do, whatever the table and the index go through. */
 class LiveIndexConsistencyTest {
   private static final int KEYS = 40;
+  /** One event time for every row: a delete row lands in the day partition of the row it deletes. */
+  private static final OffsetDateTime NOW = OffsetDateTime.now(ZoneOffset.UTC);
   private static final int BUCKETS = 4;
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final ResolvedSchema DECLARED = ResolvedSchema.of(
@@ -92,6 +102,90 @@ class LiveIndexConsistencyTest {
     } finally {
       lookups.shutdownNow();
     }
+  }
+
+  /**
+   * Another engine evolves the partition spec (adds a day partition) and compacts every file into
+   * the new spec. Later upserts and deletes are partitioned equality deletes of the new spec: Iceberg
+   * applies them to the rewritten rows, and so must the index, though it read those rows from the
+   * files of the old spec. An upsert then a delete must not bring back the value from before the
+   * upsert.
+   */
+  @Test
+  void afterACompactionIntoANewPartitionSpecTheIndexAppliesLaterDeletesAsIcebergDoes() throws Exception {
+    OnlineStoreConfig store = store("evolved");
+    Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", driverStats("evolved"));
+    Map<Long, String> oracle = new HashMap<>();
+    GenericUpserts before = new GenericUpserts(table, List.of("driver_id"));
+    before.upsert(LongStream.rangeClosed(1, KEYS).mapToObj(id -> {
+      oracle.put(id, "v1");
+      return driver(before, id, "v1");
+    }).toList());
+
+    try (OnlineTableReader indexed = reader(store, "evolved");
+        OnlineTableReader pointReads = pointReader(store, "evolved")) {
+      indexed.indexAllBuckets();
+      assertExact(table, oracle, indexed, pointReads);
+
+      table.updateSpec().addField(Expressions.day("event_timestamp")).commit();
+      compactIntoCurrentSpec(table);
+      assertExact(table, oracle, indexed, pointReads);
+
+      GenericUpserts after = new GenericUpserts(table, List.of("driver_id"));
+      after.upsert(List.of(driver(after, 1, "v2")));
+      oracle.put(1L, "v2");
+      assertExact(table, oracle, indexed, pointReads);
+      after.delete(List.of(driver(after, 1, null), driver(after, 2, null)));
+      oracle.remove(1L);
+      oracle.remove(2L);
+      assertExact(table, oracle, indexed, pointReads);
+    }
+  }
+
+  /**
+   * Once the index answers every key at the table's current snapshot, each key's index answer,
+   * point read and Iceberg's own reader equal the oracle.
+   */
+  private static void assertExact(Table table, Map<Long, String> oracle, OnlineTableReader indexed,
+      OnlineTableReader pointReads) throws InterruptedException {
+    indexed.refreshNow();
+    pointReads.refreshNow();
+    awaitCondition("the index answers every key", () -> answersEveryKeyFromIndex(indexed));
+    Map<Object, Map<String, Object>> iceberg = TableRows.readByKey(table, "driver_id");
+    for (long id = 1; id <= KEYS; id++) {
+      Map<String, Object> icebergRow = iceberg.get(id);
+      assertThat(icebergRow == null ? null : icebergRow.get("city")).as("Iceberg's reader, key %d", id)
+          .isEqualTo(oracle.get(id));
+      assertThat(city(pointReads.lookup(GenericRowData.of(id)))).as("point read, key %d", id).isEqualTo(oracle.get(id));
+      OnlineTableReader.Result fromIndex = indexed.lookup(GenericRowData.of(id));
+      assertThat(fromIndex.fromIndex()).isTrue();
+      assertThat(city(fromIndex)).as("index, key %d", id).isEqualTo(oracle.get(id));
+    }
+  }
+
+  private static String city(OnlineTableReader.Result result) {
+    return result.row() == null ? null : result.row().getString(1).toString();
+  }
+
+  /** What a rewrite_data_files after partition evolution commits: every live row rewritten in the current spec. */
+  private static void compactIntoCurrentSpec(Table table) throws IOException {
+    table.refresh();
+    long planned = table.currentSnapshot().snapshotId();
+    Set<DataFile> oldData = new HashSet<>();
+    Set<DeleteFile> oldDeletes = new HashSet<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      for (FileScanTask task : tasks) {
+        oldData.add(task.file());
+        oldDeletes.addAll(task.deletes());
+      }
+    }
+    List<Record> live = new ArrayList<>();
+    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+      records.forEach(record -> live.add(record.copy()));
+    }
+    Set<DataFile> newData = new GenericUpserts(table, List.of("driver_id")).writeDataFiles(live);
+    assertThat(newData).allMatch(file -> file.specId() == table.spec().specId());
+    table.newRewrite().validateFromSnapshot(planned).rewriteFiles(oldData, oldDeletes, newData, Set.of()).commit();
   }
 
   /** A lookup key equal to a long key that pauses when asked for its hash, the first thing a map lookup asks. */
@@ -160,9 +254,18 @@ class LiveIndexConsistencyTest {
 
   /** An indexed reader that only the test refreshes. */
   private static OnlineTableReader reader(OnlineStoreConfig store, String tableName) {
+    return open(store, tableName, IndexMode.MEMORY);
+  }
+
+  /** A reader of point reads only, that only the test refreshes. */
+  private static OnlineTableReader pointReader(OnlineStoreConfig store, String tableName) {
+    return open(store, tableName, IndexMode.NONE);
+  }
+
+  private static OnlineTableReader open(OnlineStoreConfig store, String tableName, IndexMode mode) {
     TableBinding binding = TableBinding.resolve(store, tableName, DECLARED, null);
     OnlineTableReader reader = new OnlineTableReader(binding, List.of("conv_rate", "city"), List.of("driver_id"),
-        Duration.ofHours(1).toMillis(), 3, IndexMode.MEMORY, Long.MAX_VALUE);
+        Duration.ofHours(1).toMillis(), 3, mode, Long.MAX_VALUE);
     reader.open();
     return reader;
   }
@@ -172,7 +275,7 @@ class LiveIndexConsistencyTest {
     row.setField("driver_id", id);
     row.setField("conv_rate", id / 10.0);
     row.setField("city", city);
-    row.setField("event_timestamp", OffsetDateTime.now(ZoneOffset.UTC));
+    row.setField("event_timestamp", NOW);
     return row;
   }
 
