@@ -1,6 +1,7 @@
 package io.icebergonline.reader;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.icebergonline.core.CatalogType;
 import io.icebergonline.core.FeatureViewSpec;
@@ -17,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import java.util.stream.LongStream;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.catalog.Column;
@@ -25,6 +27,7 @@ import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +61,105 @@ class SchemaEvolutionTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+  }
+
+  /**
+   * A feature column is widened from int to long while readers are open: a Flink lookup join's
+   * (declared INT) with and without the live index, and the feature server's (its binding made
+   * from the table when it opened). Files written after the change hold longs; every reader keeps
+   * answering every key, in the type it was opened with, without a restart; a value the old type
+   * cannot hold fails the lookup naming the column.
+   */
+  @Test
+  void wideningAFeatureColumnWhileReadersAreOpenKeepsEveryLookupAnswering() throws Exception {
+    OnlineStoreConfig store = store("widened");
+    Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", withTrips("widened"));
+    Map<Long, List<Object>> expected = new HashMap<>();
+    upsertTrips(table, 1, KEYS, id -> (int) id, "before", expected);
+
+    ResolvedSchema declared = ResolvedSchema.of(Column.physical("driver_id", DataTypes.BIGINT().notNull()),
+        Column.physical("trips", DataTypes.INT()), Column.physical("city", DataTypes.STRING()));
+    TableBinding joinBinding = TableBinding.resolve(store, "widened", declared, null);
+    TableBinding serverBinding = TableBinding.forTable(store, "widened", Duration.ZERO);
+    List<String> output = List.of("trips", "city");
+    try (OnlineTableReader indexed = new ReaderSpec(joinBinding, output, List.of("driver_id"),
+            Duration.ofHours(1).toMillis(), 3, IndexMode.MEMORY, Long.MAX_VALUE).open();
+        OnlineTableReader pointReads = new ReaderSpec(joinBinding, output, List.of("driver_id"),
+            Duration.ofHours(1).toMillis(), 3).open();
+        OnlineTableReader server = new ReaderSpec(serverBinding, output, List.of("driver_id"),
+            Duration.ofHours(1).toMillis(), 3, IndexMode.MEMORY, Long.MAX_VALUE).open()) {
+      indexed.indexAllBuckets();
+      server.indexAllBuckets();
+      List<OnlineTableReader> readers = List.of(indexed, pointReads, server);
+      assertAnswers(readers, expected);
+
+      table.updateSchema().updateColumn("trips", Types.LongType.get()).commit();
+      upsertTrips(table, 1, 10, id -> id * 1_000, "after", expected);
+      assertAnswers(readers, expected);
+
+      upsertTrips(table, KEYS + 1, KEYS + 1, id -> 3_000_000_000L, "too big", new HashMap<>());
+      for (OnlineTableReader reader : readers) {
+        reader.refreshNow();
+        assertThatThrownBy(() -> reader.lookup(GenericRowData.of((long) KEYS + 1)))
+            .isInstanceOf(UnreadableTableException.class)
+            .hasMessageContaining("Column 'trips' is now BIGINT").hasMessageContaining("cannot hold 3000000000");
+      }
+    }
+  }
+
+  /**
+   * Once the indexed readers answer every key from their index at the table's current snapshot,
+   * every reader answers each key as expected: trips as an int, and the city.
+   */
+  private static void assertAnswers(List<OnlineTableReader> readers, Map<Long, List<Object>> expected)
+      throws InterruptedException {
+    readers.forEach(OnlineTableReader::refreshNow);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!readers.stream().allMatch(reader -> reader.indexStats() == null || answersEveryKeyFromIndex(reader))) {
+      assertThat(System.nanoTime()).as("the live indexes answer every key").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    for (OnlineTableReader reader : readers) {
+      for (long id = 1; id <= KEYS; id++) {
+        RowData row = reader.lookup(GenericRowData.of(id)).row();
+        assertThat(row == null ? null : List.of(row.getInt(0), row.getString(1).toString())).as("key %d", id)
+            .isEqualTo(expected.get(id));
+      }
+    }
+  }
+
+  private static boolean answersEveryKeyFromIndex(OnlineTableReader reader) {
+    boolean all = true;
+    for (long id = 1; id <= KEYS; id++) {
+      all &= reader.lookup(GenericRowData.of(id)).fromIndex();
+    }
+    return all;
+  }
+
+  /** Upserts keys {@code from..to} with the given trips (in the column's current type) and city {@code version + id}. */
+  private static void upsertTrips(Table table, long from, long to, LongFunction<Object> trips, String version,
+      Map<Long, List<Object>> expected) {
+    table.refresh();
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    writer.upsert(LongStream.rangeClosed(from, to).mapToObj(id -> {
+      Record row = writer.newRow();
+      row.setField("driver_id", id);
+      row.setField("conv_rate", id / 10.0);
+      row.setField("trips", trips.apply(id));
+      row.setField("city", version + id);
+      row.setField("event_timestamp", OffsetDateTime.now(ZoneOffset.UTC));
+      expected.put(id, List.of(((Number) trips.apply(id)).intValue(), version + id));
+      return row;
+    }).toList());
+  }
+
+  private static FeatureViewSpec withTrips(String name) {
+    return JobConfigParser.parse(PlaceholderConfig.withFeatureViews(
+        "  - name: " + name,
+        "    topic: t",
+        "    entities: [ { name: driver_id, type: INT64 } ]",
+        "    features: [ { name: conv_rate, type: DOUBLE }, { name: trips, type: INT32 }, { name: city, type: STRING } ]",
+        "    buckets: 4"), key -> null).featureViews().get(0);
   }
 
   private OnlineStoreConfig store(String catalogName) {
