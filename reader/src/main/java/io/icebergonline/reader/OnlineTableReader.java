@@ -242,6 +242,7 @@ public final class OnlineTableReader implements AutoCloseable {
 
   /** The newest live row of the key, or a null row when there is none (or it is older than the max age). */
   public Result lookup(RowData keyRow) {
+    checkKeyTypes(layout);
     Object[] icebergValues = new Object[identifierInKey.length];
     List<Object> entityValues = new ArrayList<>(identifierInKey.length);
     GenericRecord key = GenericRecord.create(keySchema);
@@ -296,6 +297,20 @@ public final class OnlineTableReader implements AutoCloseable {
         }
         LOG.info("A file of {} went away during a lookup ({}); retrying on snapshot {}", table.name(), e.getMessage(),
             index.snapshotId());
+      }
+    }
+  }
+
+  /**
+   * Fails when a key column's type changed since the reader opened (another engine widened it):
+   * keys of the declared type would no longer equal the keys read, and every key would be missing.
+   */
+  private void checkKeyTypes(ReadLayout readWith) {
+    for (int index : identifierIndexesInRead) {
+      if (readWith.typeChanged(index)) {
+        throw new UnreadableTableException("Key column '" + readWith.name(index) + "' of " + binding.identifier()
+            + " is now " + readWith.columnsType().getTypeAt(index).copy(true) + "; lookups declared it otherwise: "
+            + "open the reader again with the new type (for a Flink lookup join, declare it and restart the job)");
       }
     }
   }

@@ -34,6 +34,7 @@ final class ReadLayout {
   private final RowType columnsType;
   private final RowData.FieldGetter[] getters;
   private final List<UnaryOperator<Object>> toCaller;
+  private final boolean[] typeChanged;
 
   private ReadLayout(Schema tableSchema, List<Integer> fieldIds, List<LogicalType> callerTypes) {
     this.schemaId = tableSchema.schemaId();
@@ -52,10 +53,12 @@ final class ReadLayout {
     this.schema = new Schema(fields);
     this.columnsType = FlinkSchemaUtil.convert(columns);
     this.getters = new RowData.FieldGetter[fieldIds.size()];
+    this.typeChanged = new boolean[fieldIds.size()];
     List<UnaryOperator<Object>> converters = new ArrayList<>();
     for (int i = 0; i < getters.length; i++) {
       getters[i] = RowData.createFieldGetter(columnsType.getTypeAt(i), i);
       converters.add(converter(columns.columns().get(i).name(), columnsType.getTypeAt(i), callerTypes.get(i)));
+      typeChanged[i] = !sameType(columnsType.getTypeAt(i), callerTypes.get(i));
     }
     this.toCaller = List.copyOf(converters);
   }
@@ -99,6 +102,11 @@ final class ReadLayout {
     return columns.columns().get(index).name();
   }
 
+  /** True when read column {@code index} has another type in the table than the caller's. */
+  boolean typeChanged(int index) {
+    return typeChanged[index];
+  }
+
   /** Read column {@code index} of a row read with this layout, in the caller's type. */
   Object value(RowData row, int index) {
     return toCaller.get(index).apply(getters[index].getFieldOrNull(row));
@@ -116,7 +124,7 @@ final class ReadLayout {
 
   /** Turns a value of the column's current type into the caller's; the identity when they are the same. */
   private static UnaryOperator<Object> converter(String column, LogicalType current, LogicalType caller) {
-    if (current.copy(true).equals(caller.copy(true))) {
+    if (sameType(current, caller)) {
       return UnaryOperator.identity();
     }
     LogicalTypeRoot from = current.getTypeRoot();
@@ -154,6 +162,10 @@ final class ReadLayout {
       }
       throw doesNotFit(column, current, caller, value);
     };
+  }
+
+  private static boolean sameType(LogicalType current, LogicalType caller) {
+    return TableBinding.sameIgnoringNullability(caller, current);
   }
 
   private static UnreadableTableException doesNotFit(String column, LogicalType current, LogicalType caller,

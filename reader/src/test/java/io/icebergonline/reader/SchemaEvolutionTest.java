@@ -108,6 +108,49 @@ class SchemaEvolutionTest {
   }
 
   /**
+   * Another engine widens the key column from int to long while a reader is open: keys the caller
+   * declared as int no longer equal the keys read (the rebuilt index would answer every key
+   * missing, a point read throw a ClassCastException), so lookups fail naming the column.
+   */
+  @Test
+  void wideningTheKeyColumnFailsLookupsNamingTheColumn() throws Exception {
+    OnlineStoreConfig store = store("widened_key");
+    FeatureViewSpec view = JobConfigParser.parse(PlaceholderConfig.withFeatureViews(
+        "  - name: widened_key",
+        "    topic: t",
+        "    entities: [ { name: driver_id, type: INT32 } ]",
+        "    features: [ { name: city, type: STRING } ]",
+        "    buckets: 4"), key -> null).featureViews().get(0);
+    Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", view);
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    writer.upsert(LongStream.rangeClosed(1, KEYS).mapToObj(id -> {
+      Record row = writer.newRow();
+      row.setField("driver_id", (int) id);
+      row.setField("city", "c" + id);
+      row.setField("event_timestamp", OffsetDateTime.now(ZoneOffset.UTC));
+      return row;
+    }).toList());
+    ResolvedSchema declared = ResolvedSchema.of(Column.physical("driver_id", DataTypes.INT().notNull()),
+        Column.physical("city", DataTypes.STRING()));
+    try (OnlineTableReader reader = new ReaderSpec(TableBinding.resolve(store, "widened_key", declared, null),
+        List.of("city"), List.of("driver_id"), Duration.ofHours(1).toMillis(), 3, IndexMode.MEMORY, Long.MAX_VALUE)
+        .open()) {
+      assertThat(reader.lookup(GenericRowData.of(1)).row().getString(0).toString()).isEqualTo("c1");
+
+      table.updateSchema().updateColumn("driver_id", Types.LongType.get()).commit();
+      GenericUpserts after = new GenericUpserts(table, List.of("driver_id"));
+      Record widened = after.newRow();
+      widened.setField("driver_id", 3_000_000_000L);
+      widened.setField("city", "beyond int");
+      widened.setField("event_timestamp", OffsetDateTime.now(ZoneOffset.UTC));
+      after.upsert(List.of(widened));
+      reader.refreshNow();
+      assertThatThrownBy(() -> reader.lookup(GenericRowData.of(1))).isInstanceOf(UnreadableTableException.class)
+          .hasMessageContaining("Key column 'driver_id'").hasMessageContaining("is now BIGINT");
+    }
+  }
+
+  /**
    * Once the indexed readers answer every key from their index at the table's current snapshot,
    * every reader answers each key as expected: trips as an int, and the city.
    */
