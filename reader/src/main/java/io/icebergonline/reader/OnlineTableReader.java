@@ -157,15 +157,15 @@ public final class OnlineTableReader implements AutoCloseable {
       readColumns.add(binding.eventTimeColumn());
     }
     // columns by field id from now on, each handed out in the type the caller declared (planned) it as
-    List<Integer> fieldIds = new ArrayList<>();
+    List<Types.NestedField> fields = new ArrayList<>();
     List<LogicalType> callerTypes = new ArrayList<>();
     for (String column : readColumns) {
       Types.NestedField field = table.schema().findField(column);
-      fieldIds.add(field.fieldId());
+      fields.add(field);
       int declared = binding.declaredColumns().indexOf(column);
       callerTypes.add(declared >= 0 ? binding.declaredTypes().get(declared) : FlinkSchemaUtil.convert(field.type()));
     }
-    layout = ReadLayout.of(table.schema(), fieldIds, callerTypes);
+    layout = ReadLayout.of(table.schema(), fields, callerTypes);
     positionIndex = readColumns.size();
     eventTimeIndex = binding.maxAge() == null ? -1 : readColumns.indexOf(binding.eventTimeColumn());
 

@@ -21,13 +21,13 @@ import org.apache.iceberg.types.Types;
  * renames and type promotions, with the types the table has now (a file written before an int
  * column was widened to long is read as long, one written after can only be), then the row
  * position. Values are handed to the caller in the types it opened the reader with: a value of a
- * widened column is narrowed back when it fits, else the lookup fails saying so. A reader makes a
- * new layout when the table's schema changes; rows are always read and returned through the same
+ * widened column is narrowed back when it fits, else the lookup fails saying so; a column dropped
+ * since the reader opened is still read, as null where a file lacks it. A reader makes a new
+ * layout when the table's schema changes; rows are always read and returned through the same
  * layout. Immutable.
  */
 final class ReadLayout {
   private final int schemaId;
-  private final List<Integer> fieldIds;
   private final List<LogicalType> callerTypes;
   private final Schema schema;
   private final Schema columns;
@@ -36,24 +36,22 @@ final class ReadLayout {
   private final List<UnaryOperator<Object>> toCaller;
   private final boolean[] typeChanged;
 
-  private ReadLayout(Schema tableSchema, List<Integer> fieldIds, List<LogicalType> callerTypes) {
+  /** @param before the read columns as they were: a column dropped since is still read, as null where files lack it */
+  private ReadLayout(Schema tableSchema, List<Types.NestedField> before, List<LogicalType> callerTypes) {
     this.schemaId = tableSchema.schemaId();
-    this.fieldIds = List.copyOf(fieldIds);
     this.callerTypes = List.copyOf(callerTypes);
     List<Types.NestedField> fields = new ArrayList<>();
-    for (int fieldId : fieldIds) {
-      Types.NestedField field = tableSchema.findField(fieldId);
-      if (field == null) {
-        throw new UnreadableTableException("Column " + fieldId + " that lookups read was dropped from the table");
-      }
-      fields.add(field);
+    for (Types.NestedField field : before) {
+      Types.NestedField now = tableSchema.findField(field.fieldId());
+      fields.add(now != null ? now : field.asOptional());
     }
     this.columns = new Schema(fields);
+    int size = fields.size();
     fields.add(MetadataColumns.ROW_POSITION);
     this.schema = new Schema(fields);
     this.columnsType = FlinkSchemaUtil.convert(columns);
-    this.getters = new RowData.FieldGetter[fieldIds.size()];
-    this.typeChanged = new boolean[fieldIds.size()];
+    this.getters = new RowData.FieldGetter[size];
+    this.typeChanged = new boolean[size];
     List<UnaryOperator<Object>> converters = new ArrayList<>();
     for (int i = 0; i < getters.length; i++) {
       getters[i] = RowData.createFieldGetter(columnsType.getTypeAt(i), i);
@@ -66,16 +64,16 @@ final class ReadLayout {
   /**
    * The layout of the read columns in the table's schema, handed to the caller in its types.
    *
-   * @param fieldIds the read columns
+   * @param columns the read columns, columns of {@code tableSchema}
    * @param callerTypes per read column, the type the caller reads it as
    */
-  static ReadLayout of(Schema tableSchema, List<Integer> fieldIds, List<LogicalType> callerTypes) {
-    return new ReadLayout(tableSchema, fieldIds, callerTypes);
+  static ReadLayout of(Schema tableSchema, List<Types.NestedField> columns, List<LogicalType> callerTypes) {
+    return new ReadLayout(tableSchema, columns, callerTypes);
   }
 
   /** The same columns in the table's current schema; this layout when the schema is the same. */
   ReadLayout in(Schema tableSchema) {
-    return tableSchema.schemaId() == schemaId ? this : new ReadLayout(tableSchema, fieldIds, callerTypes);
+    return tableSchema.schemaId() == schemaId ? this : new ReadLayout(tableSchema, columns.columns(), callerTypes);
   }
 
   int schemaId() {

@@ -151,6 +151,53 @@ class SchemaEvolutionTest {
   }
 
   /**
+   * A column the readers return is dropped from the table while they are open: they keep following
+   * the table, the dropped column null in rows written after the drop.
+   */
+  @Test
+  void droppingAReturnedColumnWhileReadersAreOpenKeepsThemFollowingTheTable() throws Exception {
+    OnlineStoreConfig store = store("dropped");
+    Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", driverStats("dropped"));
+    Map<Long, String> cities = new HashMap<>();
+    upsert(table, "driver_id", 1, KEYS, "before", cities);
+    ResolvedSchema declared = ResolvedSchema.of(Column.physical("driver_id", DataTypes.BIGINT().notNull()),
+        Column.physical("conv_rate", DataTypes.DOUBLE()), Column.physical("city", DataTypes.STRING()));
+    TableBinding binding = TableBinding.resolve(store, "dropped", declared, null);
+    List<String> output = List.of("conv_rate", "city");
+    try (OnlineTableReader indexed = new ReaderSpec(binding, output, List.of("driver_id"),
+            Duration.ofHours(1).toMillis(), 3, IndexMode.MEMORY, Long.MAX_VALUE).open();
+        OnlineTableReader pointReads = new ReaderSpec(binding, output, List.of("driver_id"),
+            Duration.ofHours(1).toMillis(), 3).open()) {
+      indexed.indexAllBuckets();
+      table.updateSchema().deleteColumn("conv_rate").commit();
+      table.refresh();
+      GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+      writer.upsert(LongStream.rangeClosed(1, 5).mapToObj(id -> {
+        Record row = writer.newRow();
+        row.setField("driver_id", id);
+        row.setField("city", "after" + id);
+        row.setField("event_timestamp", OffsetDateTime.now(ZoneOffset.UTC));
+        cities.put(id, "after" + id);
+        return row;
+      }).toList());
+      List<OnlineTableReader> readers = List.of(indexed, pointReads);
+      readers.forEach(OnlineTableReader::refreshNow);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!answersEveryKeyFromIndex(indexed)) {
+        assertThat(System.nanoTime()).as("the live index answers every key").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      for (OnlineTableReader reader : readers) {
+        for (long id = 1; id <= KEYS; id++) {
+          RowData row = reader.lookup(GenericRowData.of(id)).row();
+          assertThat(row.getString(1).toString()).as("city of key %d", id).isEqualTo(cities.get(id));
+          assertThat(row.isNullAt(0)).as("conv_rate of key %d is null", id).isEqualTo(id <= 5);
+        }
+      }
+    }
+  }
+
+  /**
    * Once the indexed readers answer every key from their index at the table's current snapshot,
    * every reader answers each key as expected: trips as an int, and the city.
    */
