@@ -99,7 +99,9 @@ public final class OnlineTableReader implements AutoCloseable {
   private int eventTimeIndex;
   private RowData.FieldGetter[] identifierInKey;
   private int[] identifierIndexesInRead;
-  private int derivedKeyIndexInRead;
+  private int[] identifierFieldIds;
+  /** The field id of the composite-key column; -1 without one. */
+  private int derivedKeyFieldId;
   /** Key columns beyond the identifier fields: their getter in the key row, and their index in the read columns. */
   private List<Map.Entry<RowData.FieldGetter, Integer>> extraKeys;
   private int[] outputIndexesInRead;
@@ -171,7 +173,9 @@ public final class OnlineTableReader implements AutoCloseable {
 
     List<String> identifiers = binding.identifierColumns();
     identifierIndexesInRead = identifiers.stream().mapToInt(readColumns::indexOf).toArray();
-    derivedKeyIndexInRead = binding.derivedKeyColumn() == null ? -1 : readColumns.indexOf(binding.derivedKeyColumn());
+    identifierFieldIds = identifiers.stream().mapToInt(column -> table.schema().findField(column).fieldId()).toArray();
+    derivedKeyFieldId = binding.derivedKeyColumn() == null ? -1
+        : table.schema().findField(binding.derivedKeyColumn()).fieldId();
     identifierInKey = identifiers.stream()
         .map(column -> RowData.createFieldGetter(callerTypes.get(readColumns.indexOf(column)), keyColumns.indexOf(column)))
         .toArray(RowData.FieldGetter[]::new);
@@ -280,7 +284,7 @@ public final class OnlineTableReader implements AutoCloseable {
       TableFileIndex files = index;
       ReadLayout readWith = layout; // after the index: at least as new as the files it lists
       try {
-        return find(files, readWith, keyRow, filter(readWith, icebergValues, canonicalKey), icebergValues, key, filterValue);
+        return find(files, readWith, keyRow, icebergValues, canonicalKey, key, filterValue);
       } catch (UnreadableTableException e) {
         throw e; // the table no longer holds what the reader was opened for: a retry changes nothing
       } catch (RuntimeException e) {
@@ -315,34 +319,40 @@ public final class OnlineTableReader implements AutoCloseable {
     }
   }
 
-  /** The key as an Iceberg filter, by the columns' names in the layout's schema. */
-  private Expression filter(ReadLayout readWith, Object[] icebergValues, String canonicalKey) {
+  /**
+   * The key as an Iceberg filter to bind to {@code schema}: each key column named as that schema
+   * names it (the partition specs of a file index keep the schema they were loaded with, which may
+   * name a renamed column otherwise than the read layout).
+   */
+  private Expression filter(Schema schema, Object[] icebergValues, String canonicalKey) {
     Expression filter = Expressions.alwaysTrue();
     for (int i = 0; i < icebergValues.length; i++) {
-      filter = Expressions.and(filter, Expressions.equal(readWith.name(identifierIndexesInRead[i]), icebergValues[i]));
+      filter = Expressions.and(filter, Expressions.equal(schema.findColumnName(identifierFieldIds[i]), icebergValues[i]));
     }
-    if (derivedKeyIndexInRead >= 0) {
-      filter = Expressions.and(filter, Expressions.equal(readWith.name(derivedKeyIndexInRead), canonicalKey));
+    if (derivedKeyFieldId >= 0) {
+      filter = Expressions.and(filter, Expressions.equal(schema.findColumnName(derivedKeyFieldId), canonicalKey));
     }
     return filter;
   }
 
-  private Result find(TableFileIndex files, ReadLayout readWith, RowData keyRow, Expression filter, Object[] icebergValues,
-      StructLike key, Object filterValue) {
+  private Result find(TableFileIndex files, ReadLayout readWith, RowData keyRow, Object[] icebergValues,
+      String canonicalKey, StructLike key, Object filterValue) {
+    Expression filter = filter(readWith.columns(), icebergValues, canonicalKey);
     Map<Integer, Evaluator> partitionFilters = new HashMap<>();
     List<Candidate> candidates = new ArrayList<>();
     for (Map.Entry<TableFileIndex.Partition, TableFileIndex.PartitionFiles> entry : files.partitions().entrySet()) {
       int specId = entry.getKey().specId();
       Evaluator partitionFilter = partitionFilters.computeIfAbsent(specId, id -> {
         PartitionSpec spec = files.spec(id);
-        return new Evaluator(spec.partitionType(), Projections.inclusive(spec).project(filter));
+        return new Evaluator(spec.partitionType(),
+            Projections.inclusive(spec).project(filter(spec.schema(), icebergValues, canonicalKey)));
       });
       if (partitionFilter.eval(entry.getKey().value().get())) {
         entry.getValue().dataNewestFirst().forEach(data -> candidates.add(new Candidate(data, entry.getValue())));
       }
     }
     candidates.sort(Comparator.comparingLong((Candidate candidate) -> candidate.data().dataSequenceNumber()).reversed());
-    InclusiveMetricsEvaluator metrics = new InclusiveMetricsEvaluator(table.schema(), filter);
+    InclusiveMetricsEvaluator metrics = new InclusiveMetricsEvaluator(readWith.columns(), filter);
     int opened = 0;
     for (Candidate candidate : candidates) {
       DataFile data = candidate.data();

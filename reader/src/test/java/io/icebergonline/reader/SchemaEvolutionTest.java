@@ -38,7 +38,7 @@ class SchemaEvolutionTest {
   @TempDir Path warehouse;
 
   @Test
-  void afterTheKeyColumnIsRenamedPointReadsFindTheRowsWrittenBeforeTheRename() {
+  void afterTheKeyColumnIsRenamedPointReadsFindTheRowsWrittenBeforeTheRename() throws Exception {
     OnlineStoreConfig store = store("renamed");
     Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", driverStats("renamed"));
     Map<Long, String> expected = new HashMap<>();
@@ -50,16 +50,56 @@ class SchemaEvolutionTest {
         Column.physical("city", DataTypes.STRING()));
     TableBinding binding = TableBinding.resolve(store, "renamed", declared, null);
     assertThat(binding.filterKeyColumn()).as("the key column point reads test").isEqualTo("driver");
-    try (OnlineTableReader reader = new OnlineTableReader(binding, List.of("city"), List.of("driver"),
-        Duration.ofHours(1).toMillis(), 0)) {
-      reader.open();
-      for (long id = 1; id <= KEYS + 25; id++) {
-        RowData row = reader.lookup(GenericRowData.of(id)).row();
-        assertThat(row == null ? null : row.getString(0).toString()).as("key %d", id).isEqualTo(expected.get(id));
-      }
+    try (OnlineTableReader reader = new ReaderSpec(binding, List.of("city"), List.of("driver"),
+        Duration.ofHours(1).toMillis(), 0).open()) {
+      assertCities(reader, KEYS + 25, expected);
       assertThat(reader.pageBytesFetched()).as("bytes read by pages, where the key column is matched").isPositive();
-    } catch (Exception e) {
-      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * The key column is renamed while readers are open (with and without the live index): they keep
+   * answering, before the next snapshot and after it, the rows written before and after the
+   * rename, without a restart.
+   */
+  @Test
+  void readersOpenWhileTheKeyColumnIsRenamedKeepAnswering() throws Exception {
+    OnlineStoreConfig store = store("renamed_open");
+    Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", driverStats("renamed_open"));
+    Map<Long, String> expected = new HashMap<>();
+    upsert(table, "driver_id", 1, KEYS, "before", expected);
+    ResolvedSchema declared = ResolvedSchema.of(Column.physical("driver_id", DataTypes.BIGINT().notNull()),
+        Column.physical("city", DataTypes.STRING()));
+    TableBinding binding = TableBinding.resolve(store, "renamed_open", declared, null);
+    try (OnlineTableReader indexed = new ReaderSpec(binding, List.of("city"), List.of("driver_id"),
+            Duration.ofHours(1).toMillis(), 3, IndexMode.MEMORY, Long.MAX_VALUE).open();
+        OnlineTableReader pointReads = new ReaderSpec(binding, List.of("city"), List.of("driver_id"),
+            Duration.ofHours(1).toMillis(), 3).open()) {
+      indexed.indexAllBuckets();
+      table.updateSchema().renameColumn("driver_id", "driver").commit();
+      for (OnlineTableReader reader : List.of(indexed, pointReads)) { // a new schema, no new snapshot yet
+        reader.refreshNow();
+        assertCities(reader, KEYS, expected);
+      }
+      upsert(table, "driver", KEYS - 9, KEYS + 20, "after", expected);
+      for (OnlineTableReader reader : List.of(indexed, pointReads)) {
+        reader.refreshNow();
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!answersEveryKeyFromIndex(indexed)) {
+        assertThat(System.nanoTime()).as("the live index answers every key").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      assertCities(indexed, KEYS + 25, expected);
+      assertCities(pointReads, KEYS + 25, expected);
+    }
+  }
+
+  /** The reader answers keys 1..{@code keys} with the expected cities (null: missing). */
+  private static void assertCities(OnlineTableReader reader, long keys, Map<Long, String> expected) {
+    for (long id = 1; id <= keys; id++) {
+      RowData row = reader.lookup(GenericRowData.of(id)).row();
+      assertThat(row == null ? null : row.getString(0).toString()).as("key %d", id).isEqualTo(expected.get(id));
     }
   }
 
