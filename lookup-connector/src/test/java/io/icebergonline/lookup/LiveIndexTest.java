@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -61,6 +62,7 @@ import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.FlinkSink;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -291,6 +293,59 @@ class LiveIndexTest {
     } finally {
       result.getJobClient().orElseThrow().cancel();
     }
+  }
+
+  /**
+   * A feature column declared {@code INT} is widened to long in the table while the join runs (the
+   * job's config moved the feature to INT64); new files hold longs. The join keeps answering every
+   * key exactly, in the declared type, from indexes rebuilt with the new schema, without a restart.
+   */
+  @Test
+  void aJoinKeepsAnsweringExactlyWhenAFeatureColumnIsWidenedUnderIt() throws Exception {
+    Table table = harness.create(LookupJoinHarness.view("widening", "{ name: driver_id, type: INT64 }",
+        "{ name: trips, type: INT32 }, { name: city, type: STRING }", null));
+    Map<Long, List<Object>> oracle = new HashMap<>();
+    upsertTrips(table, 1, KEYS, id -> (int) id, "v1", oracle);
+    StreamTableEnvironment sql = harness.sql();
+    sql.executeSql("CREATE TABLE d (driver_id BIGINT, trips INT, city STRING, event_timestamp TIMESTAMP_LTZ(6)) "
+        + "WITH ('connector' = 'iceberg-online', " + harness.connectorOptions + ", 'namespace' = '" + harness.namespace
+        + "', 'table' = 'widening', 'lookup.refresh-interval' = '200ms')");
+    LookupJoinHarness.randomProbes(sql, 200, KEYS + 5);
+    TableResult result = sql.executeSql("SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ p.id, d.trips, d.city "
+        + "FROM probes AS p LEFT JOIN d FOR SYSTEM_TIME AS OF p.pt AS d ON p.id = d.driver_id");
+    try (CloseableIterator<Row> rows = result.collect()) {
+      awaitCondition("every bucket indexed", () -> sum(result, "indexedBuckets") == BUCKETS);
+      awaitJoinExact(rows, oracle);
+
+      table.updateSchema().updateColumn("trips", Types.LongType.get()).commit();
+      upsertTrips(table, 1, 10, id -> id * 1_000, "v2", oracle);
+      awaitJoinExact(rows, oracle);
+      awaitCondition("the rebuilt buckets answer", () -> sum(result, "indexBucketBuilds") >= 2L * BUCKETS
+          && sum(result, "indexedBuckets") == BUCKETS);
+      long fromIndex = sum(result, "lookupsFromIndex");
+      awaitCondition("lookups answered from the rebuilt index", () -> sum(result, "lookupsFromIndex") > fromIndex);
+      awaitJoinExact(rows, oracle);
+    } finally {
+      result.getJobClient().orElseThrow().cancel();
+    }
+  }
+
+  /** Upserts keys {@code from..to} with the given trips (in the column's current type) and city {@code version}. */
+  private static void upsertTrips(Table table, long from, long to, LongFunction<Object> trips, String version,
+      Map<Long, List<Object>> oracle) {
+    table.refresh();
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    List<Record> rows = new ArrayList<>();
+    for (long id = from; id <= to; id++) {
+      Record row = writer.newRow();
+      row.setField("driver_id", id);
+      row.setField("trips", trips.apply(id));
+      row.setField("city", version);
+      row.setField("event_timestamp", NOW);
+      rows.add(row);
+      oracle.put(id, Arrays.asList(((Number) trips.apply(id)).intValue(), version));
+    }
+    writer.upsert(rows);
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.io.InputFile;
+import org.apache.iceberg.types.Types;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -61,15 +62,15 @@ final class FileMetadata {
   }
 
   /**
-   * Reads the footer, the key column's bloom filters ({@code keyColumn} null: none) and the page
+   * Reads the footer, the key column's bloom filters ({@code keyField} null: none) and the page
    * index; the page index of all row groups lies in one stretch before the footer and is fetched
    * with one ranged read.
    */
-  static FileMetadata load(InputFile file, String keyColumn) {
+  static FileMetadata load(InputFile file, Types.NestedField keyField) {
     ParquetInputFile parquetFile = new ParquetInputFile(file);
     try (ParquetFileReader reader = ParquetFileReader.open(parquetFile, ParquetInputFile.readOptions())) {
       ParquetMetadata footer = reader.getFooter();
-      KeyFilter keyFilter = keyColumn == null ? null : KeyFilter.read(reader, keyColumn);
+      KeyFilter keyFilter = keyField == null ? null : KeyFilter.read(reader, keyField);
       long indexStart = Long.MAX_VALUE;
       long indexEnd = 0;
       int chunks = 0;

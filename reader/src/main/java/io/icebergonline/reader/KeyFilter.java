@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.iceberg.io.InputFile;
+import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.iceberg.types.Types;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.column.values.bloomfilter.BloomFilter;
 import org.apache.parquet.filter2.predicate.FilterApi;
@@ -14,12 +16,16 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
 
 /**
  * Which row groups of one Parquet data file may hold a key: the key column's min/max and bloom
  * filter per row group, read once from the file's footer and kept in memory, so that a warm
- * lookup opens only files that (very probably) hold the key. Thread-safe.
+ * lookup opens only files that (very probably) hold the key. The key column is found in the file
+ * by its field id, as Iceberg's readers find columns: a file written before the column was renamed
+ * has it under its old name. Thread-safe.
  */
 final class KeyFilter {
   private final String keyColumn;
@@ -34,16 +40,17 @@ final class KeyFilter {
     this.physicalType = physicalType;
   }
 
-  static KeyFilter load(InputFile file, String keyColumn) {
+  static KeyFilter load(InputFile file, Types.NestedField keyField) {
     try (ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(file), ParquetInputFile.readOptions())) {
-      return read(reader, keyColumn);
+      return read(reader, keyField);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the footer of " + file.location(), e);
     }
   }
 
   /** The key filter of the file an open reader reads (its footer, and the bloom filters it reads). */
-  static KeyFilter read(ParquetFileReader reader, String keyColumn) throws IOException {
+  static KeyFilter read(ParquetFileReader reader, Types.NestedField keyField) throws IOException {
+    String keyColumn = columnName(reader.getFooter().getFileMetaData().getSchema(), keyField);
     List<RowGroup> rowGroups = new ArrayList<>();
     PrimitiveTypeName physicalType = null;
     for (BlockMetaData block : reader.getRowGroups()) {
@@ -58,6 +65,23 @@ final class KeyFilter {
       }
     }
     return new KeyFilter(keyColumn, List.copyOf(rowGroups), physicalType);
+  }
+
+  /**
+   * The name of the key column in the file: the top-level column with the key's field id (null
+   * when the file has none); in a file without field ids (not written by Iceberg), the column of
+   * the key's current name.
+   */
+  private static String columnName(MessageType fileSchema, Types.NestedField keyField) {
+    if (!ParquetSchemaUtil.hasIds(fileSchema)) {
+      return keyField.name();
+    }
+    for (Type column : fileSchema.getFields()) {
+      if (column.getId() != null && column.getId().intValue() == keyField.fieldId()) {
+        return column.getName();
+      }
+    }
+    return null;
   }
 
   /** Approximate in-memory size, for cache weighing. */
@@ -94,6 +118,9 @@ final class KeyFilter {
    * index and its record filter; null when the file cannot hold the key.
    */
   FilterPredicate equalTo(Object key) {
+    if (keyColumn == null) {
+      return null; // the file has no key column: every row's key is null
+    }
     Comparable<?> parquetValue = parquetValue(key);
     if (parquetValue instanceof Long value) {
       return FilterApi.eq(FilterApi.longColumn(keyColumn), value);

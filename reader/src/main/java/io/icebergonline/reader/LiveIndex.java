@@ -49,11 +49,16 @@ import org.slf4j.LoggerFactory;
  * A bucket is built from its current files with deletes applied on first use, in the background,
  * and then follows the table snapshot by snapshot: a snapshot's equality deletes (data sequence
  * number N removes rows older than N), position deletes and data files are applied in Iceberg's
- * order, a compaction ({@code replace}) is skipped, and a snapshot that cannot be applied that way
- * (data or delete files removed, a schema change, history rewritten, deletes on columns the index
- * does not keep) rebuilds the bucket. Each snapshot's changes are staged and then published key by
- * key, so a lookup sees a key either before or after a snapshot. A bucket answers only while it is
- * at the snapshot the reader serves; otherwise, and for buckets over the memory budget, the reader
+ * order, a compaction ({@code replace}) within one partition spec is skipped, and a snapshot that
+ * cannot be applied that way (data or delete files removed, a compaction into another partition
+ * spec, a schema change, history rewritten, deletes on columns the index does not keep) rebuilds
+ * the bucket. A bucket keeps its rows in the {@link ReadLayout} it was built with (the table's
+ * schema then), so a lookup decodes them as they were read; a rebuild after a schema change reads
+ * with the new one. Each snapshot's changes are staged and then published key by
+ * key, so a lookup sees a key either before or after a snapshot. A bucket that is rebuilt or given
+ * up leaves the index whole: a rebuilt one is replaced by a new bucket object once built, and its
+ * rows are never cleared under a lookup that still holds it. A bucket answers only while it is at
+ * the snapshot the reader serves; otherwise, and for buckets over the memory budget, the reader
  * falls back to point reads. Lookups are lock-free; the refresh and builds hold this index's lock
  * while they change it.
  */
@@ -65,21 +70,41 @@ final class LiveIndex implements AutoCloseable {
   private static final int ENTRY_OVERHEAD_BYTES = 16 + 32 + 32;
   private static final int MAX_BUILDERS = 4;
 
-  /** Reads the rows of a data file that the given deletes leave live; rows carry the row position at {@code positionIndex}. */
+  /**
+   * Reads the rows of a data file that the given deletes leave live, with the layout's schema;
+   * rows carry the row position after the read columns.
+   */
   interface LiveRowSource {
-    void forEachLiveRow(DataFile data, TableFileIndex.PartitionFiles deletes, Consumer<RowData> rows);
+    void forEachLiveRow(ReadLayout layout, DataFile data, TableFileIndex.PartitionFiles deletes, Consumer<RowData> rows);
   }
 
-  /** The answer of the index for a key it serves: its newest live row in read-column order, or null. */
-  record Hit(RowData row) {}
+  /** The answer of the index for a key it serves: its newest live row in the layout's read columns, or null. */
+  record Hit(RowData row, ReadLayout layout) {}
+
+  /** How a bucket keeps rows read with one layout: their codec, and the getters of the key in them. */
+  private static final class Columns {
+    final ReadLayout layout;
+    final RowCodec codec;
+    final RowDataWrapper wrapper;
+    final RowData.FieldGetter[] identifierGetters;
+
+    Columns(ReadLayout layout, int[] identifierIndexes) {
+      this.layout = layout;
+      RowType type = layout.columnsType();
+      this.codec = new RowCodec(type);
+      this.wrapper = new RowDataWrapper(type, layout.columns().asStruct());
+      this.identifierGetters = Arrays.stream(identifierIndexes)
+          .mapToObj(index -> RowData.createFieldGetter(type.getTypeAt(index), index)).toArray(RowData.FieldGetter[]::new);
+    }
+  }
 
   /** One live row of a key and where it lives; {@code next} is the key's next older live row. */
   private record Entry(DataFile file, long position, byte[] row, Entry next) {}
 
-  /** A bucket's rows at a snapshot. */
+  /** A bucket's rows at a snapshot, read and kept with one layout. */
   private static final class Bucket {
     final int id;
-    final int schemaId;
+    final Columns columns;
     final ConcurrentHashMap<Object, Entry> rows = new ConcurrentHashMap<>();
     /** Data files added by compactions since the build: a position delete on one needs a rebuild. */
     final Set<String> rewrittenFiles = new HashSet<>();
@@ -87,9 +112,9 @@ final class LiveIndex implements AutoCloseable {
     long bytes;
     long rowCount;
 
-    Bucket(int id, int schemaId) {
+    Bucket(int id, Columns columns) {
       this.id = id;
-      this.schemaId = schemaId;
+      this.columns = columns;
     }
   }
 
@@ -101,15 +126,14 @@ final class LiveIndex implements AutoCloseable {
 
   private final TableBinding binding;
   private final int bucketCount;
-  private final RowType readType;
-  private final Schema readColumns;
   private final Set<Integer> readFieldIds;
   private final Set<Integer> keyFieldIds;
   private final int[] identifierFieldIds;
+  /** Where the identifier columns are among the read columns. */
+  private final int[] identifierIndexes;
   private final Integer derivedKeyFieldId;
-  private final RowData.FieldGetter[] identifierGetters;
+  private final Integer filterKeyFieldId;
   private final int positionIndex;
-  private final RowCodec codec;
   private final DeleteIndex deletes;
   private final LiveRowSource source;
   private final long maxBytes;
@@ -124,39 +148,39 @@ final class LiveIndex implements AutoCloseable {
   private final Map<Integer, Boolean> bucketSpecs = new ConcurrentHashMap<>();
   private final Cache<Long, SnapshotChanges> changes = Caffeine.newBuilder().maximumSize(64).build();
   private final ExecutorService builder;
-  private final RowDataWrapper readWrapper;
+  private final Map<Integer, Columns> columnsBySchema = new ConcurrentHashMap<>();
 
   private volatile Table table;
+  private volatile ReadLayout layout;
   private volatile TableFileIndex files = TableFileIndex.EMPTY;
   private volatile long lastBuildMillis;
   private volatile long lastApplyMillis;
   private final AtomicLong builds = new AtomicLong();
 
   /**
-   * @param readSchema the columns a lookup reads, then the row position
+   * @param layout the columns a lookup reads, in the table's schema when the reader opened
    * @param refreshTable moves the reader to the table's newest snapshot (for a retry after a file vanished)
+   * @throws IllegalArgumentException when the index cannot keep a read column's type
    */
-  LiveIndex(TableBinding binding, Schema readSchema, RowType readType, Set<Integer> keyFieldIds, DeleteIndex deletes,
+  LiveIndex(TableBinding binding, ReadLayout layout, Set<Integer> keyFieldIds, DeleteIndex deletes,
       LiveRowSource source, long maxBytes, Runnable refreshTable) {
     this.binding = binding;
     this.bucketCount = binding.buckets() == null ? 1 : binding.buckets();
-    this.positionIndex = readSchema.columns().size() - 1;
-    this.readColumns = new Schema(readSchema.columns().subList(0, positionIndex));
-    this.readType = new RowType(readType.getFields().subList(0, positionIndex));
-    this.codec = new RowCodec(this.readType);
+    Schema readColumns = layout.columns();
+    this.positionIndex = readColumns.columns().size();
     this.readFieldIds = TypeUtil.getProjectedIds(readColumns);
     this.keyFieldIds = keyFieldIds;
     List<String> names = readColumns.columns().stream().map(field -> field.name()).toList();
     this.identifierFieldIds = binding.identifierColumns().stream().mapToInt(column -> readColumns.findField(column).fieldId()).toArray();
+    this.identifierIndexes = binding.identifierColumns().stream().mapToInt(names::indexOf).toArray();
     this.derivedKeyFieldId = binding.derivedKeyColumn() == null ? null : readColumns.findField(binding.derivedKeyColumn()).fieldId();
-    this.identifierGetters = binding.identifierColumns().stream()
-        .map(column -> RowData.createFieldGetter(this.readType.getTypeAt(names.indexOf(column)), names.indexOf(column)))
-        .toArray(RowData.FieldGetter[]::new);
+    this.filterKeyFieldId = binding.filterKeyColumn() == null ? null : readColumns.findField(binding.filterKeyColumn()).fieldId();
     this.deletes = deletes;
     this.source = source;
     this.maxBytes = maxBytes;
     this.refreshTable = refreshTable;
-    this.readWrapper = new RowDataWrapper(this.readType, readColumns.asStruct());
+    this.layout = layout;
+    columns(layout); // fails here, not in a build, when the index cannot keep a read column's type
     // buckets build in parallel, one per core at most: a build is CPU-bound (decoding, deletes, encoding)
     AtomicInteger builders = new AtomicInteger();
     this.builder = Executors.newFixedThreadPool(Math.min(MAX_BUILDERS, Runtime.getRuntime().availableProcessors()), runnable -> {
@@ -189,7 +213,7 @@ final class LiveIndex implements AutoCloseable {
       return null;
     }
     Entry newest = rows.rows.get(key);
-    return new Hit(newest == null ? null : codec.decode(newest.row()));
+    return new Hit(newest == null ? null : rows.columns.codec.decode(newest.row()), rows.columns.layout);
   }
 
   /** Starts building every bucket not built or asked for yet (for a reader that serves every key). */
@@ -202,10 +226,14 @@ final class LiveIndex implements AutoCloseable {
     }
   }
 
-  /** Brings every ready bucket to the reader's new snapshot; called by the reader's refresh. */
-  synchronized void advance(Table current, TableFileIndex currentFiles) {
+  /**
+   * Brings every ready bucket to the reader's new snapshot; called by the reader's refresh. Buckets
+   * built from now on read with {@code currentLayout}.
+   */
+  synchronized void advance(Table current, TableFileIndex currentFiles, ReadLayout currentLayout) {
     table = current;
     files = currentFiles;
+    layout = currentLayout;
     long started = System.nanoTime();
     boolean applied = false;
     for (Bucket bucket : List.copyOf(ready.values())) {
@@ -241,13 +269,13 @@ final class LiveIndex implements AutoCloseable {
 
   private void build(int bucketId) {
     TableFileIndex at;
-    Table built;
+    ReadLayout readWith;
     synchronized (this) {
       at = files;
-      built = table;
+      readWith = layout;
     }
     long started = System.nanoTime();
-    Bucket bucket = new Bucket(bucketId, built.schema().schemaId());
+    Bucket bucket = new Bucket(bucketId, columns(readWith));
     try {
       List<Map.Entry<TableFileIndex.PartitionFiles, DataFile>> candidates = new ArrayList<>();
       at.partitions().forEach((partition, partitionFiles) -> {
@@ -352,18 +380,28 @@ final class LiveIndex implements AutoCloseable {
 
   /** Applies one snapshot's changes to the bucket; returns null, or why it cannot. */
   private String apply(Bucket bucket, Snapshot snapshot) {
-    if (snapshot.schemaId() != null && snapshot.schemaId() != bucket.schemaId) {
+    if (snapshot.schemaId() != null && snapshot.schemaId() != bucket.columns.layout.schemaId()) {
       return "the schema changed";
     }
     SnapshotChanges change = changes.get(snapshot.snapshotId(), id -> SnapshotChanges.builderFor(table).snapshot(snapshot).build());
     if (DataOperations.REPLACE.equals(snapshot.operation())) {
-      // a compaction rewrites live rows as they are: the index keeps them where they were read
+      // a compaction rewrites live rows as they are: the index keeps them where they were read, as
+      // long as they stay in their partition, which they do within one spec. Rewritten into another
+      // spec (after partition evolution), later partitioned equality deletes match them by the new
+      // files' spec and partition, which the index does not know row by row.
+      Set<Integer> specs = new HashSet<>();
+      change.removedDataFiles().forEach(file -> {
+        if (covers(bucket, file)) {
+          specs.add(file.specId());
+        }
+      });
       change.addedDataFiles().forEach(file -> {
         if (covers(bucket, file)) {
+          specs.add(file.specId());
           bucket.rewrittenFiles.add(file.location());
         }
       });
-      return null;
+      return specs.size() > 1 ? "it rewrites rows between partition specs " + specs : null;
     }
     for (DataFile removed : change.removedDataFiles()) {
       if (covers(bucket, removed)) {
@@ -462,6 +500,7 @@ final class LiveIndex implements AutoCloseable {
     DeleteIndex.EqualityRows deleted = deletes.equalityRows(delete);
     boolean byKeyOnly = DeleteIndex.deletesBy(delete, keyFieldIds);
     PartitionSpec spec = table.specs().get(delete.specId());
+    Columns columns = bucket.columns;
     for (StructLike row : deleted.rows()) {
       Object key = keyOfDeleteRow(deleted.columns(), row);
       if (bucketOf(key) != bucket.id) {
@@ -473,7 +512,8 @@ final class LiveIndex implements AutoCloseable {
       }
       Entry kept = without(current, entry -> entry.file().dataSequenceNumber() < delete.dataSequenceNumber()
           && (spec.isUnpartitioned() || entry.file().specId() == delete.specId() && samePartition(delete, entry.file()))
-          && (byKeyOnly || deletes.deletesRow(delete, readColumns, readWrapper.wrap(codec.decode(entry.row())))));
+          && (byKeyOnly || deletes.deletesRow(delete, columns.layout.columns(),
+              columns.wrapper.wrap(columns.codec.decode(entry.row())))));
       if (kept != current) {
         staged.put(key, kept);
       }
@@ -483,13 +523,14 @@ final class LiveIndex implements AutoCloseable {
   /** Adds a data file's live rows of the bucket in front of their keys' older rows. */
   private void addRows(Bucket bucket, Map<Object, Entry> staged, DataFile data, TableFileIndex.PartitionFiles partition) {
     boolean filterRows = bucketOf(isBucketSpec(data.specId()), data.partition()) == ALL_BUCKETS;
-    source.forEachLiveRow(data, partition, row -> {
-      Object key = key(row);
+    Columns columns = bucket.columns;
+    source.forEachLiveRow(columns.layout, data, partition, row -> {
+      Object key = key(columns, row);
       if (filterRows && bucketOf(key) != bucket.id) {
         return;
       }
       Entry older = staged.containsKey(key) ? staged.get(key) : bucket.rows.get(key);
-      staged.put(key, new Entry(data, row.getLong(positionIndex), codec.encode(row), older));
+      staged.put(key, new Entry(data, row.getLong(positionIndex), columns.codec.encode(row), older));
     });
   }
 
@@ -532,20 +573,29 @@ final class LiveIndex implements AutoCloseable {
     }
   }
 
+  /**
+   * Gives a bucket's memory back to the budget once it left {@link #ready} (or never got there).
+   * Its rows are left as they are, not cleared: a lookup that took the bucket before it left still
+   * reads them at the bucket's snapshot, so it sees the old contents, never an empty map.
+   */
   private void release(Bucket bucket) {
     usedBytes.addAndGet(-bucket.bytes);
     bucket.bytes = 0;
     bucket.rowCount = 0;
-    bucket.rows.clear();
+  }
+
+  /** The columns of the layout; the same object for every bucket read with it. */
+  private Columns columns(ReadLayout readWith) {
+    return columnsBySchema.computeIfAbsent(readWith.schemaId(), id -> new Columns(readWith, identifierIndexes));
   }
 
   /** The lookup key of a row read from the table, as {@link OnlineTableReader#lookup} computes it from a key row. */
-  private Object key(RowData row) {
-    if (identifierGetters.length == 1) {
-      return keyValue(identifierGetters[0].getFieldOrNull(row));
+  private static Object key(Columns columns, RowData row) {
+    if (columns.identifierGetters.length == 1) {
+      return keyValue(columns.identifierGetters[0].getFieldOrNull(row));
     }
-    List<Object> values = new ArrayList<>(identifierGetters.length);
-    for (RowData.FieldGetter getter : identifierGetters) {
+    List<Object> values = new ArrayList<>(columns.identifierGetters.length);
+    for (RowData.FieldGetter getter : columns.identifierGetters) {
       Object value = getter.getFieldOrNull(row);
       values.add(value instanceof StringData text ? text.toString() : value);
     }
@@ -611,7 +661,7 @@ final class LiveIndex implements AutoCloseable {
       }
       PartitionField field = spec.fields().get(0);
       return field.transform().toString().equals("bucket[" + binding.buckets() + "]")
-          && table.schema().findColumnName(field.sourceId()).equals(binding.filterKeyColumn());
+          && filterKeyFieldId != null && field.sourceId() == filterKeyFieldId;
     });
   }
 

@@ -26,10 +26,8 @@ import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.types.logical.LogicalType;
-import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
-import org.apache.iceberg.MetadataColumns;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.StructLike;
@@ -62,7 +60,9 @@ import org.slf4j.LoggerFactory;
  * newest. The file index is refreshed in the background from new snapshots; a file that vanished
  * (compaction, expiry) triggers a refresh and a retry. In {@link IndexMode#MEMORY} a {@link
  * LiveIndex} answers the keys of the buckets it holds at the snapshot the reader serves, and point
- * reads answer the rest. Thread-safe.
+ * reads answer the rest. Columns are read by field id in the table's current schema, so a rename
+ * or a type promotion reaches lookups with the next refresh, and returned in the types the caller
+ * opened the reader with ({@link ReadLayout}). Thread-safe.
  */
 public final class OnlineTableReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineTableReader.class);
@@ -90,16 +90,22 @@ public final class OnlineTableReader implements AutoCloseable {
   private Catalog catalog;
   private LiveTable liveTable;
   private volatile Table table;
-  private Schema readSchema;
+  /** Written before {@link #index}: a lookup that reads the index, then the layout, reads its files with it. */
+  private volatile ReadLayout layout;
   private Schema keySchema;
   private Set<Integer> keyFieldIds;
+  /** The column bloom filters and page reads test the key on; null when there is none. */
+  private Types.NestedField filterKeyField;
   private int positionIndex;
   private int eventTimeIndex;
   private RowData.FieldGetter[] identifierInKey;
   private int[] identifierIndexesInRead;
-  private RowData.FieldGetter[][] extraKeys;
-  private RowData.FieldGetter[] outputGetters;
-  private RowData.FieldGetter[] readGetters;
+  private int[] identifierFieldIds;
+  /** The field id of the composite-key column; -1 without one. */
+  private int derivedKeyFieldId;
+  /** Key columns beyond the identifier fields: their getter in the key row, and their index in the read columns. */
+  private List<Map.Entry<RowData.FieldGetter, Integer>> extraKeys;
+  private int[] outputIndexesInRead;
   private Cache<String, FileMetadata> fileMetadata;
   private final LongAdder bytesFetched = new LongAdder();
   private DeleteIndex deletes;
@@ -153,36 +159,34 @@ public final class OnlineTableReader implements AutoCloseable {
     if (binding.eventTimeColumn() != null && !readColumns.contains(binding.eventTimeColumn())) {
       readColumns.add(binding.eventTimeColumn());
     }
+    // columns by field id from now on, each handed out in the type the caller declared (planned) it as
     List<Types.NestedField> fields = new ArrayList<>();
-    readColumns.forEach(column -> fields.add(table.schema().findField(column)));
-    fields.add(MetadataColumns.ROW_POSITION);
-    readSchema = new Schema(fields);
-    RowType readType = FlinkSchemaUtil.convert(readSchema);
+    List<LogicalType> callerTypes = new ArrayList<>();
+    for (String column : readColumns) {
+      Types.NestedField field = table.schema().findField(column);
+      fields.add(field);
+      int declared = binding.declaredColumns().indexOf(column);
+      callerTypes.add(declared >= 0 ? binding.declaredTypes().get(declared) : FlinkSchemaUtil.convert(field.type()));
+    }
+    layout = ReadLayout.of(table.schema(), fields, callerTypes);
     positionIndex = readColumns.size();
     eventTimeIndex = binding.maxAge() == null ? -1 : readColumns.indexOf(binding.eventTimeColumn());
 
     List<String> identifiers = binding.identifierColumns();
     identifierIndexesInRead = identifiers.stream().mapToInt(readColumns::indexOf).toArray();
+    identifierFieldIds = identifiers.stream().mapToInt(column -> table.schema().findField(column).fieldId()).toArray();
+    derivedKeyFieldId = binding.derivedKeyColumn() == null ? -1
+        : table.schema().findField(binding.derivedKeyColumn()).fieldId();
     identifierInKey = identifiers.stream()
-        .map(column -> RowData.createFieldGetter(readType.getTypeAt(readColumns.indexOf(column)), keyColumns.indexOf(column)))
+        .map(column -> RowData.createFieldGetter(callerTypes.get(readColumns.indexOf(column)), keyColumns.indexOf(column)))
         .toArray(RowData.FieldGetter[]::new);
     // key columns beyond the identifier fields (ON d.id = o.id AND d.city = o.city) filter the row found
     extraKeys = keyColumns.stream().filter(column -> !identifiers.contains(column))
-        .map(column -> {
-          LogicalType type = readType.getTypeAt(readColumns.indexOf(column));
-          return new RowData.FieldGetter[] {
-              RowData.createFieldGetter(type, keyColumns.indexOf(column)),
-              RowData.createFieldGetter(type, readColumns.indexOf(column))};
-        })
-        .toArray(RowData.FieldGetter[][]::new);
-    readGetters = new RowData.FieldGetter[readColumns.size()];
-    for (int i = 0; i < readColumns.size(); i++) {
-      readGetters[i] = RowData.createFieldGetter(readType.getTypeAt(i), i);
-    }
-    outputGetters = new RowData.FieldGetter[outputColumns.size()];
-    for (int i = 0; i < outputColumns.size(); i++) {
-      outputGetters[i] = readGetters[readColumns.indexOf(outputColumns.get(i))];
-    }
+        .map(column -> Map.entry(
+            RowData.createFieldGetter(callerTypes.get(readColumns.indexOf(column)), keyColumns.indexOf(column)),
+            readColumns.indexOf(column)))
+        .toList();
+    outputIndexesInRead = outputColumns.stream().mapToInt(readColumns::indexOf).toArray();
 
     fileMetadata = Caffeine.newBuilder().maximumWeight(FILE_METADATA_CACHE_BYTES)
         .weigher((String path, FileMetadata metadata) -> metadata.weightBytes()).build();
@@ -193,11 +197,12 @@ public final class OnlineTableReader implements AutoCloseable {
     }
     keySchema = table.schema().select(keyColumnsOfTable);
     keyFieldIds = TypeUtil.getProjectedIds(keySchema);
+    filterKeyField = binding.filterKeyColumn() == null ? null : table.schema().findField(binding.filterKeyColumn());
     deletes = new DeleteIndex(table, DELETE_CACHE_BYTES);
     if (indexMode == IndexMode.MEMORY) {
       try {
-        liveIndex = new LiveIndex(binding, readSchema, readType, keyFieldIds, deletes, this::forEachLiveRow,
-            indexMaxBytes, this::refreshNow);
+        liveIndex = new LiveIndex(binding, layout, keyFieldIds, deletes, this::forEachLiveRow, indexMaxBytes,
+            this::refreshNow);
       } catch (IllegalArgumentException e) {
         LOG.warn("Table {} is served by point reads, not by a live index: {}", binding.tableName(), e.getMessage());
       }
@@ -211,9 +216,15 @@ public final class OnlineTableReader implements AutoCloseable {
     refresher.scheduleWithFixedDelay(this::refreshQuietly, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
   }
 
-  /** Loads the table's newest snapshot into the file index. */
+  /** Loads the table's newest snapshot into the file index, and its schema into the read layout. */
   public synchronized void refreshNow() {
     table = liveTable.refresh();
+    ReadLayout nextLayout = layout.in(table.schema());
+    if (nextLayout != layout) {
+      LOG.info("Table {} has a new schema ({}); lookups read {} in it", table.name(), nextLayout.schemaId(),
+          nextLayout.columns().asStruct());
+      layout = nextLayout;
+    }
     TableFileIndex next = index.refresh(table);
     if (next != index) {
       LOG.debug("Table {} at snapshot {}: {} data files, {} delete files", table.name(), next.snapshotId(),
@@ -221,7 +232,7 @@ public final class OnlineTableReader implements AutoCloseable {
       index = next;
     }
     if (liveIndex != null) {
-      liveIndex.advance(table, index);
+      liveIndex.advance(table, index, layout);
     }
   }
 
@@ -236,10 +247,10 @@ public final class OnlineTableReader implements AutoCloseable {
 
   /** The newest live row of the key, or a null row when there is none (or it is older than the max age). */
   public Result lookup(RowData keyRow) {
+    checkKeyTypes(layout);
     Object[] icebergValues = new Object[identifierInKey.length];
     List<Object> entityValues = new ArrayList<>(identifierInKey.length);
     GenericRecord key = GenericRecord.create(keySchema);
-    Expression filter = Expressions.alwaysTrue();
     for (int i = 0; i < identifierInKey.length; i++) {
       Object internal = identifierInKey[i].getFieldOrNull(keyRow);
       if (internal == null) {
@@ -249,7 +260,6 @@ public final class OnlineTableReader implements AutoCloseable {
       entityValues.add(entityValue);
       icebergValues[i] = entityValue instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : entityValue;
       key.setField(binding.identifierColumns().get(i), icebergValues[i]);
-      filter = Expressions.and(filter, Expressions.equal(binding.identifierColumns().get(i), icebergValues[i]));
     }
     String canonicalKey = EntityKeys.compositeKey(entityValues);
     if (binding.derivedKeyColumn() != null) {
@@ -261,20 +271,23 @@ public final class OnlineTableReader implements AutoCloseable {
       LiveIndex.Hit hit = liveIndex.lookup(indexKey, bucket, index.snapshotId());
       if (hit != null) {
         RowData row = hit.row();
-        return new Result(row != null && matchesExtraKeys(row, keyRow) && fresh(row) ? output(row) : null, 0, true);
+        return new Result(row != null && matchesExtraKeys(hit.layout(), row, keyRow) && fresh(row)
+            ? output(hit.layout(), row) : null, 0, true);
       }
     }
     Object filterValue = null;
     if (binding.derivedKeyColumn() != null) {
-      filter = Expressions.and(filter, Expressions.equal(binding.derivedKeyColumn(), canonicalKey));
       filterValue = canonicalKey;
     } else if (binding.filterKeyColumn() != null) {
       filterValue = icebergValues[0];
     }
     for (int attempt = 0; ; attempt++) {
       TableFileIndex files = index;
+      ReadLayout readWith = layout; // after the index: at least as new as the files it lists
       try {
-        return find(files, keyRow, filter, icebergValues, key, filterValue);
+        return find(files, readWith, keyRow, icebergValues, canonicalKey, key, filterValue);
+      } catch (UnreadableTableException e) {
+        throw e; // the table no longer holds what the reader was opened for: a retry changes nothing
       } catch (RuntimeException e) {
         if (attempt >= maxRetries) {
           throw e;
@@ -293,22 +306,54 @@ public final class OnlineTableReader implements AutoCloseable {
     }
   }
 
-  private Result find(TableFileIndex files, RowData keyRow, Expression filter, Object[] icebergValues,
-      StructLike key, Object filterValue) {
+  /**
+   * Fails when a key column's type changed since the reader opened (another engine widened it):
+   * keys of the declared type would no longer equal the keys read, and every key would be missing.
+   */
+  private void checkKeyTypes(ReadLayout readWith) {
+    for (int index : identifierIndexesInRead) {
+      if (readWith.typeChanged(index)) {
+        throw new UnreadableTableException("Key column '" + readWith.name(index) + "' of " + binding.identifier()
+            + " is now " + readWith.columnsType().getTypeAt(index).copy(true) + "; lookups declared it otherwise: "
+            + "open the reader again with the new type (for a Flink lookup join, declare it and restart the job)");
+      }
+    }
+  }
+
+  /**
+   * The key as an Iceberg filter to bind to {@code schema}: each key column named as that schema
+   * names it (the partition specs of a file index keep the schema they were loaded with, which may
+   * name a renamed column otherwise than the read layout).
+   */
+  private Expression filter(Schema schema, Object[] icebergValues, String canonicalKey) {
+    Expression filter = Expressions.alwaysTrue();
+    for (int i = 0; i < icebergValues.length; i++) {
+      filter = Expressions.and(filter, Expressions.equal(schema.findColumnName(identifierFieldIds[i]), icebergValues[i]));
+    }
+    if (derivedKeyFieldId >= 0) {
+      filter = Expressions.and(filter, Expressions.equal(schema.findColumnName(derivedKeyFieldId), canonicalKey));
+    }
+    return filter;
+  }
+
+  private Result find(TableFileIndex files, ReadLayout readWith, RowData keyRow, Object[] icebergValues,
+      String canonicalKey, StructLike key, Object filterValue) {
+    Expression filter = filter(readWith.columns(), icebergValues, canonicalKey);
     Map<Integer, Evaluator> partitionFilters = new HashMap<>();
     List<Candidate> candidates = new ArrayList<>();
     for (Map.Entry<TableFileIndex.Partition, TableFileIndex.PartitionFiles> entry : files.partitions().entrySet()) {
       int specId = entry.getKey().specId();
       Evaluator partitionFilter = partitionFilters.computeIfAbsent(specId, id -> {
         PartitionSpec spec = files.spec(id);
-        return new Evaluator(spec.partitionType(), Projections.inclusive(spec).project(filter));
+        return new Evaluator(spec.partitionType(),
+            Projections.inclusive(spec).project(filter(spec.schema(), icebergValues, canonicalKey)));
       });
       if (partitionFilter.eval(entry.getKey().value().get())) {
         entry.getValue().dataNewestFirst().forEach(data -> candidates.add(new Candidate(data, entry.getValue())));
       }
     }
     candidates.sort(Comparator.comparingLong((Candidate candidate) -> candidate.data().dataSequenceNumber()).reversed());
-    InclusiveMetricsEvaluator metrics = new InclusiveMetricsEvaluator(table.schema(), filter);
+    InclusiveMetricsEvaluator metrics = new InclusiveMetricsEvaluator(readWith.columns(), filter);
     int opened = 0;
     for (Candidate candidate : candidates) {
       DataFile data = candidate.data();
@@ -319,9 +364,9 @@ public final class OnlineTableReader implements AutoCloseable {
         continue;
       }
       opened++;
-      RowData row = readLiveRow(candidate, filter, icebergValues, filterValue);
+      RowData row = readLiveRow(readWith, candidate, filter, icebergValues, filterValue);
       if (row != null) {
-        return new Result(matchesExtraKeys(row, keyRow) && fresh(row) ? output(row) : null, opened);
+        return new Result(matchesExtraKeys(readWith, row, keyRow) && fresh(row) ? output(readWith, row) : null, opened);
       }
     }
     return new Result(null, opened);
@@ -350,7 +395,7 @@ public final class OnlineTableReader implements AutoCloseable {
 
   private FileMetadata metadata(DataFile data) {
     return fileMetadata.get(data.location(),
-        path -> FileMetadata.load(table.io().newInputFile(path, data.fileSizeInBytes()), binding.filterKeyColumn()));
+        path -> FileMetadata.load(table.io().newInputFile(path, data.fileSizeInBytes()), filterKeyField));
   }
 
   /**
@@ -359,16 +404,18 @@ public final class OnlineTableReader implements AutoCloseable {
    * the key are read ({@link PageRowReader}); otherwise the row groups that can, through Iceberg's
    * reader.
    */
-  private RowData readLiveRow(Candidate candidate, Expression filter, Object[] icebergValues, Object filterValue) {
+  private RowData readLiveRow(ReadLayout readWith, Candidate candidate, Expression filter, Object[] icebergValues,
+      Object filterValue) {
     RowData[] live = new RowData[1];
-    forEachLiveRow(candidate.data(), candidate.partition(), filter, filterValue, row -> hasKey(row, icebergValues),
-        row -> live[0] = copy(row));
+    forEachLiveRow(readWith, candidate.data(), candidate.partition(), filter, filterValue,
+        row -> hasKey(row, icebergValues), row -> live[0] = readWith.copy(row));
     return live[0];
   }
 
   /** Every row of the file that no delete of {@code partition} removes (the live index's build). */
-  private void forEachLiveRow(DataFile data, TableFileIndex.PartitionFiles partition, Consumer<RowData> live) {
-    forEachLiveRow(data, partition, Expressions.alwaysTrue(), null, row -> true, live);
+  private void forEachLiveRow(ReadLayout readWith, DataFile data, TableFileIndex.PartitionFiles partition,
+      Consumer<RowData> live) {
+    forEachLiveRow(readWith, data, partition, Expressions.alwaysTrue(), null, row -> true, live);
   }
 
   /**
@@ -377,14 +424,14 @@ public final class OnlineTableReader implements AutoCloseable {
    * be reused by the reader, its row position at {@code positionIndex}. With {@code pageKey} the
    * rows come from the pages that can hold that key when the file has a page index.
    */
-  private void forEachLiveRow(DataFile data, TableFileIndex.PartitionFiles partition, Expression filter,
-      Object pageKey, Predicate<RowData> wanted, Consumer<RowData> live) {
+  private void forEachLiveRow(ReadLayout readWith, DataFile data, TableFileIndex.PartitionFiles partition,
+      Expression filter, Object pageKey, Predicate<RowData> wanted, Consumer<RowData> live) {
     Candidate candidate = new Candidate(data, partition);
     List<DeleteFile> rowDeletes = newerEqualityDeletes(candidate).stream()
         .filter(delete -> !DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
     List<DeleteFile> keyDeletes = newerEqualityDeletes(candidate).stream()
         .filter(delete -> DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
-    Schema schema = rowDeletes.isEmpty() ? readSchema : withEqualityColumns(rowDeletes);
+    Schema schema = rowDeletes.isEmpty() ? readWith.schema() : withEqualityColumns(readWith.schema(), rowDeletes);
     Predicate<RowData> deletedByEquality = rowDeletes.isEmpty() ? row -> false : deletedByAny(rowDeletes, schema);
     Predicate<RowData> deletedByKey = keyDeletes.isEmpty() ? row -> false : deletedByAny(keyDeletes, schema);
     Predicate<RowData> isLive = row -> wanted.test(row) && !deletedByPosition(candidate, row.getLong(positionIndex))
@@ -414,7 +461,7 @@ public final class OnlineTableReader implements AutoCloseable {
   }
 
   /** The read schema with the equality columns of the deletes appended after it, so row positions stay. */
-  private Schema withEqualityColumns(List<DeleteFile> equalityDeletes) {
+  private Schema withEqualityColumns(Schema readSchema, List<DeleteFile> equalityDeletes) {
     List<Types.NestedField> fields = new ArrayList<>(readSchema.columns());
     for (DeleteFile delete : equalityDeletes) {
       for (int fieldId : delete.equalityFieldIds()) {
@@ -469,11 +516,11 @@ public final class OnlineTableReader implements AutoCloseable {
     return true;
   }
 
-  private boolean matchesExtraKeys(RowData row, RowData keyRow) {
-    for (RowData.FieldGetter[] getters : extraKeys) {
-      Object wanted = getters[0].getFieldOrNull(keyRow);
+  private boolean matchesExtraKeys(ReadLayout readWith, RowData row, RowData keyRow) {
+    for (Map.Entry<RowData.FieldGetter, Integer> extraKey : extraKeys) {
+      Object wanted = extraKey.getKey().getFieldOrNull(keyRow);
       // deepEquals: BYTES values are byte arrays
-      if (wanted == null || !Objects.deepEquals(wanted, getters[1].getFieldOrNull(row))) {
+      if (wanted == null || !Objects.deepEquals(wanted, readWith.value(row, extraKey.getValue()))) {
         return false;
       }
     }
@@ -488,19 +535,11 @@ public final class OnlineTableReader implements AutoCloseable {
     return eventMillis >= System.currentTimeMillis() - binding.maxAge().toMillis();
   }
 
-  private RowData copy(RowData row) {
-    GenericRowData copy = new GenericRowData(readGetters.length + 1);
-    for (int i = 0; i < readGetters.length; i++) {
-      copy.setField(i, readGetters[i].getFieldOrNull(row));
-    }
-    copy.setField(positionIndex, row.getLong(positionIndex));
-    return copy;
-  }
-
-  private RowData output(RowData row) {
-    GenericRowData out = new GenericRowData(outputGetters.length);
-    for (int i = 0; i < outputGetters.length; i++) {
-      out.setField(i, outputGetters[i].getFieldOrNull(row));
+  /** The output columns of a row read with {@code readWith}, in the types the caller declared. */
+  private RowData output(ReadLayout readWith, RowData row) {
+    GenericRowData out = new GenericRowData(outputIndexesInRead.length);
+    for (int i = 0; i < outputIndexesInRead.length; i++) {
+      out.setField(i, readWith.value(row, outputIndexesInRead[i]));
     }
     return out;
   }
@@ -524,6 +563,16 @@ public final class OnlineTableReader implements AutoCloseable {
   /** What the live index holds, for metrics; null when the reader has no live index. */
   public LiveIndexStats indexStats() {
     return liveIndex == null ? null : liveIndex.stats();
+  }
+
+  /** The live index, null without one; tests of this package drive it directly. */
+  LiveIndex liveIndex() {
+    return liveIndex;
+  }
+
+  /** The snapshot lookups are answered at. */
+  long snapshotId() {
+    return index.snapshotId();
   }
 
   /** The number of data and delete files the reader currently knows, for metrics. */

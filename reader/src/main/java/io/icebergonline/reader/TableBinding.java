@@ -167,7 +167,8 @@ public record TableBinding(
         derivedKey, filterKey, eventTime, maxAge, buckets);
   }
 
-  private static boolean sameIgnoringNullability(LogicalType declared, LogicalType table) {
+  /** Whether a column declared as {@code declared} reads the table's {@code table} type as it is. */
+  static boolean sameIgnoringNullability(LogicalType declared, LogicalType table) {
     if (declared.getTypeRoot() != table.getTypeRoot()) {
       return false;
     }

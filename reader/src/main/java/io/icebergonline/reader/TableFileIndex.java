@@ -105,7 +105,9 @@ final class TableFileIndex {
   private static TableFileIndex planned(Table table, Snapshot current) {
     Map<String, DataFile> data = new HashMap<>();
     Map<String, DeleteFile> deletes = new HashMap<>();
-    try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(current.snapshotId()).planFiles()) {
+    // with column statistics, as the incremental refresh has them: lookups prune files by key bounds
+    try (CloseableIterable<FileScanTask> tasks =
+        table.newScan().useSnapshot(current.snapshotId()).includeColumnStats().planFiles()) {
       for (FileScanTask task : tasks) {
         data.put(task.file().location(), task.file());
         task.deletes().forEach(delete -> deletes.put(delete.location(), delete));

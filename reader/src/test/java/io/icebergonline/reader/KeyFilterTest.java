@@ -54,7 +54,8 @@ class KeyFilterTest {
     SnapshotChanges.builderFor(table).snapshot(table.currentSnapshot()).build().addedDataFiles().forEach(files::add);
     assertThat(files).as("one data file per bucket").hasSize(BUCKETS);
     List<KeyFilter> filters = files.stream()
-        .map(file -> KeyFilter.load(table.io().newInputFile(file.location(), file.fileSizeInBytes()), "driver_id"))
+        .map(file -> KeyFilter.load(table.io().newInputFile(file.location(), file.fileSizeInBytes()),
+            table.schema().findField("driver_id")))
         .toList();
     SerializableFunction<Long, Integer> bucket = Transforms.<Long>bucket(BUCKETS).bind(Types.LongType.get());
 
