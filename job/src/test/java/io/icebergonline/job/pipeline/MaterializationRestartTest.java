@@ -39,7 +39,6 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -517,24 +516,15 @@ class MaterializationRestartTest {
 
   /** Waits until the job's consumer group has committed offsets at the end of every partition of the topic. */
   private static void awaitOffsetsCommitted(JobHarness harness, Duration timeout) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-      Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-      for (int partition = 0; partition < 4; partition++) {
-        partitions.put(new TopicPartition(harness.topic, partition), OffsetSpec.latest());
+    Map<TopicPartition, Long> ends = endOffsets(harness);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Map<TopicPartition, Long> committed = groupOffsets(harness);
+      if (ends.entrySet().stream().allMatch(end -> committed.getOrDefault(end.getKey(), 0L) >= end.getValue())) {
+        return;
       }
-      Map<TopicPartition, Long> ends = new HashMap<>();
-      admin.listOffsets(partitions).all().get().forEach((partition, info) -> ends.put(partition, info.offset()));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets(harness.topic + "-group").partitionsToOffsetAndMetadata().get();
-        if (ends.entrySet().stream().allMatch(end -> end.getValue() == 0
-            || (committed.get(end.getKey()) != null && committed.get(end.getKey()).offset() >= end.getValue()))) {
-          return;
-        }
-        assertThat(System.nanoTime()).as("offsets committed %s, ends %s", committed, ends).isLessThan(deadline);
-        Thread.sleep(100);
-      }
+      assertThat(System.nanoTime()).as("offsets committed %s, ends %s", committed, ends).isLessThan(deadline);
+      Thread.sleep(100);
     }
   }
 
