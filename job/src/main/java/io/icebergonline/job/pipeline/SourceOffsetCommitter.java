@@ -2,6 +2,7 @@ package io.icebergonline.job.pipeline;
 
 import io.icebergonline.core.ClassLoaderReleaseHook;
 import io.icebergonline.core.KafkaConfig;
+import io.icebergonline.core.LiveTable;
 import io.icebergonline.job.maintenance.OnlineTableMaintenance;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
   private final Duration commitWait;
 
   private transient String jobId;
-  private transient Map<String, Table> tables;
+  private transient Map<String, LiveTable> tables;
   /**
    * Per view, the next offset of each partition it read. Not keyed by a record: a record's
    * equals/hashCode (bootstrapped by {@code java.lang.runtime.ObjectMethods}) kept the job's class
@@ -74,7 +75,7 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
    */
   private transient Map<String, Map<TopicPartition, Long>> positions;
   private transient Set<String> writtenSinceBarrier;
-  /** Per table, the newest checkpoint of this run that wrote to it. */
+  /** Per table, the newest checkpoint of this run that wrote to it, until a completed checkpoint finds it committed. */
   private transient Map<String, Long> lastWritten;
   private transient NavigableMap<Long, Pending> pending;
   private transient Map<TopicPartition, Long> committed;
@@ -175,13 +176,25 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
     // positions and table requirements only grow: the newest pending checkpoint covers the older ones
     pending.headMap(checkpointId, true).clear();
     for (Map.Entry<String, Long> required : newest.getValue().requiredCommits().entrySet()) {
-      if (!awaitCommitted(required.getKey(), required.getValue())) {
+      boolean committed;
+      try {
+        committed = awaitCommitted(required.getKey(), required.getValue());
+      } catch (RuntimeException e) {
+        // e.g. the catalog is unreachable: this checkpoint's offsets wait, the job goes on
+        LOG.warn("Checkpoint {}: cannot read the {} table ({}); the Kafka offsets read before it are not committed to "
+            + "group '{}' now (a later checkpoint commits them)", checkpointId, required.getKey(), e.toString(),
+            kafka.groupId());
+        return;
+      }
+      if (!committed) {
         LOG.warn("Checkpoint {}: the {} table has not committed checkpoint {} within {}; the Kafka offsets read "
             + "before it are not committed to group '{}' now (a later checkpoint commits them)",
             checkpointId, required.getKey(), required.getValue(), commitWait, kafka.groupId());
         return;
       }
     }
+    // satisfied requirements need no look at the table again
+    lastWritten.values().removeIf(written -> written <= checkpointId);
     commitOffsets(checkpointId, newest.getValue().offsets());
   }
 
@@ -201,17 +214,17 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
     }
   }
 
+  /** The table, refreshed; loaded anew when a refresh fails ({@link LiveTable}: a Hadoop table deletes old metadata). */
   private Table table(String name) {
-    Table table = tables.get(name);
+    LiveTable table = tables.get(name);
     if (table == null) {
       TableLoader loader = tableLoaders.get(name);
       loader.open();
-      table = loader.loadTable();
+      table = new LiveTable(loader::loadTable);
       tables.put(name, table);
-    } else {
-      table.refresh();
+      return table.table();
     }
-    return table;
+    return table.refresh();
   }
 
   /** The newest checkpoint this job committed to {@code table}; -1 if none. */
