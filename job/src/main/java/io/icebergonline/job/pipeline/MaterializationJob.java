@@ -279,8 +279,15 @@ public final class MaterializationJob {
   private static KafkaSink<DeadLetter> deadLetterSink(JobConfig config, int topicMaxMessageBytes) {
     Properties producer = properties(config.kafka().properties());
     producer.putIfAbsent("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
-    int maxRecordBytes = Math.min(topicMaxMessageBytes, Integer.parseInt(producer.getProperty(
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(DEFAULT_MAX_REQUEST_SIZE)).trim()));
+    String maxRequestSize = producer.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Integer.toString(DEFAULT_MAX_REQUEST_SIZE)).trim();
+    int maxRecordBytes;
+    try {
+      maxRecordBytes = Math.min(topicMaxMessageBytes, Integer.parseInt(maxRequestSize));
+    } catch (NumberFormatException e) {
+      throw new StartupException("kafka.properties." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG
+          + ": expected a number of bytes, got '" + maxRequestSize + "'", e);
+    }
     return KafkaSink.<DeadLetter>builder()
         .setBootstrapServers(config.kafka().bootstrapServers())
         .setKafkaProducerConfig(producer)
