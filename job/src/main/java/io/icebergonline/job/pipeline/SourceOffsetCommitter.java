@@ -25,6 +25,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.flink.TableLoader;
+import org.apache.iceberg.util.SnapshotUtil;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -229,13 +230,11 @@ final class SourceOffsetCommitter extends AbstractStreamOperator<Void>
 
   /** The newest checkpoint this job committed to {@code table}; -1 if none. */
   private long committedCheckpoint(Table table) {
-    Snapshot snapshot = table.currentSnapshot();
-    while (snapshot != null) {
+    for (Snapshot snapshot : SnapshotUtil.currentAncestors(table)) {
       Map<String, String> summary = snapshot.summary();
       if (jobId.equals(summary.get(FLINK_JOB_ID)) && summary.containsKey(OnlineTableMaintenance.COMMITTED_CHECKPOINT)) {
         return Long.parseLong(summary.get(OnlineTableMaintenance.COMMITTED_CHECKPOINT));
       }
-      snapshot = snapshot.parentId() == null ? null : table.snapshot(snapshot.parentId());
     }
     return -1;
   }
