@@ -212,17 +212,26 @@ final class FlinkCluster implements AutoCloseable {
     List<Path> dumps = new ArrayList<>();
     for (Map.Entry<String, Integer> taskManager : live.entrySet()) {
       if (taskManager.getValue() > 0) {
+        String pid = Long.toString(taskManagers.get(taskManager.getKey()).pid());
         Path dump = work.resolve(taskManager.getKey() + ".hprof");
         Files.deleteIfExists(dump);
-        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-            Long.toString(taskManagers.get(taskManager.getKey()).pid()), "GC.heap_dump", dump.toString())
-            .redirectErrorStream(true).start().waitFor();
+        jcmd(pid, work.resolve(taskManager.getKey() + "-threads.txt"), "Thread.print", "-l");
+        jcmd(pid, work.resolve(taskManager.getKey() + "-classloaders.txt"), "VM.classloaders", "show-classes");
+        jcmd(pid, work.resolve(taskManager.getKey() + "-jcmd.txt"), "GC.heap_dump", dump.toString());
         dumps.add(dump);
       }
     }
+    // A heap dump leaves out what the JVM itself holds (compiler threads, compiled frames on a
+    // stack, exiting threads): the thread dump and class loader tree beside it show those.
     throw new AssertionError("TaskManagers still hold job class loaders after their jobs ended: " + live
-        + "; heap dumps to see what keeps them (paths to GC roots of org.apache.flink.util.ChildFirstClassLoader): "
-        + dumps);
+        + "; heap dumps to see what keeps them (paths to GC roots of org.apache.flink.util.ChildFirstClassLoader), "
+        + "with thread dumps and class loader trees beside them: " + dumps);
+  }
+
+  private static void jcmd(String pid, Path output, String... command) throws IOException, InterruptedException {
+    List<String> arguments = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), pid));
+    arguments.addAll(List.of(command));
+    new ProcessBuilder(arguments).redirectErrorStream(true).redirectOutput(output.toFile()).start().waitFor();
   }
 
   /** SIGKILL, as when a node or pod dies: no shutdown hook runs. */
