@@ -93,6 +93,7 @@ Call with (dict "path" "onlineStore.properties" "properties" $map).
 {{- end }}
 {{- $config := dict "online_store" $onlineStore "kafka" $kafka "dead_letter_topic" .Values.deadLetterTopic "feature_views" $views }}
 {{- with .Values.featureServices }}{{ $_ := set $config "feature_services" . }}{{ end }}
+{{- with .Values.pushSources }}{{ $_ := set $config "push_sources" . }}{{ end }}
 {{- with .Values.maintenance }}
 {{- $maintenance := dict }}
 {{- if hasKey . "enabled" }}{{ $_ := set $maintenance "enabled" .enabled }}{{ end }}
@@ -251,6 +252,9 @@ block; it lives in its own ConfigMap so server changes do not restart the job).
 {{- $server := .Values.featureServer }}
 {{- $block := dict "port" $server.port "max_body_size" (toString $server.maxBodySize) "max_entities" $server.maxEntities "request_timeout" $server.requestTimeout }}
 {{- with $server.indexMaxMemory }}{{ $_ := set $block "index_max_memory" (toString .) }}{{ end }}
+{{- with $server.maxWriteBodySize }}{{ $_ := set $block "max_write_body_size" (toString .) }}{{ end }}
+{{- with $server.maxWriteRows }}{{ $_ := set $block "max_write_rows" . }}{{ end }}
+{{- with $server.writeTimeout }}{{ $_ := set $block "write_timeout" . }}{{ end }}
 {{- if $server.tlsSecret }}
 {{- $_ := set $block "tls_cert" (printf "%s/tls.crt" (include "iceberg-online.tlsDir" .)) }}
 {{- $_ := set $block "tls_key" (printf "%s/tls.key" (include "iceberg-online.tlsDir" .)) }}

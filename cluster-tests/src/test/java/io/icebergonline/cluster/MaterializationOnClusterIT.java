@@ -117,7 +117,8 @@ class MaterializationOnClusterIT {
     JobConfig job = JobConfigParser.parse(chart.jobYaml(), CREDENTIALS::get);
     // a request timeout for a loaded test machine: the first request waits for the index of every bucket
     FeatureServerConfig patient = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
-        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofMinutes(2), null, FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES);
+        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofMinutes(2), null, FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES,
+        FeatureServerConfig.Writes.DEFAULTS);
     try (FeatureServer server = FeatureServer.start(job, patient)) {
       List<Long> keys = LongStream.rangeClosed(1, 500).boxed().toList();
       String request = "{\"features\": [\"driver_stats:conv_rate\", \"driver_stats:trips\", \"driver_stats:city\"], "

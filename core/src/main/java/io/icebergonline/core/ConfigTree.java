@@ -130,6 +130,10 @@ final class ConfigTree {
     }
   }
 
+  boolean isList() {
+    return node.isArray();
+  }
+
   List<ConfigTree> asList() {
     if (!node.isArray()) {
       throw error("expected a list, got " + describe());

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param tlsPrivateKey PEM private key (PKCS#8, or PKCS#1 RSA), null for plain HTTP
  * @param bearerToken null when requests need no token
  * @param indexMaxBytes the live index's memory budget per feature view; buckets beyond it are served by point reads
+ * @param writes the limits of {@code /write-to-online-store}, which takes whole tables
  */
 public record FeatureServerConfig(
     int port,
@@ -22,7 +23,18 @@ public record FeatureServerConfig(
     int maxEntities,
     Duration requestTimeout,
     String bearerToken,
-    long indexMaxBytes) {
+    long indexMaxBytes,
+    Writes writes) {
+
+  /**
+   * The limits of {@code POST /write-to-online-store}: {@code feast materialize} sends a feature
+   * view's whole table in one request unless Feast's {@code online_write_batch_size} is set, so its
+   * limits are far above the per-request ones of reads and pushes (keys {@code max_write_body_size},
+   * {@code max_write_rows}, {@code write_timeout}).
+   */
+  public record Writes(long maxBodyBytes, int maxRows, Duration timeout) {
+    public static final Writes DEFAULTS = new Writes(256L * 1024 * 1024, 1_000_000, Duration.ofMinutes(5));
+  }
 
   /** Feast's default feature server port. */
   public static final int DEFAULT_PORT = 6566;
@@ -32,7 +44,7 @@ public record FeatureServerConfig(
   public static final long DEFAULT_INDEX_MAX_BYTES = 512L * 1024 * 1024;
 
   public static final FeatureServerConfig DEFAULTS = new FeatureServerConfig(DEFAULT_PORT, null, null,
-      DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENTITIES, DEFAULT_REQUEST_TIMEOUT, null, DEFAULT_INDEX_MAX_BYTES);
+      DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ENTITIES, DEFAULT_REQUEST_TIMEOUT, null, DEFAULT_INDEX_MAX_BYTES, Writes.DEFAULTS);
 
   public boolean tls() {
     return tlsCertificate != null;
@@ -41,7 +53,7 @@ public record FeatureServerConfig(
   /** This config listening on another port (tests bind port 0). */
   public FeatureServerConfig withPort(int newPort) {
     return new FeatureServerConfig(newPort, tlsCertificate, tlsPrivateKey, maxBodyBytes, maxEntities, requestTimeout,
-        bearerToken, indexMaxBytes);
+        bearerToken, indexMaxBytes, writes);
   }
 
   @Override
@@ -49,6 +61,6 @@ public record FeatureServerConfig(
     return "FeatureServerConfig[port=" + port + ", tlsCertificate=" + tlsCertificate + ", tlsPrivateKey="
         + tlsPrivateKey + ", maxBodyBytes=" + maxBodyBytes + ", maxEntities=" + maxEntities + ", requestTimeout="
         + requestTimeout + ", bearerToken=" + (bearerToken == null ? "none" : "******") + ", indexMaxBytes="
-        + indexMaxBytes + "]";
+        + indexMaxBytes + ", writes=" + writes + "]";
   }
 }

@@ -35,7 +35,7 @@ public final class JobConfigParser {
   public static final TimestampUnit DEFAULT_TIMESTAMP_UNIT = TimestampUnit.MILLIS;
 
   private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views", "maintenance", "server",
-      "feature_services");
+      "feature_services", "push_sources");
   private static final Set<String> ONLINE_STORE_KEYS =
       Set.of("type", "catalog_type", "catalog_name", "uri", "warehouse", "namespace", "properties");
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
@@ -46,7 +46,7 @@ public final class JobConfigParser {
       Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
   private static final Set<String> SERVER_KEYS =
       Set.of("port", "tls_cert", "tls_key", "max_body_size", "max_entities", "request_timeout", "bearer_token_env",
-          "index_max_memory");
+          "index_max_memory", "max_write_body_size", "max_write_rows", "write_timeout");
   private static final Set<String> FIELD_KEYS = Set.of("name", "type");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -98,7 +98,40 @@ public final class JobConfigParser {
         root.optional("maintenance").map(JobConfigParser::parseMaintenance).orElse(MaintenanceConfig.DEFAULTS);
     List<FeatureServiceSpec> services =
         root.optional("feature_services").map(tree -> parseFeatureServices(tree, views)).orElse(List.of());
-    return new JobConfig(onlineStore, kafka, deadLetterTopic, views, maintenance, services);
+    Map<String, List<String>> pushSources =
+        root.optional("push_sources").map(tree -> parsePushSources(tree, views)).orElse(Map.of());
+    return new JobConfig(onlineStore, kafka, deadLetterTopic, views, maintenance, services, pushSources);
+  }
+
+  /**
+   * The {@code push_sources:} block: Feast push source name to the feature view, or list of
+   * views, whose stream source it is (a push writes each of them, as Feast's push does).
+   */
+  private static Map<String, List<String>> parsePushSources(ConfigTree tree, List<FeatureViewSpec> views) {
+    List<String> viewNames = views.stream().map(FeatureViewSpec::name).toList();
+    Map<String, List<String>> sources = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigTree> source : tree.asMapping().entrySet()) {
+      if (source.getKey().isBlank()) {
+        throw source.getValue().error("a push source needs a name");
+      }
+      List<ConfigTree> items = source.getValue().isList() ? source.getValue().asList() : List.of(source.getValue());
+      if (items.isEmpty()) {
+        throw source.getValue().error("expected a feature view or a list of feature views");
+      }
+      List<String> targets = new ArrayList<>();
+      for (ConfigTree item : items) {
+        String viewName = item.asString();
+        if (!viewNames.contains(viewName)) {
+          throw item.error("unknown feature view '" + viewName + "'; the feature views are " + viewNames);
+        }
+        if (targets.contains(viewName)) {
+          throw item.error("feature view '" + viewName + "' is listed twice");
+        }
+        targets.add(viewName);
+      }
+      sources.put(source.getKey(), List.copyOf(targets));
+    }
+    return sources;
   }
 
   /**
@@ -193,14 +226,6 @@ public final class JobConfigParser {
       throw new ConfigException(tree.path() + (cert == null ? ".tls_cert" : ".tls_key"),
           "TLS needs both tls_cert and tls_key (PEM files)");
     }
-    int maxEntities = defaults.maxEntities();
-    if (tree.optional("max_entities").isPresent()) {
-      ConfigTree entitiesTree = tree.required("max_entities");
-      maxEntities = entitiesTree.asInt();
-      if (maxEntities < 1) {
-        throw entitiesTree.error("expected at least 1 entity per request, got " + maxEntities);
-      }
-    }
     String token = null;
     if (tree.optional("bearer_token_env").isPresent()) {
       ConfigTree tokenTree = tree.required("bearer_token_env");
@@ -211,11 +236,38 @@ public final class JobConfigParser {
       }
     }
     return new FeatureServerConfig(port, cert, key,
-        tree.optional("max_body_size").map(ConfigTree::asByteSize).orElse(defaults.maxBodyBytes()),
-        maxEntities,
+        bodyLimit(tree.optional("max_body_size").orElse(null), defaults.maxBodyBytes()),
+        positiveInt(tree.optional("max_entities").orElse(null), defaults.maxEntities(), "entities per request"),
         duration(tree.optional("request_timeout").orElse(null), defaults.requestTimeout(), false),
         token,
-        tree.optional("index_max_memory").map(ConfigTree::asByteSize).orElse(defaults.indexMaxBytes()));
+        tree.optional("index_max_memory").map(ConfigTree::asByteSize).orElse(defaults.indexMaxBytes()),
+        new FeatureServerConfig.Writes(
+            bodyLimit(tree.optional("max_write_body_size").orElse(null), defaults.writes().maxBodyBytes()),
+            positiveInt(tree.optional("max_write_rows").orElse(null), defaults.writes().maxRows(), "rows per write"),
+            duration(tree.optional("write_timeout").orElse(null), defaults.writes().timeout(), false)));
+  }
+
+  /** A request body limit: held in one array, so below 2 GiB. */
+  private static long bodyLimit(ConfigTree tree, long defaultBytes) {
+    if (tree == null) {
+      return defaultBytes;
+    }
+    long bytes = tree.asByteSize();
+    if (bytes < 1 || bytes > Integer.MAX_VALUE - 8) {
+      throw tree.error("expected a size from 1 byte to 2047m, got " + bytes + " bytes");
+    }
+    return bytes;
+  }
+
+  private static int positiveInt(ConfigTree tree, int defaultValue, String what) {
+    if (tree == null) {
+      return defaultValue;
+    }
+    int value = tree.asInt();
+    if (value < 1) {
+      throw tree.error("expected at least 1 (" + what + "), got " + value);
+    }
+    return value;
   }
 
   /** Parses the JSON form written by {@link #featureViewToJson} (no environment substitution). */

@@ -44,12 +44,16 @@ class FeatureServerConfigTest {
         "  request_timeout: 250ms",
         "  bearer_token_env: SERVER_TOKEN",
         "  index_max_memory: 1gb",
+        "  max_write_body_size: 1g",
+        "  max_write_rows: 5000000",
+        "  write_timeout: 10m",
         "");
 
     FeatureServerConfig server = JobConfigParser.parseFeatureServer(yaml, ENV);
 
     assertThat(server).isEqualTo(new FeatureServerConfig(7000, Path.of("/etc/tls/tls.crt"), Path.of("/etc/tls/tls.key"),
-        64 * 1024, 50, Duration.ofMillis(250), "token-very-secret", 1024L * 1024 * 1024));
+        64 * 1024, 50, Duration.ofMillis(250), "token-very-secret", 1024L * 1024 * 1024,
+        new FeatureServerConfig.Writes(1024L * 1024 * 1024, 5_000_000, Duration.ofMinutes(10))));
     assertThat(server.toString()).doesNotContain("token-very-secret");
     assertThat(JobConfigParser.parse(yaml, ENV).featureViews()).isNotEmpty();
   }
@@ -61,9 +65,12 @@ class FeatureServerConfigTest {
         Arguments.of("  index_max_memory: lots", "server.index_max_memory: expected a positive size such as 128MB or 512kb, got 'lots'"),
         Arguments.of("  port: http", "server.port: expected an integer, got 'http'"),
         Arguments.of("  tls_cert: /a.pem", "server.tls_key: TLS needs both tls_cert and tls_key"),
-        Arguments.of("  max_entities: 0", "server.max_entities: expected at least 1 entity per request, got 0"),
+        Arguments.of("  max_entities: 0", "server.max_entities: expected at least 1 (entities per request), got 0"),
         Arguments.of("  max_body_size: lots", "server.max_body_size: expected a positive size"),
         Arguments.of("  request_timeout: 0s", "server.request_timeout: must be greater than 0"),
+        Arguments.of("  max_write_body_size: 3g", "server.max_write_body_size: expected a size from 1 byte to 2047m"),
+        Arguments.of("  max_write_rows: -5", "server.max_write_rows: expected at least 1 (rows per write), got -5"),
+        Arguments.of("  write_timeout: soon", "server.write_timeout: expected a duration"),
         Arguments.of("  bearer_token_env: NOT_SET", "server.bearer_token_env: environment variable NOT_SET is not set"));
   }
 

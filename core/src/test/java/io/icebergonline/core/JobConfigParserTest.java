@@ -67,6 +67,10 @@ class JobConfigParserTest {
         new FeatureServiceSpec.Ref("driver_hourly_stats", "trips"),
         new FeatureServiceSpec.Ref("customer_region_stats", "spend"),
         new FeatureServiceSpec.Ref("driver_hourly_stats", "conv_rate"))));
+    // a push source writes one view or several, as Feast writes every view whose stream source it is
+    assertThat(config.pushSources()).isEqualTo(Map.of(
+        "driver_stats_push_source", List.of("driver_hourly_stats"),
+        "all_push_source", List.of("driver_hourly_stats", "customer_region_stats")));
   }
 
   @Test
@@ -120,7 +124,7 @@ class JobConfigParserTest {
         Arguments.of(
             "dead_letter_topic: feature-events-dlq",
             "dead_letter_topc: x",
-            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, server]"),
+            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, server]"),
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
@@ -242,9 +246,21 @@ class JobConfigParserTest {
             "feature_services:\n  - driver_activity:",
             "feature_services: expected a mapping, got a list"),
         Arguments.of(
+            "all_push_source: [ driver_hourly_stats,",
+            "all_push_source: [ driver_stats,",
+            "push_sources.all_push_source[0]: unknown feature view 'driver_stats'; the feature views are [driver_hourly_stats, customer_region_stats]"),
+        Arguments.of(
+            "driver_stats_push_source: driver_hourly_stats",
+            "driver_stats_push_source: []",
+            "push_sources.driver_stats_push_source: expected a feature view or a list of feature views"),
+        Arguments.of(
+            "all_push_source: [ driver_hourly_stats, customer_region_stats ]",
+            "all_push_source: [ driver_hourly_stats, driver_hourly_stats ]",
+            "push_sources.all_push_source[1]: feature view 'driver_hourly_stats' is listed twice"),
+        Arguments.of(
             "feature_views:",
             "feature_views: []\nold_views:",
-            "old_views: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, server]"));
+            "old_views: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, server]"));
   }
 
   @ParameterizedTest(name = "{2}")
@@ -277,7 +293,7 @@ class JobConfigParserTest {
   @Test
   void emptyFileAsksForTheRootKeys() {
     assertThatThrownBy(() -> JobConfigParser.parse("", ENV))
-        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, server], got nothing");
+        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, server], got nothing");
   }
 
   @Test

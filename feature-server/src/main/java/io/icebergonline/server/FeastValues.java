@@ -25,6 +25,9 @@ import org.apache.flink.table.data.TimestampData;
  */
 final class FeastValues {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  /** The years 0001 to 9999, what the job and Flink SQL's TIMESTAMP types hold. */
+  private static final long EARLIEST_SECONDS = Instant.parse("0001-01-01T00:00:00Z").getEpochSecond();
+  private static final long LATEST_SECONDS = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
 
   private FeastValues() {}
 
@@ -54,8 +57,8 @@ final class FeastValues {
   /**
    * A value of an event the job reads (its FeatureEventParser's JSON convention), checked against
    * {@code type}: numbers in range and finite, base64 BYTES, lists as arrays. Timestamps become
-   * ISO-8601 instants, a zone-less date-time (what Feast's remote store sends) read as UTC;
-   * integers pass through, read by the job in the view's timestamp unit. JSON null stays null.
+   * ISO-8601 instants, a zone-less date-time (what Feast's remote store sends) read as UTC, an
+   * integer as Feast's epoch seconds. JSON null stays null.
    */
   static JsonNode eventValue(FeastValueType type, JsonNode node, String where) {
     if (node == null || node.isNull()) {
@@ -95,7 +98,14 @@ final class FeastValues {
         break;
       case UNIX_TIMESTAMP:
         if (node.isIntegralNumber() && node.canConvertToLong()) {
-          return node;
+          // Feast's unix_timestamp_val: epoch seconds (remote.py since v0.66.0 sends it as is);
+          // sent on as an instant, so the job does not read it in the view's timestamp_unit
+          long seconds = node.longValue();
+          if (seconds < EARLIEST_SECONDS || seconds > LATEST_SECONDS) {
+            throw RequestException.badRequest(where + ": expected epoch seconds within the years 0001 to 9999, got "
+                + shown(node));
+          }
+          return NODES.textNode(Instant.ofEpochSecond(seconds).toString());
         }
         if (node.isTextual()) {
           return NODES.textNode(instant(node, where).toString());
@@ -105,6 +115,24 @@ final class FeastValues {
         throw new AssertionError(type);
     }
     throw wrongType(type, node, where);
+  }
+
+  /**
+   * A value of a view's event or created time column: an ISO-8601 date-time becomes an instant,
+   * an integer passes through, read by the job in the view's {@code timestamp_unit}.
+   */
+  static JsonNode timeColumnValue(JsonNode node, String where) {
+    if (node == null || node.isNull()) {
+      return NODES.nullNode();
+    }
+    if (node.isIntegralNumber() && node.canConvertToLong()) {
+      return node;
+    }
+    if (node.isTextual()) {
+      return NODES.textNode(instant(node, where).toString());
+    }
+    throw RequestException.badRequest(where + ": expected an ISO-8601 date-time or an integer timestamp, got "
+        + shown(node));
   }
 
   /** An ISO-8601 date-time: an instant, one with an offset, or a zone-less one read as UTC ({@code T} or a space). */

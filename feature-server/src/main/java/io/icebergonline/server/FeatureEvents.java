@@ -1,17 +1,22 @@
 package io.icebergonline.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
+import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.KafkaConfig;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +38,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * convention: value = flat JSON object of entity, feature and time columns; key = JSON object of
  * the entity columns), produced to the view's topic. The request is answered after Kafka
  * acknowledged every event (acks=all); then the job materializes them, newest wins as always.
+ *
+ * <p>The body is parsed once, as a stream, into where each column's values lie in it (no tree of
+ * the table: {@code feast materialize} sends a whole table in one request); every row is checked
+ * before the first event is produced, so a refused request writes nothing.
  */
 final class FeatureEvents implements AutoCloseable {
   /** The time columns Feast's remote online store sends ({@code remote.py}, {@code online_write_batch}). */
@@ -40,17 +49,25 @@ final class FeatureEvents implements AutoCloseable {
   static final String FEAST_CREATED = "created";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory FACTORY = JSON.getFactory();
+  private static final String PUSH_SOURCE_NAME = "push_source_name";
+  private static final String FEATURE_VIEW_NAME = "feature_view_name";
 
   private final Map<String, FeatureViewSpec> views;
-  private final int maxRows;
+  private final Map<String, List<String>> pushSources;
+  private final int maxPushRows;
+  private final int maxWriteRows;
   private final ServerMetrics metrics;
   private final KafkaProducer<byte[], byte[]> producer;
 
-  FeatureEvents(KafkaConfig kafka, List<FeatureViewSpec> views, int maxRows, Duration timeout, ServerMetrics metrics) {
+  FeatureEvents(JobConfig job, int maxPushRows, int maxWriteRows, Duration timeout, ServerMetrics metrics) {
     this.views = new LinkedHashMap<>();
-    views.forEach(view -> this.views.put(view.name(), view));
-    this.maxRows = maxRows;
+    job.featureViews().forEach(view -> this.views.put(view.name(), view));
+    this.pushSources = job.pushSources();
+    this.maxPushRows = maxPushRows;
+    this.maxWriteRows = maxWriteRows;
     this.metrics = metrics;
+    KafkaConfig kafka = job.kafka();
     Properties properties = new Properties();
     properties.putAll(kafka.properties());
     properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -63,18 +80,37 @@ final class FeatureEvents implements AutoCloseable {
   }
 
   /**
-   * {@code POST /push}: {@code push_source_name} names the feature view (this server has no
-   * separate push sources); only {@code to: "online"} (the default) is served.
+   * {@code POST /push}: {@code push_source_name} names a push source of the config's {@code
+   * push_sources:} (each of its views is written, as Feast writes every view of a push source) or a
+   * feature view (every view is its own push source too). Only {@code to: "online"}, Feast's
+   * default, is served: the offline store is not this server's to write.
    */
-  int push(JsonNode request, long deadlineNanos) {
-    requireObject(request);
-    FeatureViewSpec view = view(request, "push_source_name");
-    JsonNode to = request.get("to");
-    if (to != null && !to.isNull() && !"online".equals(to.asText())) {
-      throw RequestException.badRequest("to: only 'online' is served (the job writes the online tables), got "
-          + FeastValues.shown(to));
+  int push(byte[] body, long deadlineNanos) {
+    Frame frame = Frame.parse(body, PUSH_SOURCE_NAME);
+    if (frame.to() != null && !frame.to().equals("online")) {
+      throw RequestException.validation(List.of("to"), "value_error", "this server writes the online store only, "
+          + "so 'to' must be 'online' (Feast's default), got " + FeastValues.shown(JSON.getNodeFactory()
+              .textNode(frame.to())) + "; push to the offline store through Feast's own offline store");
     }
-    return produce(view, rows(view, request.get("df"), Map.of()), deadlineNanos);
+    List<String> targets = pushSources.get(frame.name());
+    if (targets == null && views.containsKey(frame.name())) {
+      targets = List.of(frame.name());
+    }
+    if (targets == null) {
+      throw RequestException.feast(422, "PushSourceNotFoundException", PUSH_SOURCE_NAME + ": Unable to find push "
+          + "source " + FeastValues.shown(JSON.getNodeFactory().textNode(frame.name())) + "; the server's push sources "
+          + "are " + pushSources.keySet() + " and its feature views " + views.keySet());
+    }
+    List<Rows> rows = new ArrayList<>();
+    for (String target : targets) {
+      rows.add(rows(views.get(target), frame, Map.of(), maxPushRows, "max_entities"));
+    }
+    requireEveryColumnUsed(frame, rows);
+    int produced = 0;
+    for (Rows each : rows) {
+      produced += produce(each, deadlineNanos);
+    }
+    return produced;
   }
 
   /**
@@ -82,84 +118,52 @@ final class FeatureEvents implements AutoCloseable {
    * on {@code feast materialize}: its time columns are named {@code event_timestamp} and {@code
    * created} whatever the view calls them, and carry zone-less UTC date-times.
    */
-  int write(JsonNode request, long deadlineNanos) {
-    requireObject(request);
-    FeatureViewSpec view = view(request, "feature_view_name");
-    Map<String, String> renames = new HashMap<>();
+  int write(byte[] body, long deadlineNanos) {
+    Frame frame = Frame.parse(body, FEATURE_VIEW_NAME);
+    FeatureViewSpec view = views.get(frame.name());
+    if (view == null) {
+      throw RequestException.feast(404, "FeatureViewNotFoundException", FEATURE_VIEW_NAME + ": Feature view "
+          + FeastValues.shown(JSON.getNodeFactory().textNode(frame.name())) + " does not exist; the server has "
+          + views.keySet());
+    }
+    Map<String, String> renames = new LinkedHashMap<>();
     renames.put(FEAST_EVENT_TIMESTAMP, view.timestampField());
     renames.put(FEAST_CREATED, view.createdTimestampColumn()); // null: the view keeps no created time
-    return produce(view, rows(view, request.get("df"), renames), deadlineNanos);
-  }
-
-  /** A JSON object, its fields read as Feast's pydantic models read them: ones they do not know are ignored. */
-  private static void requireObject(JsonNode request) {
-    if (request == null || !request.isObject()) {
-      throw RequestException.validation(List.of(), "model_attributes_type",
-          "Input should be a valid dictionary or object to extract fields from");
-    }
+    Rows rows = rows(view, frame, renames, maxWriteRows, "max_write_rows");
+    requireEveryColumnUsed(frame, List.of(rows));
+    return produce(rows, deadlineNanos);
   }
 
   /**
-   * The view {@code field} names. Unknown: what Feast raises, {@code PushSourceNotFoundException}
-   * (422) for a push, {@code FeatureViewNotFoundException} (404) for a write.
+   * A view's rows of the frame: the frame's column for each of the view's columns present, and
+   * the view's columns by name (null for the time columns).
    */
-  private FeatureViewSpec view(JsonNode request, String field) {
-    JsonNode name = request.get(field);
-    if (name == null || name.isNull()) {
-      throw RequestException.validation(List.of(field), "missing", "Field required");
-    }
-    if (!name.isTextual()) {
-      throw RequestException.validation(List.of(field), "string_type", "Input should be a valid string");
-    }
-    FeatureViewSpec view = views.get(name.textValue());
-    if (view == null) {
-      String shown = FeastValues.shown(name);
-      throw field.equals("push_source_name")
-          ? RequestException.feast(422, "PushSourceNotFoundException", field + ": Unable to find push source "
-              + shown + "; the server's push sources are its feature views " + views.keySet())
-          : RequestException.feast(404, "FeatureViewNotFoundException", field + ": Feature view " + shown
-              + " does not exist; the server has " + views.keySet());
-    }
-    return view;
-  }
+  private record Rows(FeatureViewSpec view, Frame frame, Map<String, Frame.Column> columns,
+      Map<String, FieldSpec> fields) {}
 
-  /** One event per row of the columnar {@code df}; {@code renames} maps Feast's column names to the view's (null: drop). */
-  private List<ObjectNode> rows(FeatureViewSpec view, JsonNode df, Map<String, String> renames) {
-    if (df == null || !df.isObject() || df.isEmpty()) {
-      throw RequestException.badRequest("df: expected a non-empty mapping of column to a list of values");
+  /**
+   * The view's columns of the frame, checked: join keys and event time present, every value of
+   * the type its column has. {@code renames} maps Feast's column names to the view's (null: not
+   * kept). A {@code created} column of a view without one is left out, as Feast leaves it out.
+   */
+  private static Rows rows(FeatureViewSpec view, Frame frame, Map<String, String> renames, int maxRows,
+      String maxRowsKey) {
+    if (frame.rowCount() > maxRows) {
+      throw new RequestException(413, "df: " + frame.rowCount() + " rows, more than the server's " + maxRowsKey
+          + " of " + maxRows);
     }
-    Map<String, FieldSpec> fields = new LinkedHashMap<>();
-    view.entities().forEach(field -> fields.put(field.name(), field));
-    view.features().forEach(field -> fields.put(field.name(), field));
-    Map<String, JsonNode> columns = new LinkedHashMap<>();
-    int count = -1;
-    for (Iterator<Map.Entry<String, JsonNode>> entries = df.fields(); entries.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = entries.next();
-      String where = "df." + FeastValues.shown(entry.getKey());
-      String column = renames.containsKey(entry.getKey()) ? renames.get(entry.getKey()) : entry.getKey();
-      JsonNode values = entry.getValue();
-      if (!values.isArray()) {
-        throw RequestException.badRequest(where + ": expected a list of values, got " + FeastValues.shown(values));
-      }
-      if (count >= 0 && values.size() != count) {
-        throw RequestException.badRequest(where + ": has " + values.size() + " values, other columns " + count);
-      }
-      count = values.size();
-      if (count > maxRows) {
-        throw new RequestException(413, where + ": " + count + " rows, more than the server's max_entities of " + maxRows);
-      }
-      if (column == null) {
+    Map<String, FieldSpec> fields = fields(view);
+    Map<String, Frame.Column> columns = new LinkedHashMap<>();
+    for (Frame.Column column : frame.columns()) {
+      String name = renames.containsKey(column.name()) ? renames.get(column.name()) : column.name();
+      if (name == null || (name.equals(FEAST_CREATED) && !fields.containsKey(name))) {
+        column.used = true;
         continue;
       }
-      if (!fields.containsKey(column) && !column.equals(view.timestampField())
-          && !column.equals(view.createdTimestampColumn())) {
-        throw RequestException.badRequest(where + ": feature view '" + view.name() + "' has no column '"
-            + FeastValues.shown(column) + "'; its columns are " + allColumns(view));
+      if (fields.containsKey(name)) {
+        columns.put(name, column);
+        column.used = true;
       }
-      columns.put(column, values);
-    }
-    if (count == 0) {
-      throw RequestException.badRequest("df: expected at least one row");
     }
     for (FieldSpec entity : view.entities()) {
       if (!columns.containsKey(entity.name())) {
@@ -171,53 +175,87 @@ final class FeatureEvents implements AutoCloseable {
       throw RequestException.badRequest("df: feature view '" + view.name() + "' needs its event time column '"
           + (renames.isEmpty() ? view.timestampField() : FEAST_EVENT_TIMESTAMP) + "'");
     }
-    List<ObjectNode> events = new ArrayList<>(count);
-    for (int row = 0; row < count; row++) {
-      ObjectNode event = JSON.createObjectNode();
-      for (Map.Entry<String, JsonNode> column : columns.entrySet()) {
-        String name = column.getKey();
-        JsonNode value = column.getValue().get(row);
-        String where = "df." + name + "[" + row + "]";
-        FieldSpec field = fields.get(name);
-        if (field != null && view.entities().contains(field) && (value == null || value.isNull())) {
-          throw RequestException.badRequest(where + ": a join key value must not be null");
-        }
-        if (name.equals(view.timestampField()) && (value == null || value.isNull())) {
-          throw RequestException.badRequest(where + ": the event time must not be null");
-        }
-        event.set(name, field != null ? FeastValues.eventValue(field.type(), value, where)
-            : FeastValues.eventValue(FeastValueType.UNIX_TIMESTAMP, value, where));
-      }
-      events.add(event);
+    Rows rows = new Rows(view, frame, columns, fields);
+    for (int row = 0; row < frame.rowCount(); row++) {
+      event(rows, row);
     }
-    return events;
+    return rows;
   }
 
-  private static List<String> allColumns(FeatureViewSpec view) {
-    List<String> columns = new ArrayList<>();
-    view.entities().forEach(field -> columns.add(field.name()));
-    view.features().forEach(field -> columns.add(field.name()));
-    columns.add(view.timestampField());
-    view.createdTimestamp().ifPresent(columns::add);
-    return columns;
+  /**
+   * A column no view of the request has is refused, naming it (Feast would drop it unread; a
+   * misspelt feature would then be written as null, which newest-wins keeps).
+   */
+  private static void requireEveryColumnUsed(Frame frame, List<Rows> rows) {
+    for (Frame.Column column : frame.columns()) {
+      if (!column.used) {
+        List<String> known = new ArrayList<>();
+        rows.forEach(each -> known.addAll(each.fields().keySet()));
+        String viewNames = String.join("', '", rows.stream().map(each -> each.view().name()).toList());
+        String shown = FeastValues.shown(column.name());
+        throw RequestException.badRequest("df." + shown + ": feature view" + (rows.size() > 1 ? "s '" : " '")
+            + viewNames + "' " + (rows.size() > 1 ? "have" : "has") + " no column '" + shown + "'; "
+            + (rows.size() > 1 ? "their" : "its") + " columns are " + known);
+      }
+    }
   }
 
-  private int produce(FeatureViewSpec view, List<ObjectNode> events, long deadlineNanos) {
-    List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
+  /** The view's columns by name: join keys, features, event time and created time. */
+  private static Map<String, FieldSpec> fields(FeatureViewSpec view) {
+    Map<String, FieldSpec> fields = new LinkedHashMap<>();
+    view.entities().forEach(field -> fields.put(field.name(), field));
+    view.features().forEach(field -> fields.put(field.name(), field));
+    fields.put(view.timestampField(), null);
+    if (view.createdTimestampColumn() != null) {
+      fields.put(view.createdTimestampColumn(), null);
+    }
+    return fields;
+  }
+
+  /** Row {@code row} as the job's event, each value checked against its column (a 400 naming column and row). */
+  private static ObjectNode event(Rows rows, int row) {
+    FeatureViewSpec view = rows.view();
+    Map<String, FieldSpec> fields = rows.fields();
+    ObjectNode event = JSON.createObjectNode();
+    for (Map.Entry<String, Frame.Column> column : rows.columns().entrySet()) {
+      String name = column.getKey();
+      JsonNode value = rows.frame().value(column.getValue(), row);
+      String where = "df." + name + "[" + row + "]";
+      FieldSpec field = fields.get(name);
+      if (field != null && view.entities().contains(field) && value.isNull()) {
+        throw RequestException.badRequest(where + ": a join key value must not be null");
+      }
+      if (name.equals(view.timestampField()) && value.isNull()) {
+        throw RequestException.badRequest(where + ": the event time must not be null");
+      }
+      event.set(name, field != null ? FeastValues.eventValue(field.type(), value, where)
+          : FeastValues.timeColumnValue(value, where));
+    }
+    return event;
+  }
+
+  private int produce(Rows rows, long deadlineNanos) {
+    FeatureViewSpec view = rows.view();
+    int count = rows.frame().rowCount();
+    Deque<Future<RecordMetadata>> acks = new ArrayDeque<>();
     try {
-      for (ObjectNode event : events) {
+      for (int row = 0; row < count; row++) {
+        ObjectNode event = event(rows, row);
         ObjectNode key = JSON.createObjectNode();
         view.entities().forEach(entity -> key.set(entity.name(), event.get(entity.name())));
         acks.add(producer.send(new ProducerRecord<>(view.topic(), JSON.writeValueAsBytes(key),
             JSON.writeValueAsBytes(event))));
+        while (!acks.isEmpty() && acks.peek().isDone()) {
+          acks.poll().get();
+        }
       }
       for (Future<RecordMetadata> ack : acks) {
         ack.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
     } catch (TimeoutException e) {
       throw new RequestException(504, "Kafka did not acknowledge the events for topic '" + view.topic()
-          + "' within the server's request_timeout; some may have been written (a retry is safe: newest wins)");
-    } catch (ExecutionException | RuntimeException | JsonProcessingException e) {
+          + "' within the server's timeout for this endpoint; some may have been written (a retry is safe: newest wins)");
+    } catch (ExecutionException | RuntimeException | IOException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       throw new RequestException(503, "producing to Kafka topic '" + view.topic() + "' failed: "
           + cause.getClass().getSimpleName() + "; a retry is safe (newest wins)");
@@ -225,12 +263,140 @@ final class FeatureEvents implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new RequestException(503, "interrupted while waiting for Kafka");
     }
-    metrics.eventsProduced(view.name(), events.size());
-    return events.size();
+    metrics.eventsProduced(view.name(), count);
+    return count;
   }
 
   @Override
   public void close() {
     producer.close(Duration.ofSeconds(5));
+  }
+
+  /**
+   * A push or write request as parsed: the name it addresses, {@code to}, and the columns of
+   * {@code df}, each value kept as where it lies in the body (start and end offsets), read when
+   * its row is turned into an event. Fields Feast's models have and this server does not use
+   * ({@code allow_registry_cache}, {@code transform_on_write}), and unknown ones, are ignored, as
+   * pydantic ignores them.
+   */
+  private record Frame(byte[] body, String name, String to, List<Column> columns, int rowCount) {
+    /** One column of {@code df}: its name and its values' offsets in the body. */
+    static final class Column {
+      final String name;
+      int[] starts = new int[16];
+      int[] ends = new int[16];
+      int size;
+      /** Read for some view of the request. */
+      boolean used;
+
+      Column(String name) {
+        this.name = name;
+      }
+
+      String name() {
+        return name;
+      }
+
+      void add(int start, int end) {
+        if (size == starts.length) {
+          starts = Arrays.copyOf(starts, size * 2);
+          ends = Arrays.copyOf(ends, size * 2);
+        }
+        starts[size] = start;
+        ends[size] = end;
+        size++;
+      }
+    }
+
+    JsonNode value(Column column, int row) {
+      try {
+        return JSON.readTree(body, column.starts[row], column.ends[row] - column.starts[row]);
+      } catch (IOException e) {
+        throw new IllegalStateException("a value parsed before does not parse again", e);
+      }
+    }
+
+    static Frame parse(byte[] body, String nameField) {
+      if (body.length == 0) {
+        throw RequestException.validation(List.of(), "missing", "Field required");
+      }
+      String name = null;
+      String to = null;
+      List<Column> columns = null;
+      try (JsonParser parser = FACTORY.createParser(body)) {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+          throw RequestException.validation(List.of(), "model_attributes_type",
+              "Input should be a valid dictionary or object to extract fields from");
+        }
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String field = parser.currentName();
+          JsonToken value = parser.nextToken();
+          if (field.equals(nameField) || field.equals("to")) {
+            if (value != JsonToken.VALUE_STRING) {
+              throw RequestException.validation(List.of(field), "string_type", "Input should be a valid string");
+            }
+            if (field.equals(nameField)) {
+              name = parser.getText();
+            } else {
+              to = parser.getText();
+            }
+          } else if (field.equals("df")) {
+            columns = columns(parser);
+          } else {
+            parser.skipChildren();
+          }
+        }
+      } catch (StreamReadException e) {
+        throw RequestException.validation(List.of(), "json_invalid", "JSON decode error: " + e.getOriginalMessage());
+      } catch (IOException e) {
+        throw new IllegalStateException("reading a request held in memory failed", e);
+      }
+      if (name == null) {
+        throw RequestException.validation(List.of(nameField), "missing", "Field required");
+      }
+      if (columns == null || columns.isEmpty()) {
+        throw RequestException.badRequest("df: expected a non-empty mapping of column to a list of values");
+      }
+      int rows = columns.get(0).size;
+      for (Column column : columns) {
+        if (column.size != rows) {
+          throw RequestException.badRequest("df." + column.name + ": has " + column.size + " values, other columns "
+              + rows);
+        }
+      }
+      if (rows == 0) {
+        throw RequestException.badRequest("df: expected at least one row");
+      }
+      return new Frame(body, name, to, columns, rows);
+    }
+
+    private static List<Column> columns(JsonParser parser) throws IOException {
+      if (parser.currentToken() != JsonToken.START_OBJECT) {
+        throw RequestException.badRequest("df: expected a non-empty mapping of column to a list of values");
+      }
+      Map<String, Column> columns = new LinkedHashMap<>();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        String where = "df." + FeastValues.shown(name);
+        if (parser.nextToken() != JsonToken.START_ARRAY) {
+          throw RequestException.badRequest(where + ": expected a list of values, got "
+              + FeastValues.shown((JsonNode) parser.readValueAsTree()));
+        }
+        Column column = new Column(name);
+        if (columns.putIfAbsent(name, column) != null) {
+          throw RequestException.badRequest(where + ": the column is given twice");
+        }
+        for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+          int start = (int) parser.currentTokenLocation().getByteOffset();
+          if (token.isStructStart()) {
+            parser.skipChildren();
+          } else {
+            parser.finishToken();
+          }
+          column.add(start, (int) parser.currentLocation().getByteOffset());
+        }
+      }
+      return new ArrayList<>(columns.values());
+    }
   }
 }

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class FeatureServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> POST_PATHS = Set.of("/get-online-features", "/push", "/write-to-online-store");
+  private static final String WRITE_PATH = "/write-to-online-store";
+  private static final Set<String> POST_PATHS = Set.of("/get-online-features", "/push", WRITE_PATH);
   private static final Set<String> GET_PATHS = Set.of("/health", "/metrics");
 
   /** How often the views' tables are checked: created, dropped or replaced since the last look. */
@@ -81,7 +82,7 @@ public final class FeatureServer implements AutoCloseable {
     }
     this.features = new OnlineFeatures(readers, job.featureServices(), config.maxEntities(), metrics,
         System::currentTimeMillis);
-    this.events = new FeatureEvents(job.kafka(), job.featureViews(), config.maxEntities(), config.requestTimeout(),
+    this.events = new FeatureEvents(job, config.maxEntities(), config.writes().maxRows(), config.requestTimeout(),
         metrics);
     this.expectedAuthorization = config.bearerToken() == null ? null
         : ("Bearer " + config.bearerToken()).getBytes(StandardCharsets.UTF_8);
@@ -205,102 +206,105 @@ public final class FeatureServer implements AutoCloseable {
   }
 
   private final class Routes extends Handler.Abstract {
+    /**
+     * Refuses what can be refused from the request line and headers, reads the body without
+     * holding a thread while it arrives, then answers on the thread that read its end.
+     */
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       long started = System.nanoTime();
       String path = Request.getPathInContext(request);
       String endpoint = POST_PATHS.contains(path) || GET_PATHS.contains(path) ? path : "other";
-      RequestBody body = new RequestBody(request, config.maxBodyBytes());
-      int status;
-      try {
-        status = route(path, request, body, response, callback, started);
-      } catch (RequestException e) {
-        status = error(response, callback, body, e);
-      } catch (UnreadableTableException e) {
-        status = error(response, callback, body, new RequestException(503, e.getMessage()));
-      } catch (RuntimeException | IOException e) {
-        LOG.error("{} {} failed", request.getMethod(), path, e);
-        status = error(response, callback, body, RequestException.internal(
-            "internal error (" + e.getClass().getSimpleName() + "); see the server log"));
-      }
-      metrics.request(endpoint, status, System.nanoTime() - started);
+      RequestBody.Bounds bounds = path.equals(WRITE_PATH)
+          ? new RequestBody.Bounds(config.writes().maxBodyBytes(), "max_write_body_size", config.writes().timeout(),
+              "write_timeout")
+          : new RequestBody.Bounds(config.maxBodyBytes(), "max_body_size", config.requestTimeout(), "request_timeout");
+      new RequestBody(request, bounds).read(refusalBeforeBody(path, request), body -> {
+        int status;
+        if (body.refusal() != null) {
+          status = send(response, callback, body.ended(), body.refusal());
+        } else {
+          long deadline = started + bounds.timeout().toNanos();
+          try {
+            status = answer(path, body.bytes(), response, callback, deadline);
+          } catch (RequestException e) {
+            status = send(response, callback, true, e);
+          } catch (UnreadableTableException e) {
+            status = send(response, callback, true, new RequestException(503, e.getMessage()));
+          } catch (RuntimeException | IOException e) {
+            LOG.error("{} {} failed", request.getMethod(), path, e);
+            status = send(response, callback, true, RequestException.internal(
+                "internal error (" + e.getClass().getSimpleName() + "); see the server log"));
+          }
+        }
+        metrics.request(endpoint, status, System.nanoTime() - started);
+      });
       return true;
     }
 
-    private int route(String path, Request request, RequestBody body, Response response, Callback callback,
-        long started) throws IOException {
+    /** The refusal of a request for an unknown path, a wrong method or a missing token; null when it may go on. */
+    private RequestException refusalBeforeBody(String path, Request request) {
       String method = request.getMethod();
       if (GET_PATHS.contains(path)) {
-        requireMethod("GET", method, path);
-        if (path.equals("/metrics")) {
-          ByteArrayOutputStream text = new ByteArrayOutputStream();
-          metrics.write(text);
-          return send(response, callback, body, 200, metrics.contentType(), text.toByteArray());
-        }
-        ObjectNode health = health();
-        return send(response, callback, body, health.get("status").asText().equals("unavailable") ? 503 : 200, health);
+        return requireMethod("GET", method, path);
       }
       if (!POST_PATHS.contains(path)) {
-        throw new RequestException(404, "no endpoint " + path + "; the server has " + List.of("POST /get-online-features",
-            "POST /push", "POST /write-to-online-store", "GET /health", "GET /metrics"));
+        return new RequestException(404, "no endpoint " + path + "; the server has " + List.of(
+            "POST /get-online-features", "POST /push", "POST " + WRITE_PATH, "GET /health", "GET /metrics"));
       }
-      requireMethod("POST", method, path);
-      if (expectedAuthorization != null) {
-        String given = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (given == null || !MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8))) {
-          throw new RequestException(401, given == null ? "missing 'Authorization: Bearer <token>' header"
-              : "wrong bearer token");
-        }
+      RequestException wrongMethod = requireMethod("POST", method, path);
+      if (wrongMethod != null || expectedAuthorization == null) {
+        return wrongMethod;
       }
-      byte[] bytes = body.read();
-      long deadline = started + config.requestTimeout().toNanos();
+      String given = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+      if (given == null || !MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8))) {
+        return new RequestException(401, given == null ? "missing 'Authorization: Bearer <token>' header"
+            : "wrong bearer token");
+      }
+      return null;
+    }
+
+    private int answer(String path, byte[] bytes, Response response, Callback callback, long deadline)
+        throws IOException {
       return switch (path) {
+        case "/metrics" -> {
+          ByteArrayOutputStream text = new ByteArrayOutputStream();
+          metrics.write(text);
+          yield send(response, callback, true, 200, metrics.contentType(), text.toByteArray());
+        }
+        case "/health" -> {
+          ObjectNode health = health();
+          yield send(response, callback, health.get("status").asText().equals("unavailable") ? 503 : 200, health);
+        }
         case "/get-online-features" ->
-            send(response, callback, body, 200, features.get(GetOnlineFeaturesRequest.parse(bytes), deadline));
+            send(response, callback, 200, features.get(GetOnlineFeaturesRequest.parse(bytes), deadline));
         case "/push" -> {
-          events.push(json(bytes), deadline);
-          yield send(response, callback, body, 200, JSON.nullNode());
+          events.push(bytes, deadline);
+          yield send(response, callback, 200, JSON.nullNode());
         }
         default -> {
-          events.write(json(bytes), deadline);
-          yield send(response, callback, body, 200, JSON.nullNode());
+          events.write(bytes, deadline);
+          yield send(response, callback, 200, JSON.nullNode());
         }
       };
     }
 
-    private static void requireMethod(String expected, String method, String path) {
-      if (!expected.equals(method)) {
-        throw new RequestException(405, path + " takes " + expected + ", not " + method);
-      }
+    private static RequestException requireMethod(String expected, String method, String path) {
+      return expected.equals(method) ? null : new RequestException(405, path + " takes " + expected + ", not " + method);
     }
 
-    /** The body as JSON; FastAPI's 422 when it is empty or not JSON. */
-    private static JsonNode json(byte[] bytes) {
-      if (bytes.length == 0) {
-        throw RequestException.validation(List.of(), "missing", "Field required");
-      }
-      try {
-        return JSON.readTree(bytes);
-      } catch (IOException e) {
-        throw RequestException.validation(List.of(), "json_invalid", "JSON decode error: "
-            + (e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage()));
-      }
-    }
-
-    private int send(Response response, Callback callback, RequestBody request, int status, JsonNode body)
-        throws JsonProcessingException {
-      return send(response, callback, request, status, "application/json", JSON.writeValueAsBytes(body));
+    private int send(Response response, Callback callback, int status, JsonNode body) throws JsonProcessingException {
+      return send(response, callback, true, status, "application/json", JSON.writeValueAsBytes(body));
     }
 
     /**
-     * Answers, first reading what is left of the request's body within max_body_size so that a
-     * keep-alive client (Feast's requests.Session) can send its next request on this connection;
-     * a body past that bound is not read, and the answer says {@code Connection: close} so no client
-     * sends on a connection the server then closes.
+     * Answers; {@code keepAlive} false (the request's body was not read to its end) says {@code
+     * Connection: close}, so no keep-alive client sends its next request on a connection the server
+     * then closes.
      */
-    private int send(Response response, Callback callback, RequestBody request, int status, String contentType,
+    private int send(Response response, Callback callback, boolean keepAlive, int status, String contentType,
         byte[] body) {
-      if (!request.drain()) {
+      if (!keepAlive) {
         response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
       }
       response.setStatus(status);
@@ -310,9 +314,10 @@ public final class FeatureServer implements AutoCloseable {
     }
 
     /** Answers a refusal in Feast's shape for it (see {@link RequestException}); returns its status. */
-    private int error(Response response, Callback callback, RequestBody request, RequestException refusal) {
+    private int send(Response response, Callback callback, boolean keepAlive, RequestException refusal) {
       try {
-        return send(response, callback, request, refusal.status(), refusal.body());
+        return send(response, callback, keepAlive, refusal.status(), "application/json",
+            JSON.writeValueAsBytes(refusal.body()));
       } catch (JsonProcessingException e) {
         callback.failed(e);
         return refusal.status();

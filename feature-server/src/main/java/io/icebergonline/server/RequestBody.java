@@ -1,106 +1,147 @@
 package io.icebergonline.server;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * One request's body, bounded by the server's max_body_size: read whole for the endpoint, or, when
- * the request is answered without it (a 401, 404, 405, 413), read to its end and dropped, up to
- * {@link #DRAIN_BEYOND_LIMIT} past max_body_size. Both keep the connection usable for the client's
- * next request, and let the client read the answer at all: a server that closes a connection with
- * unread bytes in it resets it, and the reset discards the answer the client had not read yet (a
- * 2 MB body got no 413 but "header parser received no bytes", on a loaded machine). A body past the
- * drain bound is not read; {@link #drain()} then says the connection has to close.
+ * One request's body, read as the client sends it without holding a thread while it waits (a few
+ * hundred clients sending a byte a second would otherwise hold every thread of the server, and
+ * {@code /health} with them), and bounded in size and time:
+ * <ul>
+ *   <li>read whole for the endpoint, up to the endpoint's size limit; past it, a 413;
+ *   <li>for a request answered without its body (401, 404, 405, 413), read to its end and dropped,
+ *       up to {@link #DRAIN_BEYOND_LIMIT} past the limit, so a keep-alive client (Feast's
+ *       {@code requests.Session}) can send its next request on the connection and read the answer
+ *       at all: a server that closes a connection with unread bytes in it resets it, and the reset
+ *       discards the answer the client had not read yet;
+ *   <li>a body that has not arrived within the endpoint's timeout is answered 408, a client gone
+ *       mid-body 400: the client's doing, answered as such, never logged as a failure of the server.
+ * </ul>
+ * A body that did not end within these bounds is not read further, and {@link Result#ended()} says
+ * that the answer has to close the connection.
  */
 final class RequestBody {
-  /** How far past max_body_size a refused body is still read and dropped. */
+  /** How far past the limit a refused body is still read and dropped. */
   static final long DRAIN_BEYOND_LIMIT = 8L * 1024 * 1024;
+
+  /**
+   * The body whole ({@code bytes}), or the refusal to answer ({@code refusal}); {@code ended} when
+   * the body was read to its end, so the connection can stay open.
+   */
+  record Result(byte[] bytes, RequestException refusal, boolean ended) {}
+
+  /** An endpoint's bounds, with the config keys that set them (named in a 413 or 408). */
+  record Bounds(long limit, String limitKey, Duration timeout, String timeoutKey) {}
 
   private final Request request;
   private final long limit;
-  private final long drainLimit;
-  private InputStream in;
-  private long bytesRead;
-  private boolean ended;
+  private final Bounds bounds;
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private Consumer<Result> then;
+  private RequestException refusal;
+  private Scheduler.Task timeout;
+  private byte[] collected;
+  private int size;
+  private volatile long bytesRead;
 
-  RequestBody(Request request, long limit) {
+  RequestBody(Request request, Bounds bounds) {
     this.request = request;
-    this.limit = limit;
-    this.drainLimit = limit + DRAIN_BEYOND_LIMIT;
+    this.limit = bounds.limit();
+    this.bounds = bounds;
   }
 
   /**
-   * The whole body; a 413 when it is larger than the limit (by its Content-Length or as read), a
-   * 400 when the client went away or stalled before sending it all (the connection's idle
-   * timeout): the client's doing, answered as such, not logged as a failure of the server.
+   * Reads the body, then calls {@code then} once, on the thread that read its end (or found it
+   * late): with the body, or with {@code refusal} (null: the body is wanted) or the body's own.
    */
-  byte[] read() {
+  void read(RequestException refusalBeforeBody, Consumer<Result> then) {
+    this.then = then;
+    this.refusal = refusalBeforeBody;
     long declared = request.getLength();
-    if (declared > limit) {
-      throw tooLarge(declared);
+    if (refusal == null && declared > limit) {
+      refusal = tooLarge(declared);
     }
-    byte[] bytes;
-    try {
-      bytes = stream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-    } catch (IOException e) {
-      throw new RequestException(400, "the request body ended early: the client closed the connection or sent "
-          + "nothing for too long (" + e.getClass().getSimpleName() + ")");
+    if (refusal != null && declared > limit + DRAIN_BEYOND_LIMIT) {
+      finish(new Result(null, refusal, false));
+      return;
     }
-    bytesRead += bytes.length;
-    if (bytes.length > limit) {
-      throw tooLarge(-1);
+    if (refusal == null) {
+      collected = new byte[declared >= 0 ? (int) declared : 4096];
     }
-    ended = true;
-    return bytes;
+    long millis = Math.max(1, bounds.timeout().toMillis());
+    timeout = request.getComponents().getScheduler().schedule(() -> finish(new Result(null,
+        new RequestException(408, "the request body did not arrive within the server's " + bounds.timeoutKey() + " of "
+            + bounds.timeout() + " (" + bytesRead + " bytes came)"), false)), millis, TimeUnit.MILLISECONDS);
+    onContent();
   }
 
-  /**
-   * Reads and drops what is left of the body, up to the drain bound in all; true when the body
-   * ended within it, so the connection can stay open. Releases the body either way.
-   */
-  boolean drain() {
-    try {
-      if (!ended && request.getLength() <= drainLimit) {
-        InputStream body = stream();
-        byte[] skipped = new byte[8192];
-        while (!ended && bytesRead <= drainLimit) {
-          int n = body.read(skipped);
-          if (n < 0) {
-            ended = true;
-          } else {
-            bytesRead += n;
-          }
+  private void onContent() {
+    while (!finished.get()) {
+      Content.Chunk chunk = request.read();
+      if (chunk == null) {
+        request.demand(this::onContent);
+        return;
+      }
+      if (Content.Chunk.isFailure(chunk)) {
+        if (refusal == null) {
+          refusal = new RequestException(400, "the request body ended early: the client closed the connection ("
+              + chunk.getFailure().getClass().getSimpleName() + ")");
         }
+        finish(new Result(null, refusal, false));
+        return;
       }
-      return ended;
-    } catch (IOException e) {
-      return false;
-    } finally {
-      closeQuietly();
+      ByteBuffer bytes = chunk.getByteBuffer();
+      bytesRead += bytes.remaining();
+      if (refusal == null && bytesRead > limit) {
+        refusal = tooLarge(-1);
+        collected = null;
+      }
+      if (refusal == null) {
+        append(bytes);
+      }
+      boolean last = chunk.isLast();
+      chunk.release();
+      if (last) {
+        finish(new Result(refusal == null ? (size == collected.length ? collected : Arrays.copyOf(collected, size)) : null,
+            refusal, true));
+        return;
+      }
+      if (refusal != null && bytesRead > limit + DRAIN_BEYOND_LIMIT) {
+        finish(new Result(null, refusal, false));
+        return;
+      }
     }
   }
 
-  private InputStream stream() {
-    if (in == null) {
-      in = Content.Source.asInputStream(request);
+  private void append(ByteBuffer bytes) {
+    int n = bytes.remaining();
+    if (size + n > collected.length) {
+      collected = Arrays.copyOf(collected, (int) Math.min(Math.max((long) collected.length * 2, size + n), limit));
     }
-    return in;
+    bytes.get(collected, size, n);
+    size += n;
   }
 
-  private void closeQuietly() {
-    if (in != null) {
-      try {
-        in.close();
-      } catch (IOException e) {
-        // the body failed or was cut off: the connection closes, which is what the caller asked for
-      }
+  /** The first outcome wins: the body's end, its failure, or the timeout (a 408 whatever is still on its way). */
+  private void finish(Result result) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
     }
+    if (timeout != null) {
+      timeout.cancel();
+    }
+    then.accept(result);
   }
 
   private RequestException tooLarge(long length) {
     return new RequestException(413, "request body " + (length >= 0 ? "of " + length + " bytes " : "")
-        + "is larger than the server's max_body_size of " + limit + " bytes");
+        + "is larger than the server's " + bounds.limitKey() + " of " + limit + " bytes");
   }
 }

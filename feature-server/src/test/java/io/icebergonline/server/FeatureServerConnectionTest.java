@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FeatureServerConnectionTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration PATIENCE = Duration.ofSeconds(60);
+  /** More than the 200 threads of Jetty's default pool, which a blocking read would each hold. */
+  private static final int SLOW_CLIENTS = 250;
 
   @TempDir
   Path warehouse;
@@ -66,6 +69,61 @@ class FeatureServerConnectionTest {
       String counted = "feature_server_requests_total{endpoint=\"/get-online-features\",status=\"400\"} 1.0";
       await(() -> metrics(server).contains(counted));
       assertThat(metrics(server)).doesNotContain("status=\"500\"");
+    }
+  }
+
+  /**
+   * Clients that send their body a byte at a time, more of them than the server has threads, hold
+   * no thread while they send: {@code /health} and other clients are answered meanwhile, and each
+   * slow body gets a 408 closing its connection once {@code request_timeout} has passed.
+   */
+  @Test
+  void slowBodiesHoldNoThreadAndEndInA408AtTheRequestTimeout() throws Exception {
+    JobConfig job = job();
+    OnlineTables.createOrVerify(IcebergCatalogs.load(job.onlineStore()), job.onlineStore().namespace(),
+        job.featureView("v").orElseThrow());
+    List<RawConnection> slow = new ArrayList<>();
+    try (FeatureServer server = FeatureServer.start(job, FeatureServerConfig.DEFAULTS.withPort(0))) {
+      try {
+        for (int i = 0; i < SLOW_CLIENTS; i++) {
+          RawConnection connection = new RawConnection(server.port());
+          slow.add(connection);
+          connection.sendHead("POST", "/get-online-features", 1_000);
+          connection.sendPart("{".getBytes(StandardCharsets.UTF_8));
+        }
+        await(() -> server.requestsInFlight() == SLOW_CLIENTS);
+
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + server.port() + "/health")).timeout(PATIENCE).build(),
+            HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        for (RawConnection connection : slow) {
+          assertThat(connection.quiet()).as("a slow body is still being waited for").isTrue();
+        }
+      } finally {
+        for (RawConnection connection : slow) {
+          connection.close();
+        }
+      }
+    }
+
+    FeatureServerConfig impatient = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
+        FeatureServerConfig.DEFAULT_MAX_ENTITIES, Duration.ofSeconds(1), null,
+        FeatureServerConfig.DEFAULT_INDEX_MAX_BYTES, FeatureServerConfig.Writes.DEFAULTS);
+    try (FeatureServer server = FeatureServer.start(job, impatient);
+        RawConnection connection = new RawConnection(server.port())) {
+      connection.sendHead("POST", "/get-online-features", 1_000);
+      connection.sendPart("{".getBytes(StandardCharsets.UTF_8));
+
+      RawConnection.Answer answer = connection.answer();
+
+      assertThat(answer.status()).isEqualTo(408);
+      assertThat(answer.header("connection")).isEqualTo("close");
+      assertThat(new String(answer.body(), StandardCharsets.UTF_8))
+          .contains("did not arrive within the server's request_timeout of PT1S");
+      assertThat(connection.closedByServer()).isTrue();
+      assertThat(metrics(server)).contains("status=\"408\"").doesNotContain("status=\"500\"");
     }
   }
 

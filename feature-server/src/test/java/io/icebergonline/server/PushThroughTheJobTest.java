@@ -18,8 +18,18 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -40,6 +50,8 @@ class PushThroughTheJobTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  /** Python's {@code datetime.isoformat()} of a naive date-time without microseconds. */
+  private static final DateTimeFormatter PYTHON_ISOFORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
   @TempDir
   Path warehouse;
@@ -103,6 +115,145 @@ class PushThroughTheJobTest {
         assertThat(answer).isEqualTo(expected);
       }
     }
+  }
+
+  /**
+   * What {@code feast materialize} sends through Feast's remote online store, a whole table in one
+   * request, and a push as Feast's documentation shows it, end to end: the table equals the newest
+   * row per key of what was sent, UNIX_TIMESTAMP features read back as the epoch seconds Feast sent.
+   * The write body is built as {@code online_write_batch} builds it ({@code
+   * sdk/python/feast/infra/online_stores/remote.py} at v0.66.0: join keys, then features, then
+   * {@code event_timestamp} and {@code created} as naive UTC ISO strings, {@code
+   * "allow_registry_cache": false}, serialized by {@code requests} with {@code json.dumps}); UNIX_TIMESTAMP
+   * values are the raw int64 seconds v0.66.0 sends (earlier releases fail in the client on them).
+   * The push is {@code docs/reference/feature-servers/python-feature-server.md} at v0.66.0, with
+   * {@code to} left at Feast's default.
+   */
+  @Test
+  void feastsMaterializeOfAWholeTableAndItsDocumentedPushReachTheTableExact() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopic("hourly", 2);
+      kafka.createTopic("fresh", 1);
+      kafka.createTopic("dead-letters", 1);
+      JobConfig job = JobConfigParser.parse(String.join("\n",
+          "online_store: { type: iceberg, catalog_type: hadoop, warehouse: \"" + warehouse.toUri() + "\" }",
+          "kafka: { bootstrap_servers: \"" + kafka.bootstrapServers() + "\", group_id: feast-writes }",
+          "dead_letter_topic: dead-letters",
+          "feature_views:",
+          "  - name: driver_hourly_stats",
+          "    topic: hourly",
+          "    entities: [ { name: driver_id, type: INT64 } ]",
+          "    features: [ { name: conv_rate, type: FLOAT }, { name: avg_daily_trips, type: INT64 },",
+          "                { name: last_trip, type: UNIX_TIMESTAMP } ]",
+          "    created_timestamp_column: created",
+          "    buckets: 4",
+          "  - name: driver_hourly_stats_fresh",
+          "    topic: fresh",
+          "    entities: [ { name: driver_id, type: INT64 } ]",
+          "    features: [ { name: conv_rate, type: FLOAT }, { name: acc_rate, type: FLOAT },",
+          "                { name: avg_daily_trips, type: INT64 } ]",
+          "    buckets: 2",
+          "push_sources:",
+          "  driver_stats_push_source: driver_hourly_stats_fresh",
+          ""), name -> null);
+      int rows = 20_000;
+      Random random = new Random(42);
+      LocalDateTime start = LocalDateTime.of(2026, 12, 1, 0, 0);
+      Map<Long, long[]> newest = new HashMap<>(); // driver_id -> event second, conv_rate * 4, trips, last_trip
+      StringBuilder ids = new StringBuilder();
+      StringBuilder convRates = new StringBuilder();
+      StringBuilder trips = new StringBuilder();
+      StringBuilder lastTrips = new StringBuilder();
+      StringBuilder eventTimes = new StringBuilder();
+      StringBuilder created = new StringBuilder();
+      for (int row = 0; row < rows; row++) {
+        long id = 1 + random.nextInt(rows / 2); // about a third of the keys come more than once
+        long second = row; // distinct event times: no ties to break
+        long quarters = random.nextInt(400);
+        long dailyTrips = random.nextInt(1_000);
+        long lastTrip = 1_700_000_000L + random.nextInt(10_000_000);
+        String sep = row == 0 ? "" : ", ";
+        ids.append(sep).append(id);
+        convRates.append(sep).append(quarters / 4.0);
+        trips.append(sep).append(dailyTrips);
+        lastTrips.append(sep).append(lastTrip);
+        eventTimes.append(sep).append('"').append(PYTHON_ISOFORMAT.format(start.plusSeconds(row))).append('"');
+        created.append(sep).append(row % 2 == 0 ? "null" : "\"" + PYTHON_ISOFORMAT.format(start.plusSeconds(row + 1)) + "\"");
+        long[] earlier = newest.get(id);
+        if (earlier == null || earlier[0] < second) {
+          newest.put(id, new long[] {second, quarters, dailyTrips, lastTrip});
+        }
+      }
+      String write = "{\"feature_view_name\": \"driver_hourly_stats\", \"df\": {\"driver_id\": [" + ids
+          + "], \"conv_rate\": [" + convRates + "], \"avg_daily_trips\": [" + trips + "], \"last_trip\": ["
+          + lastTrips + "], \"event_timestamp\": [" + eventTimes + "], \"created\": [" + created
+          + "]}, \"allow_registry_cache\": false}";
+      String push = """
+          {
+              "push_source_name": "driver_stats_push_source",
+              "df": {
+                      "driver_id": [1001],
+                      "event_timestamp": ["2022-05-13 10:59:42+00:00"],
+                      "created": ["2022-05-13 10:59:42"],
+                      "conv_rate": [1.0],
+                      "acc_rate": [1.0],
+                      "avg_daily_trips": [1000]
+              }
+            }""";
+
+      try (FeatureServer server = FeatureServer.start(job, FeatureServerConfig.DEFAULTS.withPort(0))) {
+        String base = "http://127.0.0.1:" + server.port();
+        HttpResponse<String> written = post(base, "/write-to-online-store", write);
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+        HttpResponse<String> pushed = post(base, "/push", push);
+        assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(200);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        MaterializationJob.build(env, job, new MaterializeOptions(Path.of("unused"), true, 1, Duration.ofSeconds(1),
+            MaterializeOptions.DEFAULT_MAX_BUFFERED_ROWS));
+        env.execute("materialize what Feast wrote");
+
+        List<Long> keys = new ArrayList<>(new TreeSet<>(newest.keySet()));
+        for (int from = 0; from < keys.size(); from += 1_000) {
+          List<Long> batch = keys.subList(from, Math.min(keys.size(), from + 1_000));
+          String request = "{\"features\": [\"driver_hourly_stats:conv_rate\", \"driver_hourly_stats:avg_daily_trips\", "
+              + "\"driver_hourly_stats:last_trip\"], \"entities\": {\"driver_id\": " + batch + "}}";
+          JsonNode answer = awaitAnswer(base, request, results -> results.at("/results/1/statuses").toString()
+              .equals(JSON.valueToTree(Collections.nCopies(batch.size(), "PRESENT")).toString()));
+          for (int i = 0; i < batch.size(); i++) {
+            long[] expected = newest.get(batch.get(i));
+            assertThat(answer.at("/results/1/values/" + i).doubleValue()).as("conv_rate of %s", batch.get(i))
+                .isEqualTo(expected[1] / 4.0);
+            assertThat(answer.at("/results/2/values/" + i).longValue()).as("avg_daily_trips of %s", batch.get(i))
+                .isEqualTo(expected[2]);
+            assertThat(answer.at("/results/3/values/" + i).longValue()).as("last_trip of %s", batch.get(i))
+                .isEqualTo(expected[3]);
+            assertThat(answer.at("/results/1/event_timestamps/" + i).asText()).isEqualTo(
+                start.plusSeconds(expected[0]).toInstant(ZoneOffset.UTC).toString());
+          }
+        }
+        JsonNode fresh = awaitAnswer(base, """
+            {"features": ["driver_hourly_stats_fresh:conv_rate", "driver_hourly_stats_fresh:acc_rate",
+                          "driver_hourly_stats_fresh:avg_daily_trips"], "entities": {"driver_id": [1001]}}""",
+            results -> results.at("/results/1/statuses/0").asText().equals("PRESENT"));
+        assertThat(fresh.at("/results/1/values/0").doubleValue()).isEqualTo(1.0);
+        assertThat(fresh.at("/results/2/values/0").doubleValue()).isEqualTo(1.0);
+        assertThat(fresh.at("/results/3/values/0").longValue()).isEqualTo(1000);
+        assertThat(fresh.at("/results/1/event_timestamps/0").asText()).isEqualTo("2022-05-13T10:59:42Z");
+      }
+    }
+  }
+
+  /** The answer to {@code request} once {@code done} holds (the server's reader picks up commits within its refresh interval). */
+  private static JsonNode awaitAnswer(String base, String request, Predicate<JsonNode> done) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    JsonNode answer = JSON.readTree(post(base, "/get-online-features", request).body());
+    while (!done.test(answer) && System.nanoTime() < deadline) {
+      Thread.sleep(50); // poll interval, not a wait for time to pass: the loop ends on the answer
+      answer = JSON.readTree(post(base, "/get-online-features", request).body());
+    }
+    assertThat(done.test(answer)).as(answer.toString()).isTrue();
+    return answer;
   }
 
   private static HttpResponse<String> post(String base, String path, String body) throws Exception {

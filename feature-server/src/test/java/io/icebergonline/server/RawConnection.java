@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -80,6 +81,22 @@ final class RawConnection implements AutoCloseable {
     }
     int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
     return new Answer(Integer.parseInt(status.split(" ")[1]), headers, in.readNBytes(length));
+  }
+
+  /** True while the server has neither answered nor closed the connection (looked at without waiting for either). */
+  boolean quiet() throws IOException {
+    int patience = socket.getSoTimeout();
+    socket.setSoTimeout(1);
+    try {
+      in.read(); // a byte of an answer, or the end of a closed connection
+      return false;
+    } catch (SocketTimeoutException nothingYet) {
+      return true;
+    } catch (SocketException reset) {
+      return false;
+    } finally {
+      socket.setSoTimeout(patience);
+    }
   }
 
   /** True when the server closed its side: a read ends (EOF, or a reset for bytes it never read). */

@@ -71,7 +71,7 @@ class FeatureServerChartTest {
     assertThat(job.featureViews()).isEqualTo(JobConfigParser.parse(manifests.jobConfig(), name -> null).featureViews());
     assertThat(server).isEqualTo(new FeatureServerConfig(6566, Path.of("/opt/iceberg-online/tls/tls.crt"),
         Path.of("/opt/iceberg-online/tls/tls.key"), 1024 * 1024, 50, Duration.ofSeconds(2), "value-of-token",
-        256L * 1024 * 1024));
+        256L * 1024 * 1024, FeatureServerConfig.Writes.DEFAULTS));
     JsonNode pod = deployment.path("spec").path("template").path("spec");
     assertThat(pod.path("volumes").path(1).path("secret").path("secretName").asText()).isEqualTo("server-tls");
     assertThat(pod.path("containers").path(0).path("readinessProbe").path("httpGet").path("scheme").asText())
@@ -91,6 +91,20 @@ class FeatureServerChartTest {
             new FeatureServiceSpec.Ref("driver_hourly_stats", "trips"))),
         new FeatureServiceSpec("driver_activity", List.of(new FeatureServiceSpec.Ref("driver_hourly_stats", "trips"))));
     assertThat(JobConfigParser.parse(manifests.jobConfig(), name -> null).featureServices()).hasSize(2);
+  }
+
+  @Test
+  void pushSourcesAndWriteLimitsReachTheServersConfig() {
+    Manifests manifests = CHART.render(Map.of("featureServer.enabled", "true",
+        "pushSources.driver_stats_push_source", "driver_hourly_stats",
+        "featureServer.maxWriteBodySize", "512MB", "featureServer.maxWriteRows", "5000",
+        "featureServer.writeTimeout", "10m"));
+    String yaml = manifests.named("ConfigMap", NAME + "-config").path("data").path("job.yaml").asText();
+
+    assertThat(JobConfigParser.parse(yaml, name -> null).pushSources())
+        .isEqualTo(Map.of("driver_stats_push_source", List.of("driver_hourly_stats")));
+    assertThat(JobConfigParser.parseFeatureServer(yaml, name -> null).writes())
+        .isEqualTo(new FeatureServerConfig.Writes(512L * 1024 * 1024, 5000, Duration.ofMinutes(10)));
   }
 
   @Test
