@@ -25,13 +25,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.client.JobStatusMessage;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectClusterClient;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -41,6 +47,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -67,6 +74,19 @@ class MaterializationRestartTest {
   @BeforeAll
   static void startKafka() throws Exception {
     kafka = EmbeddedKafka.start();
+  }
+
+  /**
+   * A test that failed before it stopped its job would leave the job holding slots the next tests
+   * need (they then wait for slots until they time out, failing for a reason not theirs).
+   */
+  @AfterEach
+  void cancelJobsStillRunning(@InjectClusterClient ClusterClient<?> client) throws Exception {
+    for (JobStatusMessage job : client.listJobs().get()) {
+      if (!job.getJobState().isGloballyTerminalState()) {
+        client.cancel(job.getJobId()).get();
+      }
+    }
   }
 
   @AfterAll
@@ -288,7 +308,8 @@ class MaterializationRestartTest {
   }
 
   @Test
-  void aJobRestoredFromASavepointAfterMaintenanceExpiredItsLastCommitEndsExact() throws Exception {
+  void aJobRestoredFromASavepointAfterMaintenanceExpiredItsLastCommitEndsExact(@InjectMiniCluster MiniCluster cluster)
+      throws Exception {
     JobHarness harness = JobHarness.onHadoopCatalog(kafka, warehouse, "restart-after-maintenance");
     JobConfig config = harness.config(4);
     FeatureEventGenerator generator = adversarial(23);
@@ -306,6 +327,8 @@ class MaterializationRestartTest {
         assertThat(System.nanoTime()).as("the job reads").isLessThan(deadline);
         Thread.sleep(100);
       }
+      // one subtask reading says nothing of the other: a savepoint needs every task running
+      CommonTestUtils.waitForAllTaskRunning(cluster, job.getJobID(), false);
       savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
           .get(60, TimeUnit.SECONDS);
     }
