@@ -108,7 +108,7 @@ final class LookupBench {
     return series;
   }
 
-  private Series uncached(LookupTableBuilder.Built built) throws Exception {
+  Series uncached(LookupTableBuilder.Built built) throws Exception {
     int keys = built.expectedF1().length - 1;
     Random random = new Random(Sizes.SEED + 1);
     try (ConnectorLookup lookup = ConnectorLookup.open(options(built, "NONE", 0), built.table(), BenchCatalog.KEY_COLUMN)) {
@@ -176,7 +176,7 @@ final class LookupBench {
   }
 
   /** The seed's approach: a pruned Iceberg scan per key, read with Iceberg's generic reader. */
-  private Series plainScan(LookupTableBuilder.Built built) throws IOException {
+  Series plainScan(LookupTableBuilder.Built built) throws IOException {
     int keys = built.expectedF1().length - 1;
     Random random = new Random(Sizes.SEED + 3);
     Table table = built.table();
@@ -218,7 +218,7 @@ final class LookupBench {
     sql.createTemporaryView("probes", sql.fromDataStream(
         env.fromSource(probes, WatermarkStrategy.noWatermarks(), "zipf probes"),
         Schema.newBuilder().column("f0", DataTypes.BIGINT()).columnByExpression("pt", "PROCTIME()").build()));
-    Map<String, String> options = new LinkedHashMap<>(catalog.connectorOptions(NAMESPACE, built.view().name()));
+    Map<String, String> options = new LinkedHashMap<>(catalog.connectorOptions(built.namespace(), built.view().name()));
     if (cache.startsWith("INDEX")) {
       options.put("lookup.index", "MEMORY");
       options.put("lookup.index.max-memory", INDEX_MEMORY);
@@ -260,7 +260,7 @@ final class LookupBench {
 
   private IndexSeries indexLookups(LookupTableBuilder.Built built) throws Exception {
     int keys = built.expectedF1().length - 1;
-    Map<String, String> options = new HashMap<>(catalog.connectorOptions(NAMESPACE, built.view().name()));
+    Map<String, String> options = new HashMap<>(catalog.connectorOptions(built.namespace(), built.view().name()));
     options.put("lookup.index", "MEMORY");
     options.put("lookup.index.max-memory", INDEX_MEMORY);
     options.put("lookup.refresh-interval", Sizes.LOOKUP_REFRESH.toMillis() + "ms");
@@ -441,7 +441,7 @@ final class LookupBench {
   }
 
   private Map<String, String> options(LookupTableBuilder.Built built, String cache, int cacheRows) {
-    Map<String, String> options = new HashMap<>(catalog.connectorOptions(NAMESPACE, built.view().name()));
+    Map<String, String> options = new HashMap<>(catalog.connectorOptions(built.namespace(), built.view().name()));
     options.put("lookup.cache", cache);
     options.put("lookup.index", "NONE"); // these series measure point reads (and Flink's partial cache over them)
     options.put("lookup.refresh-interval", Sizes.LOOKUP_REFRESH.toMillis() + "ms");

@@ -29,8 +29,8 @@ final class LookupTableBuilder {
 
   private LookupTableBuilder() {}
 
-  /** The table and the current {@code f1} of every key (index = key). */
-  record Built(Table table, FeatureViewSpec view, double[] expectedF1, int commits) {}
+  /** The table (in {@code namespace}) and the current {@code f1} of every key (index = key). */
+  record Built(String namespace, Table table, FeatureViewSpec view, double[] expectedF1, int commits) {}
 
   static FeatureViewSpec view(String name) {
     String features = IntStream.rangeClosed(1, Sizes.LOOKUP_FEATURES)
@@ -72,7 +72,7 @@ final class LookupTableBuilder {
     Progress.log("lookup: %s: %d commits (%,d keys rewritten by each of the last %d)", table.name(), commits, updated,
         updateCommits);
     table.refresh();
-    return new Built(table, view, expected, commits);
+    return new Built(namespace, table, view, expected, commits);
   }
 
   private static Record row(GenericUpserts writer, int key, Random random, double[] expected) {

@@ -21,11 +21,12 @@ import java.util.Locale;
  * @param materializeCheckpoint checkpoint interval of the materialization runs (a bounded run waits up to one
  *     interval for its final commit, so quick runs use a short one)
  * @param warmupLookups uncached lookups before the timed ones, so every file's metadata is loaded
+ * @param serverSeries how long each series of the feature server bench runs (and its warm-up before it)
  */
 record Sizes(
     String name, int keys, int events, int lookupKeys, int lookupCommits, double updateShare, int uncachedSamples,
     int cachedSamples, int scanSamples, int joinProbes, int[] scaleKeys, int freshnessSamples,
-    Duration materializeCheckpoint, int warmupLookups) {
+    Duration materializeCheckpoint, int warmupLookups, Duration serverSeries) {
 
   static final int PARALLELISM = 2;
   static final int BUCKETS = 16;
@@ -39,25 +40,25 @@ record Sizes(
   static Sizes full(boolean tenMillionKeys) {
     return new Sizes("full", 1_000_000, 10_000_000, 1_000_000, 20, 0.05,
         5_000, 10_000, 30, 100_000, tenMillionKeys ? new int[] {100_000, 10_000_000} : new int[] {100_000}, 15,
-        Duration.ofSeconds(10), 3_000);
+        Duration.ofSeconds(10), 3_000, Duration.ofSeconds(10));
   }
 
   /** These sizes with another lookup table size and number of join probes (a reduced run of the lookup bench). */
   Sizes withLookups(int lookupKeys, int joinProbes) {
     return new Sizes(name + String.format(Locale.ROOT, " with %,d lookup keys and %,d join probes", lookupKeys,
         joinProbes), keys, events, lookupKeys, lookupCommits, updateShare, uncachedSamples, cachedSamples, scanSamples,
-        joinProbes, scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups);
+        joinProbes, scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups, serverSeries);
   }
 
   /** These sizes with another materialization input (a reduced run when the full one does not fit). */
   Sizes withMaterializeInput(int keys, int events) {
     return new Sizes(name + String.format(Locale.ROOT, " (materialization %,d keys / %,d events)", keys, events),
         keys, events, lookupKeys, lookupCommits, updateShare, uncachedSamples, cachedSamples, scanSamples, joinProbes,
-        scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups);
+        scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups, serverSeries);
   }
 
   static Sizes quick() {
     return new Sizes("quick", 5_000, 50_000, 5_000, 5, 0.05, 500, 2_000, 5, 20_000, new int[] {2_000}, 3,
-        Duration.ofSeconds(1), 500);
+        Duration.ofSeconds(1), 500, Duration.ofSeconds(1));
   }
 }

@@ -25,10 +25,10 @@ class BenchSmokeTest {
 
     String markdown = Files.readString(report);
     assertThat(markdown).contains("## Targets", "## Materialization", "## Storage", "## Lookups", "## Freshness",
-        "CPU cores", "Apache Iceberg");
+        "## Feature server", "CPU cores", "Apache Iceberg");
     assertThat(markdown).doesNotContain("NOT MEASURED");
     for (String file : List.of("materialize.csv", "storage.csv", "lookup-latency.csv", "lookup-join.csv",
-        "lookup-scale.csv", "freshness.csv", "materialize-throughput.svg", "lookup-p99.svg", "freshness.svg")) {
+        "lookup-scale.csv", "freshness.csv", "feature-server.csv", "materialize-throughput.svg", "lookup-p99.svg", "freshness.svg")) {
       assertThat(results.resolve(file)).isNotEmptyFile();
     }
 
@@ -40,6 +40,9 @@ class BenchSmokeTest {
     assertThat(csv(results.resolve("lookup-latency.csv")))
         .isNotEmpty()
         .allSatisfy(row -> assertThat(row.get("wrong answers")).isEqualTo("0"));
+    assertThat(csv(results.resolve("feature-server.csv")))
+        .hasSize(7)
+        .allSatisfy(row -> assertThat(row).containsEntry("failed", "0").containsEntry("wrong", "0"));
   }
 
   @Test

@@ -1,0 +1,339 @@
+package io.icebergonline.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icebergonline.core.FeatureServerConfig;
+import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.KafkaConfig;
+import io.icebergonline.core.MaintenanceConfig;
+import io.icebergonline.server.FeatureServer;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The Feast feature server under the load Feast clients put on it: {@code POST
+ * /get-online-features} for one entity and ten features (and for 100 entities), over 32
+ * keep-alive connections, at a constant request rate (an open model: each request has its
+ * intended start, and its latency runs from then, so a slow answer delays, and is charged for,
+ * the requests queued behind it, which a closed loop would hide: coordinated omission), and as
+ * fast as the connections go. Then the same with the live index off (every lookup a point read),
+ * beside a point read through the lookup connector and the seed's plain Iceberg scan per key on
+ * the same table. The load generator runs in the server's JVM, on the same two cores.
+ */
+final class FeatureServerBench {
+  private static final String NAMESPACE = "feature_server";
+  private static final int CONNECTIONS = 32;
+  private static final int CHECK_EVERY = 64;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Sizes sizes;
+  private final BenchCatalog catalog;
+  private final Report report;
+
+  FeatureServerBench(Sizes sizes, BenchCatalog catalog, Report report) {
+    this.sizes = sizes;
+    this.catalog = catalog;
+    this.report = report;
+  }
+
+  /** One measured series: the rate asked for (0: as fast as it goes), what came, and the latencies in ms. */
+  record Series(String name, int entities, int rateAsked, double rateServed, long requests, double p50, double p99,
+      double p999, double max, long failed, long wrong) {
+    Series named(String newName) {
+      return new Series(newName, entities, rateAsked, rateServed, requests, p50, p99, p999, max, failed, wrong);
+    }
+  }
+
+  void run() throws Exception {
+    LookupTableBuilder.Built built = LookupTableBuilder.build(catalog, NAMESPACE, sizes.lookupKeys(),
+        sizes.lookupCommits() - 1, sizes.updateShare(), Sizes.SEED);
+    JobConfig job = new JobConfig(catalog.store(NAMESPACE), new KafkaConfig("127.0.0.1:9", "unused", Map.of()),
+        "unused", List.of(built.view()), MaintenanceConfig.DEFAULTS, List.of(), Map.of());
+    Duration length = sizes.serverSeries();
+    List<Series> series = new ArrayList<>();
+    try (FeatureServer server = FeatureServer.start(job, FeatureServerConfig.DEFAULTS.withPort(0))) {
+      Load load = new Load(server.port(), built, 1);
+      load.awaitIndexBuilt();
+      for (int rate : new int[] {1_000, 10_000}) {
+        load.openModel(rate, length); // warm-up at the rate, not recorded
+        series.add(load.openModel(rate, length));
+      }
+      load.closedLoop(length);
+      series.add(load.closedLoop(length));
+      Load hundred = new Load(server.port(), built, 100);
+      hundred.openModel(500, length);
+      series.add(hundred.openModel(500, length));
+    }
+    FeatureServerConfig indexOff = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
+        FeatureServerConfig.DEFAULT_MAX_ENTITIES, FeatureServerConfig.DEFAULT_REQUEST_TIMEOUT, null, 1,
+        FeatureServerConfig.Writes.DEFAULTS);
+    try (FeatureServer server = FeatureServer.start(job, indexOff)) {
+      Load load = new Load(server.port(), built, 1);
+      load.openModel(200, length);
+      series.add(load.openModel(200, length).named("index off (point reads)"));
+    }
+    LookupBench lookups = new LookupBench(sizes, catalog, report);
+    LookupBench.Series pointRead = lookups.uncached(built);
+    LookupBench.Series scan = lookups.plainScan(built);
+    write(built, series, pointRead, scan);
+  }
+
+  private void write(LookupTableBuilder.Built built, List<Series> series, LookupBench.Series pointRead,
+      LookupBench.Series scan) {
+    Report.Section section = report.section("Feature server");
+    section.note("`POST /get-online-features` on a table of %,d keys × %d features after %d commits, %d keep-alive "
+            + "connections from a load generator in the server's JVM (same cores). Constant-rate series: each request "
+            + "has an intended start time (rate / connections apart on its connection) and its latency is measured from "
+            + "then, corrected for coordinated omission; each is run twice and the second run recorded (the first warms "
+            + "up). Every %dth answer is checked against the value written (\"wrong\").", built.expectedF1().length - 1,
+        Sizes.LOOKUP_FEATURES, built.commits(), CONNECTIONS, CHECK_EVERY);
+    Report.ResultTable table = new Report.ResultTable("feature-server.csv", "Feature server latency (ms)",
+        "series", "entities per request", "rate asked (req/s)", "rate served (req/s)", "requests", "p50", "p99",
+        "p99.9", "max", "failed", "wrong");
+    for (Series one : series) {
+      table.add(one.name(), one.entities(), one.rateAsked() == 0 ? "as fast as it goes" : one.rateAsked(),
+          one.rateServed(), one.requests(), one.p50(), one.p99(), one.p999(), one.max(), one.failed(), one.wrong());
+    }
+    table.add("lookup connector point read (in process)", 1, "one at a time", "", pointRead.lookups(), pointRead.p50(),
+        pointRead.p99(), pointRead.p999(), pointRead.max(), 0, pointRead.wrong());
+    table.add("plain Iceberg scan per key (the seed)", 1, "one at a time", "", scan.lookups(), scan.p50(), scan.p99(),
+        scan.p999(), scan.max(), 0, scan.wrong());
+    section.tables().add(table);
+
+    Series at1k = series.get(0);
+    Series at10k = series.get(1);
+    Series saturated = series.get(2);
+    Series hundred = series.get(3);
+    Series indexOff = series.get(4);
+    report.target("Feature server", "one entity × 10 features from the index, p99 ≤ 1 ms at 1,000 requests/s",
+        String.format(Locale.ROOT, "p99 %.2f ms (%,.0f req/s served)", at1k.p99(), at1k.rateServed()),
+        at1k.p99() <= 1 && at1k.failed() == 0);
+    report.target("Feature server", "one entity × 10 features from the index, p99 ≤ 1 ms at 10,000 requests/s",
+        String.format(Locale.ROOT, "p99 %.2f ms (%,.0f req/s served)", at10k.p99(), at10k.rateServed()),
+        at10k.p99() <= 1 && at10k.failed() == 0);
+    report.target("Feature server", "saturated ≥ 60,000 requests/s with 32 keep-alive connections",
+        String.format(Locale.ROOT, "%,.0f req/s (p99 %.2f ms)", saturated.rateServed(), saturated.p99()),
+        saturated.rateServed() >= 60_000);
+    report.target("Feature server", "100 entities per request p99 ≤ 3 ms",
+        String.format(Locale.ROOT, "p99 %.2f ms at %d req/s", hundred.p99(), hundred.rateAsked()), hundred.p99() <= 3);
+    report.target("Feature server", "index off: p99 ≤ point-read p99 + 1 ms",
+        String.format(Locale.ROOT, "p99 %.2f ms vs point read %.2f ms; plain Iceberg scan %.2f ms", indexOff.p99(),
+            pointRead.p99(), scan.p99()), indexOff.p99() <= pointRead.p99() + 1);
+  }
+
+  /** Requests for random keys of the table over {@link #CONNECTIONS} keep-alive connections. */
+  private static final class Load {
+    private final int port;
+    private final LookupTableBuilder.Built built;
+    private final int entities;
+    private final String features;
+
+    Load(int port, LookupTableBuilder.Built built, int entities) {
+      this.port = port;
+      this.built = built;
+      this.entities = entities;
+      String view = built.view().name();
+      this.features = IntStream.rangeClosed(1, Sizes.LOOKUP_FEATURES).mapToObj(i -> "\"" + view + ":f" + i + "\"")
+          .collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /** Sends requests until a whole pass of them is answered from the live index (the server's metrics say so). */
+    void awaitIndexBuilt() throws Exception {
+      try (Connection connection = new Connection(port)) {
+        Random random = new Random(Sizes.SEED);
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        double pointReads = pointReads(connection);
+        while (true) {
+          for (int i = 0; i < 1_000; i++) {
+            connection.exchange(request(random, new long[entities]));
+          }
+          double now = pointReads(connection);
+          if (now == pointReads) {
+            return;
+          }
+          pointReads = now;
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("the live index was not built within 10 minutes");
+          }
+          Progress.log("feature server: live index still building (%,.0f point reads so far)", now);
+          Thread.sleep(1_000);
+        }
+      }
+    }
+
+    private static double pointReads(Connection connection) throws IOException {
+      connection.exchange(("GET /metrics HTTP/1.1\r\nHost: bench\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      for (String line : connection.body().split("\n")) {
+        if (line.startsWith("feature_server_lookups_total{source=\"point_read\"}")) {
+          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return 0;
+    }
+
+    Series openModel(int rate, Duration length) throws Exception {
+      return run(rate, length);
+    }
+
+    Series closedLoop(Duration length) throws Exception {
+      return run(0, length);
+    }
+
+    /** {@code rate} 0: every connection sends its next request when the last is answered. */
+    private Series run(int rate, Duration length) throws Exception {
+      Histogram micros = new Histogram(60_000_000L, 3);
+      AtomicLong failed = new AtomicLong();
+      AtomicLong wrong = new AtomicLong();
+      long start = System.nanoTime() + 50_000_000L;
+      long end = start + length.toNanos();
+      long spacing = rate == 0 ? 0 : 1_000_000_000L * CONNECTIONS / rate;
+      List<Thread> threads = new ArrayList<>();
+      List<Histogram> perConnection = new ArrayList<>();
+      for (int c = 0; c < CONNECTIONS; c++) {
+        Histogram histogram = new Histogram(60_000_000L, 3);
+        perConnection.add(histogram);
+        long offset = spacing * c / CONNECTIONS;
+        long seed = Sizes.SEED + 31L * c + rate;
+        Thread thread = new Thread(() -> {
+          Random random = new Random(seed);
+          long[] keys = new long[entities];
+          try (Connection connection = new Connection(port)) {
+            for (long n = 0; ; n++) {
+              long intended = rate == 0 ? System.nanoTime() : start + offset + n * spacing;
+              if (intended >= end) {
+                return;
+              }
+              for (long now = System.nanoTime(); now < intended; now = System.nanoTime()) {
+                LockSupport.parkNanos(intended - now);
+              }
+              int status = connection.exchange(request(random, keys));
+              histogram.recordValue(Math.max(1, (System.nanoTime() - intended) / 1_000));
+              if (status != 200) {
+                failed.incrementAndGet();
+              } else if (n % CHECK_EVERY == 0 && !answersAsWritten(connection.body(), keys)) {
+                wrong.incrementAndGet();
+              }
+            }
+          } catch (IOException e) {
+            failed.incrementAndGet();
+          }
+        }, "load-" + c);
+        threads.add(thread);
+        thread.start();
+      }
+      for (Thread thread : threads) {
+        thread.join();
+      }
+      perConnection.forEach(micros::add);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Series series = new Series(rate == 0 ? "as fast as it goes" : String.format(Locale.ROOT, "%,d req/s", rate),
+          entities, rate, micros.getTotalCount() / seconds, micros.getTotalCount(),
+          micros.getValueAtPercentile(50) / 1000.0, micros.getValueAtPercentile(99) / 1000.0,
+          micros.getValueAtPercentile(99.9) / 1000.0, micros.getMaxValue() / 1000.0, failed.get(), wrong.get());
+      Progress.log("feature server: %d entities, %s: %,.0f req/s served, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, "
+              + "%d failed, %d wrong", entities, series.name(), series.rateServed(), series.p50(), series.p99(),
+          series.p999(), series.failed(), series.wrong());
+      return series;
+    }
+
+    private byte[] request(Random random, long[] keys) {
+      int tableKeys = built.expectedF1().length - 1;
+      StringBuilder ids = new StringBuilder();
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = 1 + random.nextInt(tableKeys);
+        ids.append(i == 0 ? "" : ", ").append(keys[i]);
+      }
+      byte[] body = ("{\"features\": " + features + ", \"entities\": {\"driver_id\": [" + ids + "]}}")
+          .getBytes(StandardCharsets.UTF_8);
+      byte[] head = ("POST /get-online-features HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      byte[] request = new byte[head.length + body.length];
+      System.arraycopy(head, 0, request, 0, head.length);
+      System.arraycopy(body, 0, request, head.length, body.length);
+      return request;
+    }
+
+    /** The answer's f1 values are the ones the table was written with (Feast's columnar answer: results[1] is f1). */
+    private boolean answersAsWritten(String body, long[] keys) throws IOException {
+      JsonNode values = JSON.readTree(body).at("/results/1/values");
+      for (int i = 0; i < keys.length; i++) {
+        if (values.get(i) == null || values.get(i).doubleValue() != built.expectedF1()[(int) keys[i]]) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** One HTTP/1.1 keep-alive connection: a request written whole, its answer read by Content-Length. */
+  private static final class Connection implements AutoCloseable {
+    private final Socket socket;
+    private final OutputStream out;
+    private final InputStream in;
+    private byte[] body = new byte[64 * 1024];
+    private int bodyLength;
+
+    Connection(int port) throws IOException {
+      socket = new Socket(InetAddress.getLoopbackAddress(), port);
+      socket.setTcpNoDelay(true);
+      out = socket.getOutputStream();
+      in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+    }
+
+    /** Sends the request and reads the answer; returns its status. */
+    int exchange(byte[] request) throws IOException {
+      out.write(request);
+      out.flush();
+      String status = line();
+      int contentLength = 0;
+      for (String header = line(); !header.isEmpty(); header = line()) {
+        if (header.regionMatches(true, 0, "content-length:", 0, 15)) {
+          contentLength = Integer.parseInt(header.substring(15).trim());
+        }
+      }
+      if (contentLength > body.length) {
+        body = new byte[contentLength];
+      }
+      bodyLength = in.readNBytes(body, 0, contentLength);
+      return Integer.parseInt(status.substring(9, 12));
+    }
+
+    String body() {
+      return new String(body, 0, bodyLength, StandardCharsets.UTF_8);
+    }
+
+    private String line() throws IOException {
+      StringBuilder line = new StringBuilder();
+      for (int b = in.read(); b != '\n'; b = in.read()) {
+        if (b == -1) {
+          throw new IOException("the server closed the connection");
+        }
+        if (b != '\r') {
+          line.append((char) b);
+        }
+      }
+      return line.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}
