@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * One Feast feature view materialized into one Iceberg table: its Kafka topic, entity (key)
  * columns, feature columns, event-time column, optional created-time tie-breaker, optional TTL,
- * the number of entity-hash buckets, the unit of integer timestamps in its events and how long
- * the versions of deletes are kept.
+ * the number of entity-hash buckets, the unit of integer timestamps in its events, how long
+ * the versions of deletes are kept and how its events are encoded.
  *
  * @param createdTimestampColumn null when the view has no created-time column
  * @param ttl null when rows never expire
@@ -26,7 +26,8 @@ public record FeatureViewSpec(
     Duration ttl,
     int buckets,
     TimestampUnit timestampUnit,
-    Duration deleteRetention)
+    Duration deleteRetention,
+    EventFormat format)
     implements Serializable {
 
   /** How long delete versions are kept when neither {@code delete_retention} nor {@code ttl} is set. */
@@ -36,6 +37,7 @@ public record FeatureViewSpec(
     entities = List.copyOf(entities);
     features = List.copyOf(features);
     Objects.requireNonNull(timestampUnit, "timestampUnit");
+    Objects.requireNonNull(format, "format");
   }
 
   public Optional<String> createdTimestamp() {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,13 +36,14 @@ public final class JobConfigParser {
   public static final TimestampUnit DEFAULT_TIMESTAMP_UNIT = TimestampUnit.MILLIS;
 
   private static final Set<String> ROOT_KEYS = Set.of("online_store", "kafka", "dead_letter_topic", "feature_views", "maintenance", "server",
-      "feature_services", "push_sources");
+      "feature_services", "push_sources", "schema_registry");
   private static final Set<String> ONLINE_STORE_KEYS =
       Set.of("type", "catalog_type", "catalog_name", "uri", "warehouse", "namespace", "properties");
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
   private static final Set<String> VIEW_KEYS =
       Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets",
-          "timestamp_unit", "delete_retention");
+          "timestamp_unit", "delete_retention", "format", "avro_schema", "avro_schema_file", "schema_registry");
+  private static final Set<String> SCHEMA_REGISTRY_KEYS = Set.of("url", "basic_auth_user_info", "bearer_token");
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
   private static final Set<String> SERVER_KEYS =
@@ -83,10 +85,12 @@ public final class JobConfigParser {
     if (viewTrees.isEmpty()) {
       throw viewsTree.error("expected at least one feature view");
     }
+    SchemaRegistryConfig registry = root.optional("schema_registry").map(JobConfigParser::parseSchemaRegistry)
+        .orElse(null);
     List<FeatureViewSpec> views = new ArrayList<>();
     Map<String, String> viewPaths = new HashMap<>();
     for (ConfigTree viewTree : viewTrees) {
-      FeatureViewSpec view = parseFeatureView(viewTree);
+      FeatureViewSpec view = parseFeatureView(viewTree, registry);
       String earlier = viewPaths.putIfAbsent(view.name(), viewTree.path());
       if (earlier != null) {
         throw new ConfigException(viewTree.path() + ".name",
@@ -273,7 +277,7 @@ public final class JobConfigParser {
   /** Parses the JSON form written by {@link #featureViewToJson} (no environment substitution). */
   public static FeatureViewSpec featureViewFromJson(String json) {
     try {
-      return parseFeatureView(ConfigTree.root(JSON.readTree(json), name -> null));
+      return parseFeatureView(ConfigTree.root(JSON.readTree(json), name -> null), null);
     } catch (JsonProcessingException e) {
       throw new ConfigException("<feature view>", "not valid JSON: " + e.getOriginalMessage());
     }
@@ -384,7 +388,8 @@ public final class JobConfigParser {
     return duration;
   }
 
-  private static FeatureViewSpec parseFeatureView(ConfigTree tree) {
+  /** @param registry the top-level {@code schema_registry}, or null */
+  private static FeatureViewSpec parseFeatureView(ConfigTree tree, SchemaRegistryConfig registry) {
     tree.requireMapping(VIEW_KEYS);
     String name = identifier(tree.required("name"));
     if (name.endsWith(DeleteLog.TABLE_SUFFIX)) {
@@ -436,8 +441,108 @@ public final class JobConfigParser {
             + retentionTree.asString());
       }
     }
+    FeatureViewSpec view = new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets,
+        timestampUnit, deleteRetention, EventFormat.JSON);
+    EventFormat format = parseFormat(tree, view, registry);
     return new FeatureViewSpec(name, topic, entities, features, timestampField, created, ttl, buckets, timestampUnit,
-        deleteRetention);
+        deleteRetention, format);
+  }
+
+  /**
+   * The view's {@code format} (json, the default, or avro) and what Avro needs: a schema given in
+   * the config ({@code avro_schema}, or {@code avro_schema_file}), checked now to be a record with
+   * the view's join keys and event time, or a {@code schema_registry} (the view's, else the
+   * top-level one) for records framed with a schema id.
+   */
+  private static EventFormat parseFormat(ConfigTree tree, FeatureViewSpec view, SchemaRegistryConfig defaultRegistry) {
+    ConfigTree formatTree = tree.optional("format").orElse(null);
+    String format = formatTree == null ? "json" : formatTree.asString().trim().toLowerCase(Locale.ROOT);
+    ConfigTree inline = tree.optional("avro_schema").orElse(null);
+    ConfigTree file = tree.optional("avro_schema_file").orElse(null);
+    SchemaRegistryConfig registry = tree.optional("schema_registry").map(JobConfigParser::parseSchemaRegistry)
+        .orElse(defaultRegistry);
+    switch (format) {
+      case "json" -> {
+        for (ConfigTree avroKey : new ConfigTree[] {inline, file, tree.optional("schema_registry").orElse(null)}) {
+          if (avroKey != null) {
+            throw avroKey.error("applies to format: avro only; this view's format is json");
+          }
+        }
+        return EventFormat.JSON;
+      }
+      case "avro" -> {
+        if (inline != null && file != null) {
+          throw file.error("give the Avro schema once: avro_schema or avro_schema_file, not both");
+        }
+        ConfigTree schemaTree = inline != null ? inline : file;
+        if (schemaTree == null) {
+          if (registry == null) {
+            throw formatTree.error("avro needs the writer schema: a schema_registry (records framed with a schema "
+                + "id), or avro_schema / avro_schema_file (plain Avro records of that schema)");
+          }
+          return new EventFormat(EventFormat.Kind.AVRO, null, registry);
+        }
+        String text = schemaTree == inline ? inline.asString() : readSchemaFile(file);
+        checkAvroSchema(schemaTree, text, view);
+        return new EventFormat(EventFormat.Kind.AVRO, text, registry);
+      }
+      case "protobuf" -> throw formatTree.error("protobuf is not supported yet; expected json or avro");
+      default -> throw formatTree.error("unknown format '" + formatTree.asString() + "'; expected json or avro");
+    }
+  }
+
+  private static String readSchemaFile(ConfigTree file) {
+    try {
+      return Files.readString(Path.of(file.asString()));
+    } catch (IOException | RuntimeException e) {
+      throw file.error("cannot read the Avro schema file: " + e.getMessage());
+    }
+  }
+
+  /** An Avro record schema with the view's join keys and event time among its fields. */
+  private static void checkAvroSchema(ConfigTree tree, String text, FeatureViewSpec view) {
+    org.apache.avro.Schema schema;
+    try {
+      schema = new org.apache.avro.Schema.Parser().parse(text);
+    } catch (RuntimeException e) {
+      throw tree.error("not a valid Avro schema: " + e.getMessage());
+    }
+    if (schema.getType() != org.apache.avro.Schema.Type.RECORD) {
+      throw tree.error("expected an Avro record schema, got " + schema.getType().getName());
+    }
+    List<String> needed = new ArrayList<>();
+    view.entities().forEach(entity -> needed.add(entity.name()));
+    needed.add(view.timestampField());
+    for (String field : needed) {
+      if (schema.getField(field) == null) {
+        throw tree.error("the Avro schema has no field '" + field + "' (a join key or the event time of view '"
+            + view.name() + "')");
+      }
+    }
+  }
+
+  /** A {@code schema_registry} block: the registry's URL and optional credentials. */
+  private static SchemaRegistryConfig parseSchemaRegistry(ConfigTree tree) {
+    tree.requireMapping(SCHEMA_REGISTRY_KEYS);
+    ConfigTree urlTree = tree.required("url");
+    String url = urlTree.asString().trim();
+    try {
+      URI uri = URI.create(url);
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+        throw urlTree.error("expected an http:// or https:// URL, got '" + url + "'");
+      }
+    } catch (IllegalArgumentException e) {
+      throw urlTree.error("expected an http:// or https:// URL, got '" + url + "'");
+    }
+    String userInfo = tree.optional("basic_auth_user_info").map(ConfigTree::asString).orElse(null);
+    if (userInfo != null && !userInfo.contains(":")) {
+      throw tree.required("basic_auth_user_info").error("expected user:password (its value is not shown)");
+    }
+    String token = tree.optional("bearer_token").map(ConfigTree::asString).orElse(null);
+    if (userInfo != null && token != null) {
+      throw tree.required("bearer_token").error("give basic_auth_user_info or bearer_token, not both");
+    }
+    return new SchemaRegistryConfig(url.endsWith("/") ? url.substring(0, url.length() - 1) : url, userInfo, token);
   }
 
   private static TimestampUnit parseTimestampUnit(ConfigTree tree) {

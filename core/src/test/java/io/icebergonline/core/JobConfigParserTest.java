@@ -124,11 +124,11 @@ class JobConfigParserTest {
         Arguments.of(
             "dead_letter_topic: feature-events-dlq",
             "dead_letter_topc: x",
-            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, server]"),
+            "dead_letter_topc: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, schema_registry, server]"),
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
-            "feature_views[0].bucket: unknown key; expected one of [buckets, created_timestamp_column, delete_retention, entities, features, name, timestamp_field, timestamp_unit, topic, ttl]"),
+            "feature_views[0].bucket: unknown key; expected one of [avro_schema, avro_schema_file, buckets, created_timestamp_column, delete_retention, entities, features, format, name, schema_registry, timestamp_field, timestamp_unit, topic, ttl]"),
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    timestamp_unit: nanos",
@@ -260,7 +260,7 @@ class JobConfigParserTest {
         Arguments.of(
             "feature_views:",
             "feature_views: []\nold_views:",
-            "old_views: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, server]"));
+            "old_views: unknown key; expected one of [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, schema_registry, server]"));
   }
 
   @ParameterizedTest(name = "{2}")
@@ -293,7 +293,7 @@ class JobConfigParserTest {
   @Test
   void emptyFileAsksForTheRootKeys() {
     assertThatThrownBy(() -> JobConfigParser.parse("", ENV))
-        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, server], got nothing");
+        .hasMessage("<root>: expected a mapping with keys [dead_letter_topic, feature_services, feature_views, kafka, maintenance, online_store, push_sources, schema_registry, server], got nothing");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.LintResult;
+import io.icebergonline.core.EventFormat;
 import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
@@ -97,7 +98,8 @@ class ChartValuesFilesTest {
           view.path("buckets").asInt(JobConfigParser.DEFAULT_BUCKETS),
           view.has("timestampUnit") ? TimestampUnit.valueOf(view.path("timestampUnit").asText().toUpperCase(Locale.ROOT))
               : JobConfigParser.DEFAULT_TIMESTAMP_UNIT,
-          view.has("deleteRetention") ? TimeUtils.parseDuration(view.path("deleteRetention").asText()) : null));
+          view.has("deleteRetention") ? TimeUtils.parseDuration(view.path("deleteRetention").asText()) : null,
+          EventFormat.JSON));
     }
     return views;
   }

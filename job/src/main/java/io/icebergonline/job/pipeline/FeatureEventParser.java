@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icebergonline.core.EntityKeys;
+import io.icebergonline.core.EventFormat;
 import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -29,8 +31,10 @@ import org.apache.iceberg.types.Types;
 
 /**
  * Turns a Kafka record of a feature view into a {@link VersionedRow}: a flat JSON value (Feast's
- * KafkaSource JSON convention) becomes an upsert; a tombstone (null value, JSON key of the entity
- * columns) becomes a delete versioned by the record timestamp. The row has the table's columns
+ * KafkaSource JSON convention) or an Avro record (the view's {@code format: avro}, see {@link
+ * AvroRecords}) becomes an upsert; a tombstone (null value, the entity columns in the key: a JSON
+ * object, or an Avro record framed as the values are) becomes a delete versioned by the record
+ * timestamp. The row has the table's columns
  * in the table's order; columns the view does not know stay null. Anything that does not fit
  * throws {@link MalformedEventException} with the reason.
  */
@@ -59,9 +63,12 @@ final class FeatureEventParser implements Serializable {
    * a JFR profile. A subtask parses on one thread, so one pooled buffer set serves every record.
    */
   private transient ObjectMapper json;
+  /** The view's Avro records, null for a JSON view. */
+  private final AvroRecords avro;
 
   FeatureEventParser(FeatureViewSpec view, Schema tableSchema) {
     this.view = view;
+    this.avro = view.format().kind() == EventFormat.Kind.AVRO ? new AvroRecords(view.format()) : null;
     this.layout = OnlineTableLayout.of(view);
     List<Types.NestedField> columns = tableSchema.columns();
     int arity = columns.size();
@@ -111,7 +118,40 @@ final class FeatureEventParser implements Serializable {
   }
 
   RowData parse(KafkaRecord record) throws MalformedEventException {
-    return record.value == null ? parseTombstone(record) : parseUpsert(record);
+    if (record.value == null) {
+      return parseTombstone(record);
+    }
+    return avro == null ? parseUpsert(record) : parseAvroUpsert(record);
+  }
+
+  /** An Avro record's fields, by name, into the row; fields the view does not have are left out. */
+  private RowData parseAvroUpsert(KafkaRecord record) throws MalformedEventException {
+    GenericRecord value = avro.read(record.value, "value");
+    GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
+    for (org.apache.avro.Schema.Field field : value.getSchema().getFields()) {
+      Integer column = columnsByName.get(field.name());
+      if (column == null) {
+        continue;
+      }
+      Object read = value.get(field.pos());
+      if (sources[column] == Source.EVENT_TIME || sources[column] == Source.CREATED_TIME) {
+        row.setField(column, read == null ? null
+            : TimestampData.fromInstant(AvroValues.instant(field.name(), read, field.schema(), view.timestampUnit())));
+      } else {
+        row.setField(column, AvroValues.toInternal(field.name(), types[column], read, field.schema(),
+            view.timestampUnit()));
+      }
+    }
+    List<Object> entityValues = entityValues(row, "missing entity ");
+    TimestampData eventTime = (TimestampData) row.getField(eventTimeColumn);
+    if (eventTime == null) {
+      throw new MalformedEventException("missing event timestamp " + view.timestampField());
+    }
+    long createdTime = VersionedRow.NO_CREATED_TIME;
+    if (createdTimeColumn >= 0 && row.getField(createdTimeColumn) != null) {
+      createdTime = JsonValues.epochMicros((TimestampData) row.getField(createdTimeColumn));
+    }
+    return versioned(row, entityValues, JsonValues.epochMicros(eventTime), createdTime, false);
   }
 
   /**
@@ -257,13 +297,23 @@ final class FeatureEventParser implements Serializable {
 
   private RowData parseTombstone(KafkaRecord record) throws MalformedEventException {
     if (record.key == null) {
-      throw new MalformedEventException("tombstone without a key: a delete needs the entity columns as a JSON key");
+      throw new MalformedEventException("tombstone without a key: a delete needs the entity columns as a JSON key"
+          + (avro == null ? "" : " or an Avro record framed as the values are"));
     }
-    JsonNode key = readObject(record.key, "tombstone key");
     GenericRowData row = new GenericRowData(RowKind.DELETE, columnNames.length);
-    for (int column : entityColumns) {
-      row.setField(column,
-          JsonValues.toInternal(columnNames[column], types[column], key.get(columnNames[column]), view.timestampUnit()));
+    if (avro != null && avro.isFramed(record.key)) {
+      GenericRecord key = avro.read(record.key, "tombstone key");
+      for (int column : entityColumns) {
+        org.apache.avro.Schema.Field field = key.getSchema().getField(columnNames[column]);
+        row.setField(column, field == null ? null : AvroValues.toInternal(columnNames[column], types[column],
+            key.get(field.pos()), field.schema(), view.timestampUnit()));
+      }
+    } else {
+      JsonNode key = readObject(record.key, "tombstone key");
+      for (int column : entityColumns) {
+        row.setField(column, JsonValues.toInternal(columnNames[column], types[column], key.get(columnNames[column]),
+            view.timestampUnit()));
+      }
     }
     List<Object> entityValues = entityValues(row, "tombstone key misses entity ");
     long deletedAt = JsonValues.epochMicros("Kafka record timestamp", record.timestamp, TimestampUnit.MILLIS);
