@@ -89,11 +89,15 @@ Call with (dict "path" "onlineStore.properties" "properties" $map).
 {{- with .buckets }}{{ $_ := set $view "buckets" . }}{{ end }}
 {{- with .timestampUnit }}{{ $_ := set $view "timestamp_unit" . }}{{ end }}
 {{- with .deleteRetention }}{{ $_ := set $view "delete_retention" . }}{{ end }}
+{{- with .format }}{{ $_ := set $view "format" . }}{{ end }}
+{{- with .avroSchema }}{{ $_ := set $view "avro_schema" . }}{{ end }}
+{{- with .schemaRegistry }}{{ $_ := set $view "schema_registry" (include "iceberg-online.schemaRegistry" (dict "path" "featureViews[].schemaRegistry" "registry" .) | fromYaml) }}{{ end }}
 {{- $views = append $views $view }}
 {{- end }}
 {{- $config := dict "online_store" $onlineStore "kafka" $kafka "dead_letter_topic" .Values.deadLetterTopic "feature_views" $views }}
 {{- with .Values.featureServices }}{{ $_ := set $config "feature_services" . }}{{ end }}
 {{- with .Values.pushSources }}{{ $_ := set $config "push_sources" . }}{{ end }}
+{{- with .Values.schemaRegistry }}{{ $_ := set $config "schema_registry" (include "iceberg-online.schemaRegistry" (dict "path" "schemaRegistry" "registry" .) | fromYaml) }}{{ end }}
 {{- with .Values.maintenance }}
 {{- $maintenance := dict }}
 {{- if hasKey . "enabled" }}{{ $_ := set $maintenance "enabled" .enabled }}{{ end }}
@@ -264,4 +268,22 @@ block; it lives in its own ConfigMap so server changes do not restart the job).
 {{- end }}
 {{- include "iceberg-online.jobConfig" . }}
 {{ toYaml (dict "server" $block) }}
+{{- end }}
+
+{{/*
+A schemaRegistry value (camelCase) as the job config's schema_registry block. Its credentials must
+be ${NAME} references to the environment (existingSecret), never values in the ConfigMap.
+Call with (dict "path" <values path> "registry" <the value>).
+*/}}
+{{- define "iceberg-online.schemaRegistry" -}}
+{{- $registry := dict "url" .registry.url }}
+{{- range $key, $configKey := dict "basicAuthUserInfo" "basic_auth_user_info" "bearerToken" "bearer_token" }}
+{{- with (get $.registry $key) }}
+{{- if not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$" (toString .)) }}
+{{- fail (printf "%s.%s is a credential: write \"${NAME}\" and set NAME from existingSecret through secretEnv, so the value stays out of the ConfigMap" $.path $key) }}
+{{- end }}
+{{- $_ := set $registry $configKey . }}
+{{- end }}
+{{- end }}
+{{- toYaml $registry }}
 {{- end }}

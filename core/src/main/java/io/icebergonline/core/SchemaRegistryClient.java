@@ -47,6 +47,11 @@ public final class SchemaRegistryClient {
   private final SchemaRegistryConfig config;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final Map<Integer, Optional<RegisteredSchema>> byId = new ConcurrentHashMap<>();
+  /** How long the latest version of a subject is taken as the latest (a newly registered one is used after that). */
+  private static final Duration LATEST_FOR = Duration.ofMinutes(5);
+  private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
+
+  private record Latest(Optional<RegisteredSchema> schema, long fetchedNanos) {}
 
   private SchemaRegistryClient(SchemaRegistryConfig config) {
     this.config = config;
@@ -62,8 +67,29 @@ public final class SchemaRegistryClient {
     return byId.computeIfAbsent(id, this::fetch);
   }
 
+  /**
+   * The latest version of {@code subject} ({@code GET /subjects/{subject}/versions/latest}), or
+   * empty when the registry has no such subject; looked up again after {@link #LATEST_FOR}.
+   */
+  public Optional<RegisteredSchema> latest(String subject) {
+    Latest known = latestBySubject.get(subject);
+    if (known != null && System.nanoTime() - known.fetchedNanos() < LATEST_FOR.toNanos()) {
+      return known.schema();
+    }
+    String path = "/subjects/" + java.net.URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20")
+        + "/versions/latest";
+    Optional<RegisteredSchema> fetched = get(path, "the latest schema of subject " + subject, -1);
+    latestBySubject.put(subject, new Latest(fetched, System.nanoTime()));
+    return fetched;
+  }
+
   private Optional<RegisteredSchema> fetch(int id) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(config.url() + "/schemas/ids/" + id))
+    return get("/schemas/ids/" + id, "schema id " + id, id);
+  }
+
+  /** {@code id}: the id asked for, or -1 when the answer carries it. */
+  private Optional<RegisteredSchema> get(String path, String what, int id) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(config.url() + path))
         .timeout(Duration.ofSeconds(30)).header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
     if (config.basicAuthUserInfo() != null) {
       request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
@@ -74,7 +100,7 @@ public final class SchemaRegistryClient {
     String problem = null;
     for (int attempt = 0; attempt <= BACKOFF.length; attempt++) {
       if (attempt > 0) {
-        LOG.warn("Schema registry {}: fetching schema id {} failed ({}); attempt {} of {} in {}", config.url(), id,
+        LOG.warn("Schema registry {}: fetching {} failed ({}); attempt {} of {} in {}", config.url(), what,
             problem, attempt + 1, BACKOFF.length + 1, BACKOFF[attempt - 1]);
         sleep(BACKOFF[attempt - 1]);
       }
@@ -86,14 +112,14 @@ public final class SchemaRegistryClient {
         continue;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new RegistryUnavailableException("interrupted while fetching schema id " + id + " from " + config.url());
+        throw new RegistryUnavailableException("interrupted while fetching " + what + " from " + config.url());
       }
       if (response.statusCode() == 404) {
         return Optional.empty();
       }
       if (response.statusCode() == 401 || response.statusCode() == 403) {
         throw new RegistryUnavailableException("schema registry " + config.url() + " refused the credentials ("
-            + response.statusCode() + ") fetching schema id " + id);
+            + response.statusCode() + ") fetching " + what);
       }
       if (response.statusCode() != 200) {
         problem = "HTTP " + response.statusCode();
@@ -102,15 +128,15 @@ public final class SchemaRegistryClient {
       try {
         JsonNode body = JSON.readTree(response.body());
         String type = body.path("schemaType").asText("AVRO");
-        LOG.info("Schema registry {}: schema id {} ({}) fetched", config.url(), id, type);
-        return Optional.of(new RegisteredSchema(id, type, body.path("schema").asText()));
+        int schemaId = id >= 0 ? id : body.path("id").asInt(-1);
+        LOG.info("Schema registry {}: {} ({}, id {}) fetched", config.url(), what, type, schemaId);
+        return Optional.of(new RegisteredSchema(schemaId, type, body.path("schema").asText()));
       } catch (IOException e) {
         problem = "an answer that is not the registry's JSON";
       }
     }
-    throw new RegistryUnavailableException("schema registry " + config.url() + " did not answer for schema id " + id
-        + " after " + (BACKOFF.length + 1) + " attempts (last: " + problem + "); the job fails and its restart resumes "
-        + "from the last checkpoint");
+    throw new RegistryUnavailableException("schema registry " + config.url() + " did not answer for " + what
+        + " after " + (BACKOFF.length + 1) + " attempts (last: " + problem + ")");
   }
 
   private static void sleep(Duration duration) {

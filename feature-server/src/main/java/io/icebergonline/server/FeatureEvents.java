@@ -54,6 +54,7 @@ final class FeatureEvents implements AutoCloseable {
   private static final String FEATURE_VIEW_NAME = "feature_view_name";
 
   private final Map<String, FeatureViewSpec> views;
+  private final Map<String, EventEncoder> encoders = new LinkedHashMap<>();
   private final Map<String, List<String>> pushSources;
   private final int maxPushRows;
   private final int maxWriteRows;
@@ -63,6 +64,7 @@ final class FeatureEvents implements AutoCloseable {
   FeatureEvents(JobConfig job, int maxPushRows, int maxWriteRows, Duration timeout, ServerMetrics metrics) {
     this.views = new LinkedHashMap<>();
     job.featureViews().forEach(view -> this.views.put(view.name(), view));
+    job.featureViews().forEach(view -> encoders.put(view.name(), new EventEncoder(view)));
     this.pushSources = job.pushSources();
     this.maxPushRows = maxPushRows;
     this.maxWriteRows = maxWriteRows;
@@ -146,8 +148,7 @@ final class FeatureEvents implements AutoCloseable {
    * the type its column has. {@code renames} maps Feast's column names to the view's (null: not
    * kept). A {@code created} column of a view without one is left out, as Feast leaves it out.
    */
-  private static Rows rows(FeatureViewSpec view, Frame frame, Map<String, String> renames, int maxRows,
-      String maxRowsKey) {
+  private Rows rows(FeatureViewSpec view, Frame frame, Map<String, String> renames, int maxRows, String maxRowsKey) {
     if (frame.rowCount() > maxRows) {
       throw new RequestException(413, "df: " + frame.rowCount() + " rows, more than the server's " + maxRowsKey
           + " of " + maxRows);
@@ -177,7 +178,7 @@ final class FeatureEvents implements AutoCloseable {
     }
     Rows rows = new Rows(view, frame, columns, fields);
     for (int row = 0; row < frame.rowCount(); row++) {
-      event(rows, row);
+      encoders.get(view.name()).value(event(rows, row), "df row " + row);
     }
     return rows;
   }
@@ -244,7 +245,7 @@ final class FeatureEvents implements AutoCloseable {
         ObjectNode key = JSON.createObjectNode();
         view.entities().forEach(entity -> key.set(entity.name(), event.get(entity.name())));
         acks.add(producer.send(new ProducerRecord<>(view.topic(), JSON.writeValueAsBytes(key),
-            JSON.writeValueAsBytes(event))));
+            encoders.get(view.name()).value(event, "df row " + row))));
         while (!acks.isEmpty() && acks.peek().isDone()) {
           acks.poll().get();
         }

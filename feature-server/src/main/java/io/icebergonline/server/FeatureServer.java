@@ -8,6 +8,7 @@ import io.icebergonline.core.FeatureServerConfig;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.JobConfig;
+import io.icebergonline.core.SchemaRegistryClient;
 import io.icebergonline.reader.UnreadableTableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -229,7 +230,7 @@ public final class FeatureServer implements AutoCloseable {
             status = answer(path, body.bytes(), response, callback, deadline);
           } catch (RequestException e) {
             status = send(response, callback, true, e);
-          } catch (UnreadableTableException e) {
+          } catch (UnreadableTableException | SchemaRegistryClient.RegistryUnavailableException e) {
             status = send(response, callback, true, new RequestException(503, e.getMessage()));
           } catch (RuntimeException | IOException e) {
             LOG.error("{} {} failed", request.getMethod(), path, e);

@@ -11,10 +11,12 @@ import io.icebergonline.job.pipeline.MaterializationJob;
 import io.icebergonline.job.pipeline.MaterializeOptions;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
+import io.icebergonline.testing.SchemaRegistryStandIn;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,9 +32,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -240,6 +246,79 @@ class PushThroughTheJobTest {
         assertThat(fresh.at("/results/2/values/0").doubleValue()).isEqualTo(1.0);
         assertThat(fresh.at("/results/3/values/0").longValue()).isEqualTo(1000);
         assertThat(fresh.at("/results/1/event_timestamps/0").asText()).isEqualTo("2022-05-13T10:59:42Z");
+      }
+    }
+  }
+
+  /**
+   * Views whose records are Avro: a push to one framed by a registry is written as Avro of the
+   * latest schema of the topic's subject with that schema's id, one to a view with an inline
+   * schema as plain Avro of it; the job reads both as it reads the rest of their topics.
+   */
+  @Test
+  void pushesToAvroViewsAreWrittenInTheViewsFormatAndReachTheTable() throws Exception {
+    Schema framed = SchemaBuilder.record("DriverStats").namespace("test").fields()
+        .requiredLong("driver_id").optionalLong("trips").optionalString("city")
+        .name("event_timestamp").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
+        .noDefault().endRecord();
+    Schema inline = SchemaBuilder.record("Plain").namespace("test").fields()
+        .requiredLong("driver_id").optionalLong("trips").requiredString("event_timestamp").endRecord();
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(); SchemaRegistryStandIn registry = new SchemaRegistryStandIn()) {
+      kafka.createTopic("avro-framed", 1);
+      kafka.createTopic("avro-plain", 1);
+      kafka.createTopic("dead-letters", 1);
+      int id = registry.register("avro-framed-value", framed);
+      JobConfig job = JobConfigParser.parse(String.join("\n",
+          "online_store: { type: iceberg, catalog_type: hadoop, warehouse: \"" + warehouse.toUri() + "\" }",
+          "kafka: { bootstrap_servers: \"" + kafka.bootstrapServers() + "\", group_id: avro-push }",
+          "dead_letter_topic: dead-letters",
+          "schema_registry: { url: \"" + registry.url() + "\" }",
+          "feature_views:",
+          "  - { name: framed, topic: avro-framed, format: avro, entities: [ { name: driver_id, type: INT64 } ],",
+          "      features: [ { name: trips, type: INT64 }, { name: city, type: STRING } ] }",
+          "  - { name: plain, topic: avro-plain, format: avro, entities: [ { name: driver_id, type: INT64 } ],",
+          "      features: [ { name: trips, type: INT64 } ],",
+          "      avro_schema: '" + inline + "' }",
+          ""), name -> null);
+      Instant at = Instant.parse("2026-12-06T10:00:00Z");
+
+      try (FeatureServer server = FeatureServer.start(job, FeatureServerConfig.DEFAULTS.withPort(0))) {
+        String base = "http://127.0.0.1:" + server.port();
+        HttpResponse<String> toFramed = post(base, "/push", """
+            {"push_source_name": "framed",
+             "df": {"driver_id": [1, 2], "trips": [5, null], "city": ["Oslo", "Riga"],
+                    "event_timestamp": ["%1$s", "%1$s"]}}""".formatted(at));
+        HttpResponse<String> toPlain = post(base, "/push", """
+            {"push_source_name": "plain", "df": {"driver_id": [3], "trips": [8], "event_timestamp": ["%s"]}}"""
+            .formatted(at));
+        assertThat(toFramed.statusCode()).as(toFramed.body()).isEqualTo(200);
+        assertThat(toPlain.statusCode()).as(toPlain.body()).isEqualTo(200);
+        HttpResponse<String> unfit = post(base, "/push", """
+            {"push_source_name": "plain", "df": {"driver_id": [4], "event_timestamp": ["%s"], "trips": [1]}}"""
+            .formatted(at).replace("\"trips\": [1]", "\"trips\": [1.5]"));
+        assertThat(unfit.statusCode()).as(unfit.body()).isEqualTo(400);
+
+        List<ConsumerRecord<byte[], byte[]>> written = kafka.readCommitted("avro-framed", Duration.ofSeconds(30));
+        assertThat(written).hasSize(2).allSatisfy(record -> {
+          assertThat(record.value()[0]).isEqualTo((byte) 0);
+          assertThat(ByteBuffer.wrap(record.value(), 1, 4).getInt()).isEqualTo(id);
+        });
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        MaterializationJob.build(env, job, new MaterializeOptions(Path.of("unused"), true, 1, Duration.ofSeconds(1),
+            MaterializeOptions.DEFAULT_MAX_BUFFERED_ROWS));
+        env.execute("materialize pushed Avro rows");
+
+        JsonNode framedAnswer = awaitAnswer(base, """
+            {"features": ["framed:trips", "framed:city"], "entities": {"driver_id": [1, 2]}}""",
+            answer -> answer.at("/results/2/statuses").toString().equals("[\"PRESENT\",\"PRESENT\"]"));
+        assertThat(framedAnswer.at("/results/1/values").toString()).isEqualTo("[5,null]");
+        assertThat(framedAnswer.at("/results/2/values").toString()).isEqualTo("[\"Oslo\",\"Riga\"]");
+        JsonNode plainAnswer = awaitAnswer(base, """
+            {"features": ["plain:trips"], "entities": {"driver_id": [3]}}""",
+            answer -> answer.at("/results/1/statuses/0").asText().equals("PRESENT"));
+        assertThat(plainAnswer.at("/results/1/values/0").asLong()).isEqualTo(8);
+        assertThat(kafka.readCommitted("dead-letters", Duration.ofSeconds(5))).isEmpty();
       }
     }
   }

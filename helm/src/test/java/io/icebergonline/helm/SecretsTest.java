@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.icebergonline.core.EventFormat;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
 import java.nio.file.Path;
@@ -101,6 +102,24 @@ class SecretsTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(reportedPath + " looks like a secret")
         .satisfies(error -> assertThat(error.getMessage()).doesNotContain(literal));
+  }
+
+  @Test
+  void aSchemaRegistryTakesItsCredentialsFromTheEnvironmentAndAvroViewsReachTheJobConfig() {
+    Manifests avro = CHART.render(ChartUnderTest.TEST_VALUES.resolve("avro.yaml"));
+
+    JobConfig config = JobConfigParser.parse(avro.jobConfig(),
+        name -> name.equals("REGISTRY_USER_INFO") ? "user:registry-pa55" : "unused");
+
+    EventFormat format = config.featureViews().get(0).format();
+    assertThat(format.kind()).isEqualTo(EventFormat.Kind.AVRO);
+    assertThat(format.registry().url()).isEqualTo("https://registry:8081");
+    assertThat(format.registry().basicAuthUserInfo()).isEqualTo("user:registry-pa55");
+    assertThatThrownBy(() -> CHART.render(Map.of("schemaRegistry.url", "https://registry:8081",
+        "schemaRegistry.bearerToken", "eyJhbGciOi-literal")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("schemaRegistry.bearerToken is a credential")
+        .satisfies(error -> assertThat(error.getMessage()).doesNotContain("eyJhbGciOi-literal"));
   }
 
   @Test

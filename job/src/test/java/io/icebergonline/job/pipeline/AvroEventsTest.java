@@ -16,6 +16,7 @@ import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
 import io.icebergonline.testing.PlaceholderConfig;
+import io.icebergonline.testing.SchemaRegistryStandIn;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,236 @@
+package io.icebergonline.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icebergonline.core.EventFormat;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.SchemaRegistryClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.apache.avro.Conversions;
+import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+
+/**
+ * A pushed or written row as the value of a Kafka record in the view's format, so the job reads
+ * it as it reads every other record of the topic: JSON, or Avro of the view's {@code avro_schema},
+ * or Avro framed with the id of the latest schema of the topic's subject ({@code <topic>-value},
+ * the registry's default subject naming) when the view's records come framed by a registry.
+ */
+final class EventEncoder {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Conversions.DecimalConversion DECIMALS = new Conversions.DecimalConversion();
+
+  private final FeatureViewSpec view;
+  private final Schema plainSchema;
+
+  EventEncoder(FeatureViewSpec view) {
+    this.view = view;
+    EventFormat format = view.format();
+    this.plainSchema = format.kind() == EventFormat.Kind.AVRO && !format.framed()
+        ? new Schema.Parser().parse(format.avroSchema()) : null;
+  }
+
+  /** The value bytes of {@code event} (the job's event: column name to its JSON value); a 400 naming what does not fit. */
+  byte[] value(JsonNode event, String where) {
+    EventFormat format = view.format();
+    if (format.kind() == EventFormat.Kind.JSON) {
+      try {
+        return JSON.writeValueAsBytes(event);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    if (plainSchema != null) {
+      return avro(record(plainSchema, event, where), -1);
+    }
+    String subject = view.topic() + "-value";
+    Optional<SchemaRegistryClient.RegisteredSchema> latest = SchemaRegistryClient.of(format.registry()).latest(subject);
+    if (latest.isEmpty() || !latest.get().type().equals("AVRO")) {
+      throw new RequestException(503, "feature view '" + view.name() + "' takes Avro framed by its schema registry, which "
+          + "has no Avro schema under subject '" + subject + "' to write the row with");
+    }
+    Schema schema = new Schema.Parser().parse(latest.get().schema());
+    return avro(record(schema, event, where), latest.get().id());
+  }
+
+  /** Avro binary of {@code record}, framed with {@code id} (magic byte 0, 4-byte id) unless it is -1. */
+  private static byte[] avro(GenericRecord record, int id) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (id >= 0) {
+      out.write(0);
+      out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+    }
+    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+    try {
+      new GenericDatumWriter<GenericRecord>(record.getSchema()).write(record, encoder);
+      encoder.flush();
+    } catch (IOException e) {
+      throw new IllegalStateException("writing Avro to memory failed", e);
+    }
+    return out.toByteArray();
+  }
+
+  private static GenericRecord record(Schema schema, JsonNode event, String where) {
+    GenericData.Record record = new GenericData.Record(schema);
+    for (Schema.Field field : schema.getFields()) {
+      JsonNode value = event.get(field.name());
+      if (value == null || value.isNull()) {
+        if (!nullable(field.schema()) && !field.hasDefaultValue()) {
+          throw RequestException.badRequest(where + ": the view's Avro schema needs field '" + field.name()
+              + "', which has no value in the row");
+        }
+        record.put(field.pos(), value == null && field.hasDefaultValue() ? GenericData.get().getDefaultValue(field)
+            : null);
+      } else {
+        record.put(field.pos(), avroValue(field.schema(), value, where + "." + field.name()));
+      }
+    }
+    return record;
+  }
+
+  private static boolean nullable(Schema schema) {
+    return schema.getType() == Schema.Type.NULL
+        || schema.getType() == Schema.Type.UNION && schema.getTypes().stream().anyMatch(EventEncoder::nullable);
+  }
+
+  private static Object avroValue(Schema schema, JsonNode value, String where) {
+    if (schema.getType() == Schema.Type.UNION) {
+      RequestException last = null;
+      for (Schema branch : schema.getTypes()) {
+        if (branch.getType() != Schema.Type.NULL) {
+          try {
+            return avroValue(branch, value, where);
+          } catch (RequestException e) {
+            last = e;
+          }
+        }
+      }
+      throw last != null ? last : wrong(schema, value, where);
+    }
+    LogicalType logical = schema.getLogicalType();
+    switch (schema.getType()) {
+      case LONG:
+        if (logical instanceof LogicalTypes.TimestampMillis || logical instanceof LogicalTypes.TimestampMicros) {
+          if (value.isTextual()) {
+            Instant instant = instant(value, where);
+            return logical instanceof LogicalTypes.TimestampMillis ? instant.toEpochMilli()
+                : Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+          }
+        }
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+          return value.longValue();
+        }
+        break;
+      case INT:
+        if (logical instanceof LogicalTypes.Date && value.isTextual()) {
+          return (int) LocalDate.ofInstant(instant(value, where), ZoneOffset.UTC).toEpochDay();
+        }
+        if (value.isIntegralNumber() && value.canConvertToInt()) {
+          return value.intValue();
+        }
+        break;
+      case DOUBLE:
+        if (value.isNumber()) {
+          return value.doubleValue();
+        }
+        break;
+      case FLOAT:
+        if (value.isNumber()) {
+          return value.floatValue();
+        }
+        break;
+      case STRING:
+        if (value.isTextual()) {
+          return value.textValue();
+        }
+        break;
+      case BOOLEAN:
+        if (value.isBoolean()) {
+          return value.booleanValue();
+        }
+        break;
+      case ENUM:
+        if (value.isTextual() && schema.hasEnumSymbol(value.textValue())) {
+          return new GenericData.EnumSymbol(schema, value.textValue());
+        }
+        break;
+      case BYTES:
+        if (logical instanceof LogicalTypes.Decimal decimal && value.isNumber()) {
+          try {
+            BigDecimal number = value.decimalValue().setScale(decimal.getScale(), RoundingMode.UNNECESSARY);
+            return DECIMALS.toBytes(number, schema, decimal);
+          } catch (ArithmeticException e) {
+            throw RequestException.badRequest(where + ": " + FeastValues.shown(value) + " has more than the "
+                + decimal.getScale() + " decimal places of the view's Avro decimal");
+          }
+        }
+        if (value.isTextual()) {
+          return ByteBuffer.wrap(base64(value, where));
+        }
+        break;
+      case FIXED:
+        if (value.isTextual()) {
+          byte[] bytes = base64(value, where);
+          if (bytes.length == schema.getFixedSize()) {
+            return new GenericData.Fixed(schema, bytes);
+          }
+        }
+        break;
+      case ARRAY:
+        if (value.isArray()) {
+          List<Object> elements = new ArrayList<>(value.size());
+          for (int i = 0; i < value.size(); i++) {
+            JsonNode element = value.get(i);
+            elements.add(element.isNull() && nullable(schema.getElementType()) ? null
+                : avroValue(schema.getElementType(), element, where + "[" + i + "]"));
+          }
+          return elements;
+        }
+        break;
+      default:
+        break;
+    }
+    throw wrong(schema, value, where);
+  }
+
+  private static Instant instant(JsonNode value, String where) {
+    try {
+      return Instant.parse(value.textValue());
+    } catch (DateTimeParseException e) {
+      throw RequestException.badRequest(where + ": expected an ISO-8601 instant, got " + FeastValues.shown(value));
+    }
+  }
+
+  private static byte[] base64(JsonNode value, String where) {
+    try {
+      return Base64.getDecoder().decode(value.textValue());
+    } catch (IllegalArgumentException e) {
+      throw RequestException.badRequest(where + ": expected base64 bytes, got " + FeastValues.shown(value));
+    }
+  }
+
+  private static RequestException wrong(Schema schema, JsonNode value, String where) {
+    return RequestException.badRequest(where + ": the view's Avro schema has "
+        + (schema.getLogicalType() != null ? schema.getLogicalType().getName() : schema.getType().getName())
+        + " here, which " + FeastValues.shown(value) + " does not fit");
+  }
+}
