@@ -50,8 +50,10 @@ CREATE TABLE enriched_orders (
   'json.timestamp-format.standard' = 'ISO-8601'
 );
 
+-- The LOOKUP hint's shuffle sends each driver to the subtask that owns its bucket, so each subtask
+-- indexes (and caches) only its share of the table, not all of it.
 INSERT INTO enriched_orders
-SELECT o.order_id, o.driver_id, o.amount, o.order_time,
+SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ o.order_id, o.driver_id, o.amount, o.order_time,
        d.conv_rate, d.trips, d.city, d.event_timestamp AS features_as_of
 FROM orders AS o
 LEFT JOIN ${LOOKUP_TABLE:-online.feast_online.driver_stats} FOR SYSTEM_TIME AS OF o.proc_time AS d
