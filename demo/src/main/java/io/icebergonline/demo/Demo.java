@@ -14,9 +14,11 @@ import io.icebergonline.job.sql.SqlRunner;
 import io.icebergonline.server.FeatureServer;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
+import io.icebergonline.testing.GeneratedAvro;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
 import io.icebergonline.testing.PlainJson;
+import io.icebergonline.testing.SchemaRegistryStandIn;
 import io.icebergonline.testing.TableRows;
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,7 +92,8 @@ public final class Demo {
 
   static final String USAGE = String.join("\n",
       "Usage: java -jar demo/target/iceberg-online-demo.jar [--drivers 2000] [--events 200000] [--orders 2000]",
-      "                                                    [--seed 7] [--work-dir DIR]",
+      "                                                    [--seed 7] [--format json|avro] [--work-dir DIR]",
+      "  --format avro: the driver events as Avro framed by a schema registry (a stand-in of its REST API)",
       "");
 
   private final PrintStream out;
@@ -98,15 +101,20 @@ public final class Demo {
   private final int events;
   private final int orders;
   private final long seed;
+  private final boolean avro;
   private final Path workDir;
   private final long started = System.nanoTime();
+  /** With {@code --format avro}: where the events' schema is registered. */
+  private SchemaRegistryStandIn registry;
+  private int schemaId;
 
-  private Demo(PrintStream out, int drivers, int events, int orders, long seed, Path workDir) {
+  private Demo(PrintStream out, int drivers, int events, int orders, long seed, boolean avro, Path workDir) {
     this.out = out;
     this.drivers = drivers;
     this.events = events;
     this.orders = orders;
     this.seed = seed;
+    this.avro = avro;
     this.workDir = workDir;
   }
 
@@ -118,13 +126,18 @@ public final class Demo {
   static int run(String[] args, PrintStream out) throws Exception {
     Demo demo;
     try {
-      CommandLine line = new CommandLine(args, Set.of("--drivers", "--events", "--orders", "--seed", "--work-dir"),
-          Set.of());
+      CommandLine line = new CommandLine(args,
+          Set.of("--drivers", "--events", "--orders", "--seed", "--format", "--work-dir"), Set.of());
+      String format = line.option("--format") == null ? "json" : line.option("--format");
+      if (!format.equals("json") && !format.equals("avro")) {
+        throw new CommandLine.UsageException("--format expects json or avro, got '" + format + "'");
+      }
       demo = new Demo(out,
           line.option("--drivers") == null ? 2_000 : line.positiveInt("--drivers"),
           line.option("--events") == null ? 200_000 : line.positiveInt("--events"),
           line.option("--orders") == null ? 2_000 : line.positiveInt("--orders"),
           line.option("--seed") == null ? 7 : line.positiveInt("--seed"),
+          format.equals("avro"),
           line.option("--work-dir") == null ? Files.createTempDirectory("iceberg-online-demo")
               : Files.createDirectories(Path.of(line.option("--work-dir"))));
     } catch (CommandLine.UsageException e) {
@@ -141,7 +154,14 @@ public final class Demo {
         events, drivers, orders);
     LOG.debug("Demo work directory {}", workDir);
     progress("starting embedded Kafka (KRaft)");
-    try (EmbeddedKafka kafka = quietly(EmbeddedKafka::start)) {
+    try (EmbeddedKafka kafka = quietly(EmbeddedKafka::start);
+        SchemaRegistryStandIn registry = avro ? new SchemaRegistryStandIn() : null) {
+      if (registry != null) {
+        this.registry = registry;
+        this.schemaId = registry.register(EVENTS_TOPIC + "-value", GeneratedAvro.SCHEMA);
+        progress("started a schema registry stand-in at " + registry.url() + " (driver events as Avro, schema id "
+            + schemaId + ")");
+      }
       kafka.createTopic(EVENTS_TOPIC, 4);
       kafka.createTopic(DEAD_LETTER_TOPIC, 1);
       kafka.createTopic(ORDERS_TOPIC, 2);
@@ -168,8 +188,10 @@ public final class Demo {
         "  namespace: " + NAMESPACE,
         "kafka: { bootstrap_servers: \"" + kafka.bootstrapServers() + "\", group_id: iceberg-online-demo }",
         "dead_letter_topic: " + DEAD_LETTER_TOPIC,
+        avro ? "schema_registry: { url: \"" + registry.url() + "\" }" : "",
         "feature_views:",
-        FeatureEventGenerator.featureViewYaml(EVENTS_TOPIC, 4)));
+        FeatureEventGenerator.featureViewYaml(EVENTS_TOPIC, 4)
+            .replace("    buckets: 4\n", avro ? "    buckets: 4\n    format: avro\n" : "    buckets: 4\n")));
     JobConfig config = JobConfigParser.load(configFile);
     progress("starting the materialization job (config " + configFile + ", checkpoint every "
         + CHECKPOINT_INTERVAL.toSeconds() + " s)");
@@ -212,8 +234,9 @@ public final class Demo {
 
       out.println();
       out.println("Summary");
-      line("events produced", String.format(Locale.ROOT, "%,d (%,d applied, %,d late or duplicate dropped)", events,
-          oracle.appliedCount(), oracle.staleCount()));
+      line("events produced", String.format(Locale.ROOT, "%,d %s(%,d applied, %,d late or duplicate dropped)", events,
+          avro ? "as Avro framed by a schema registry, schema id " + schemaId + " " : "", oracle.appliedCount(),
+          oracle.staleCount()));
       line("dead-lettered", String.format(Locale.ROOT, "%,d in %s (%s)", deadLetters, DEAD_LETTER_TOPIC,
           deadLettersMatch ? "every malformed event" : "expected " + oracle.malformedCount()));
       line("Iceberg commits", String.format(Locale.ROOT, "%,d (one per checkpoint with changes)", snapshots.size()));
@@ -278,7 +301,11 @@ public final class Demo {
       int count = wave == WAVES ? events - produced : events / WAVES;
       List<GeneratedEvent> batch = generator.next(count);
       oracle.acceptAll(batch);
-      kafka.produce(EVENTS_TOPIC, batch);
+      if (avro) {
+        produceAsAvro(kafka, batch);
+      } else {
+        kafka.produce(EVENTS_TOPIC, batch);
+      }
       produced += count;
       progress(String.format(Locale.ROOT, "produced %,d of %,d driver events (%,d malformed so far)", produced, events,
           oracle.malformedCount()));
@@ -287,6 +314,17 @@ public final class Demo {
       }
     }
     return oracle;
+  }
+
+  /** The upserts as Avro records framed with the registry's schema id; deletes and malformed events as they are. */
+  private void produceAsAvro(EmbeddedKafka kafka, List<GeneratedEvent> batch) {
+    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+      for (GeneratedEvent event : batch) {
+        byte[] value = event.kind() == GeneratedEvent.Kind.UPSERT
+            ? registry.framed(schemaId, GeneratedAvro.record(GeneratedAvro.SCHEMA, event)) : event.value();
+        producer.send(new ProducerRecord<>(EVENTS_TOPIC, null, event.recordTimestamp(), event.key(), value));
+      }
+    }
   }
 
   /** Waits until the table holds the newest row of every driver (or the job fails, or a minute passes). */

@@ -49,4 +49,36 @@ class DemoTest {
         .containsPattern("Iceberg commits +[1-9]\\d* ");
     assertThat(all.malformedCount()).as("the generator sends malformed events").isPositive();
   }
+
+  /** {@code --format avro}: the same checks hold with the driver events as Avro framed by a schema registry. */
+  @Test
+  void withAvroEventsEverythingStillAddsUp(@TempDir Path workDir) throws Exception {
+    int drivers = 200;
+    int events = 3_000;
+    int seed = 5;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int exit = Demo.run(new String[] {"--drivers", "" + drivers, "--events", "" + events, "--orders", "100", "--seed",
+        "" + seed, "--format", "avro", "--work-dir", workDir.toString()},
+        new PrintStream(captured, true, StandardCharsets.UTF_8));
+    String output = captured.toString(StandardCharsets.UTF_8);
+    System.out.print(output);
+
+    NewestRowOracle all = new NewestRowOracle();
+    all.acceptAll(new FeatureEventGenerator(FeatureEventGenerator.Settings.defaults(seed, drivers)).next(events));
+
+    assertThat(exit).as("exit code").isZero();
+    assertThat(output)
+        .containsPattern("events produced +3,000 as Avro framed by a schema registry, schema id 1 ")
+        .contains(String.format(Locale.ROOT, "dead-lettered      %,d in driver_stats_dlq (every malformed event)",
+            all.malformedCount()))
+        .contains(String.format(Locale.ROOT, "live rows          %,d (equal to the newest event per driver)",
+            all.liveRows().size()))
+        .containsPattern("orders enriched +100 of 100 \\(\\d+ without features; all equal to the table\\)");
+  }
+
+  @Test
+  void anUnknownFormatIsAUsageError() throws Exception {
+    assertThat(Demo.run(new String[] {"--format", "xml"}, new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8))).isEqualTo(2);
+  }
 }

@@ -3,9 +3,6 @@ package io.icebergonline.job.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.icebergonline.core.ConfigException;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.JobConfig;
@@ -13,6 +10,7 @@ import io.icebergonline.core.JobConfigParser;
 import io.icebergonline.core.OnlineTableLayout;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
+import io.icebergonline.testing.GeneratedAvro;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
 import io.icebergonline.testing.PlaceholderConfig;
@@ -64,7 +62,6 @@ class AvroEventsTest {
   static final MiniClusterExtension FLINK = new MiniClusterExtension(
       new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Schema TIMESTAMP_MILLIS = LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
   private static final Schema TIMESTAMP_MICROS = LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
 
@@ -130,16 +127,12 @@ class AvroEventsTest {
     for (GeneratedEvent event : generator.next(3_000)) {
       switch (event.kind()) {
         case UPSERT -> {
-          ObjectNode json = (ObjectNode) JSON.readTree(event.value());
           int version = random.nextInt(3);
-          if (version == 0) {
-            json.remove("city"); // version 1 has no city: the row's city is null
-          }
           Schema schema = version == 0 ? V1 : version == 1 ? V2 : V3;
-          byte[] value = registry.framed(version == 0 ? v1 : version == 1 ? v2 : v3, avro(schema, json));
+          byte[] value = registry.framed(version == 0 ? v1 : version == 1 ? v2 : v3,
+              GeneratedAvro.record(schema, event));
           records.add(new ProducerRecord<>(harness.topic, null, event.recordTimestamp(), event.key(), value));
-          oracle.accept(new GeneratedEvent(event.kind(), event.driverId(), event.key(),
-              JSON.writeValueAsBytes(json), event.recordTimestamp(), null));
+          oracle.accept(GeneratedAvro.asWritten(schema, event)); // version 1 has no city: the row's city is null
         }
         case TOMBSTONE -> {
           byte[] tombstoneKey = random.nextBoolean() ? event.key()
@@ -156,8 +149,8 @@ class AvroEventsTest {
       }
     }
     long t = 1_767_225_600_000L;
-    byte[] unknownId = registry.framed(999, avro(V2, upsertJson(7, t)));
-    byte[] truncated = registry.framed(v2, avro(V2, upsertJson(8, t)));
+    byte[] unknownId = registry.framed(999, upsert(7, t));
+    byte[] truncated = registry.framed(v2, upsert(8, t));
     truncated = Arrays.copyOf(truncated, truncated.length - 3);
     byte[] wrongType = registry.framed(tripsAsString, new GenericRecordBuilder(TRIPS_AS_STRING)
         .set("driver_id", 9L).set("conv_rate", 0.5).set("trips", "many").set("event_timestamp", t).build());
@@ -341,29 +334,9 @@ class AvroEventsTest {
     throw new IllegalArgumentException(column);
   }
 
-  /** The generator's JSON upsert as a record of {@code schema}: event time as the schema's timestamp type. */
-  private static GenericRecord avro(Schema schema, JsonNode json) {
-    GenericRecordBuilder record = new GenericRecordBuilder(schema);
-    record.set("driver_id", json.get("driver_id").longValue());
-    record.set("conv_rate", json.get("conv_rate").doubleValue());
-    JsonNode trips = json.get("trips");
-    if (schema.getField("trips") != null) {
-      record.set("trips", trips == null ? null : schema == V3 ? (Object) trips.intValue() : (Object) trips.longValue());
-    }
-    if (schema.getField("city") != null) {
-      record.set("city", json.path("city").textValue());
-    }
-    JsonNode time = json.get("event_timestamp");
-    long millis = time.isNumber() ? time.longValue() : Instant.parse(time.textValue()).toEpochMilli();
-    record.set("event_timestamp", schema.getField("event_timestamp").schema().getLogicalType()
-        instanceof LogicalTypes.TimestampMicros ? millis * 1000 : millis);
-    record.set("created", json.has("created") ? json.get("created").longValue() : null);
-    return record.build();
-  }
-
-  private static JsonNode upsertJson(long driverId, long eventTime) {
-    return JSON.createObjectNode().put("driver_id", driverId).put("conv_rate", 0.5).put("trips", 3)
-        .put("city", "Oslo").put("event_timestamp", eventTime);
+  private static GenericRecord upsert(long driverId, long eventTime) {
+    return new GenericRecordBuilder(V2).set("driver_id", driverId).set("conv_rate", 0.5).set("trips", 3L)
+        .set("city", "Oslo").set("event_timestamp", eventTime).build();
   }
 
   private static String hex(byte[] bytes) {
