@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -42,7 +43,8 @@ public final class JobConfigParser {
   private static final Set<String> KAFKA_KEYS = Set.of("bootstrap_servers", "group_id", "properties");
   private static final Set<String> VIEW_KEYS =
       Set.of("name", "topic", "entities", "features", "timestamp_field", "created_timestamp_column", "ttl", "buckets",
-          "timestamp_unit", "delete_retention", "format", "avro_schema", "avro_schema_file", "schema_registry");
+          "timestamp_unit", "delete_retention", "format", "avro_schema", "avro_schema_file", "schema_registry",
+          "protobuf_descriptor_file", "protobuf_message");
   private static final Set<String> SCHEMA_REGISTRY_KEYS = Set.of("url", "basic_auth_user_info", "bearer_token");
   private static final Set<String> MAINTENANCE_KEYS =
       Set.of("enabled", "interval", "expire_older_than", "retain_last", "orphan_older_than", "target_file_size");
@@ -463,9 +465,10 @@ public final class JobConfigParser {
         .orElse(defaultRegistry);
     switch (format) {
       case "json" -> {
-        for (ConfigTree avroKey : new ConfigTree[] {inline, file, tree.optional("schema_registry").orElse(null)}) {
+        for (ConfigTree avroKey : new ConfigTree[] {inline, file, tree.optional("schema_registry").orElse(null),
+            tree.optional("protobuf_descriptor_file").orElse(null), tree.optional("protobuf_message").orElse(null)}) {
           if (avroKey != null) {
-            throw avroKey.error("applies to format: avro only; this view's format is json");
+            throw avroKey.error("applies to format: avro or protobuf only; this view's format is json");
           }
         }
         return EventFormat.JSON;
@@ -480,14 +483,39 @@ public final class JobConfigParser {
             throw formatTree.error("avro needs the writer schema: a schema_registry (records framed with a schema "
                 + "id), or avro_schema / avro_schema_file (plain Avro records of that schema)");
           }
-          return new EventFormat(EventFormat.Kind.AVRO, null, registry);
+          return EventFormat.avroFramed(registry);
         }
         String text = schemaTree == inline ? inline.asString() : readSchemaFile(file);
         checkAvroSchema(schemaTree, text, view);
-        return new EventFormat(EventFormat.Kind.AVRO, text, registry);
+        return EventFormat.avroPlain(text);
       }
-      case "protobuf" -> throw formatTree.error("protobuf is not supported yet; expected json or avro");
-      default -> throw formatTree.error("unknown format '" + formatTree.asString() + "'; expected json or avro");
+      case "protobuf" -> {
+        ConfigTree descriptorFile = tree.required("protobuf_descriptor_file");
+        ConfigTree message = tree.required("protobuf_message");
+        String descriptors;
+        try {
+          descriptors = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(descriptorFile.asString())));
+        } catch (IOException | RuntimeException e) {
+          throw descriptorFile.error("cannot read the descriptor set file: " + e.getMessage());
+        }
+        com.google.protobuf.Descriptors.Descriptor type;
+        try {
+          type = ProtobufDescriptors.message(descriptors, message.asString());
+        } catch (IllegalArgumentException e) {
+          throw message.error(e.getMessage());
+        }
+        List<String> needed = new ArrayList<>();
+        view.entities().forEach(entity -> needed.add(entity.name()));
+        needed.add(view.timestampField());
+        for (String field : needed) {
+          if (type.findFieldByName(field) == null) {
+            throw message.error("message " + type.getFullName() + " has no field '" + field
+                + "' (a join key or the event time of view '" + view.name() + "')");
+          }
+        }
+        return EventFormat.protobuf(descriptors, message.asString());
+      }
+      default -> throw formatTree.error("unknown format '" + formatTree.asString() + "'; expected json, avro or protobuf");
     }
   }
 

@@ -3,8 +3,13 @@ package io.icebergonline.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.Timestamp;
 import io.icebergonline.core.EventFormat;
 import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.ProtobufDescriptors;
 import io.icebergonline.core.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,7 +38,8 @@ import org.apache.avro.io.EncoderFactory;
  * A pushed or written row as the value of a Kafka record in the view's format, so the job reads
  * it as it reads every other record of the topic: JSON, or Avro of the view's {@code avro_schema},
  * or Avro framed with the id of the latest schema of the topic's subject ({@code <topic>-value},
- * the registry's default subject naming) when the view's records come framed by a registry.
+ * the registry's default subject naming) when the view's records come framed by a registry, or a
+ * Protobuf message of the view's type.
  */
 final class EventEncoder {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,12 +47,15 @@ final class EventEncoder {
 
   private final FeatureViewSpec view;
   private final Schema plainSchema;
+  private final Descriptors.Descriptor protobufType;
 
   EventEncoder(FeatureViewSpec view) {
     this.view = view;
     EventFormat format = view.format();
     this.plainSchema = format.kind() == EventFormat.Kind.AVRO && !format.framed()
         ? new Schema.Parser().parse(format.avroSchema()) : null;
+    this.protobufType = format.kind() == EventFormat.Kind.PROTOBUF
+        ? ProtobufDescriptors.message(format.protobufDescriptors(), format.protobufMessage()) : null;
   }
 
   /** The value bytes of {@code event} (the job's event: column name to its JSON value); a 400 naming what does not fit. */
@@ -58,6 +67,9 @@ final class EventEncoder {
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(e);
       }
+    }
+    if (protobufType != null) {
+      return message(protobufType, event, where).toByteArray();
     }
     if (plainSchema != null) {
       return avro(record(plainSchema, event, where), -1);
@@ -210,6 +222,92 @@ final class EventEncoder {
         break;
     }
     throw wrong(schema, value, where);
+  }
+
+  private static DynamicMessage message(Descriptors.Descriptor type, JsonNode event, String where) {
+    DynamicMessage.Builder message = DynamicMessage.newBuilder(type);
+    for (Descriptors.FieldDescriptor field : type.getFields()) {
+      JsonNode value = event.get(field.getName());
+      if (value == null || value.isNull()) {
+        continue; // not set: null where the field has presence, its default where not
+      }
+      String at = where + "." + field.getName();
+      if (field.isRepeated()) {
+        if (!value.isArray()) {
+          throw RequestException.badRequest(at + ": the view's Protobuf field is repeated, "
+              + FeastValues.shown(value) + " is no list");
+        }
+        for (int i = 0; i < value.size(); i++) {
+          message.addRepeatedField(field, protobufValue(field, value.get(i), at + "[" + i + "]"));
+        }
+      } else {
+        message.setField(field, protobufValue(field, value, at));
+      }
+    }
+    return message.build();
+  }
+
+  private static Object protobufValue(Descriptors.FieldDescriptor field, JsonNode value, String where) {
+    switch (field.getJavaType()) {
+      case INT:
+        if (value.isIntegralNumber() && value.canConvertToInt()) {
+          return value.intValue();
+        }
+        break;
+      case LONG:
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+          return value.longValue();
+        }
+        break;
+      case FLOAT:
+        if (value.isNumber()) {
+          return value.floatValue();
+        }
+        break;
+      case DOUBLE:
+        if (value.isNumber()) {
+          return value.doubleValue();
+        }
+        break;
+      case BOOLEAN:
+        if (value.isBoolean()) {
+          return value.booleanValue();
+        }
+        break;
+      case STRING:
+        if (value.isTextual()) {
+          return value.textValue();
+        }
+        break;
+      case BYTE_STRING:
+        if (value.isTextual()) {
+          return ByteString.copyFrom(base64(value, where));
+        }
+        break;
+      case ENUM:
+        if (value.isTextual() && field.getEnumType().findValueByName(value.textValue()) != null) {
+          return field.getEnumType().findValueByName(value.textValue());
+        }
+        break;
+      case MESSAGE:
+        Descriptors.Descriptor type = field.getMessageType();
+        if (type.getFullName().equals("google.protobuf.Timestamp") && value.isTextual()) {
+          Instant instant = instant(value, where);
+          return DynamicMessage.newBuilder(Timestamp.newBuilder().setSeconds(instant.getEpochSecond())
+              .setNanos(instant.getNano()).build()).build();
+        }
+        if (type.getFile().getName().equals("google/protobuf/wrappers.proto")) {
+          Descriptors.FieldDescriptor wrapped = type.findFieldByName("value");
+          return DynamicMessage.newBuilder(type).setField(wrapped, protobufValue(wrapped, value, where)).build();
+        }
+        break;
+      default:
+        break;
+    }
+    throw RequestException.badRequest(where + ": the view's Protobuf field is "
+        + (field.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE ? field.getMessageType().getFullName()
+            : field.getType().name().toLowerCase(java.util.Locale.ROOT)) + ", which " + FeastValues.shown(value)
+        + " does not fit");
   }
 
   private static Instant instant(JsonNode value, String where) {

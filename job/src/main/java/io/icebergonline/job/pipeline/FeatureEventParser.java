@@ -65,10 +65,13 @@ final class FeatureEventParser implements Serializable {
   private transient ObjectMapper json;
   /** The view's Avro records, null for a JSON view. */
   private final AvroRecords avro;
+  /** The view's Protobuf messages, null unless its format is protobuf. */
+  private final ProtobufValues protobuf;
 
   FeatureEventParser(FeatureViewSpec view, Schema tableSchema) {
     this.view = view;
     this.avro = view.format().kind() == EventFormat.Kind.AVRO ? new AvroRecords(view.format()) : null;
+    this.protobuf = view.format().kind() == EventFormat.Kind.PROTOBUF ? new ProtobufValues(view.format()) : null;
     this.layout = OnlineTableLayout.of(view);
     List<Types.NestedField> columns = tableSchema.columns();
     int arity = columns.size();
@@ -121,7 +124,28 @@ final class FeatureEventParser implements Serializable {
     if (record.value == null) {
       return parseTombstone(record);
     }
-    return avro == null ? parseUpsert(record) : parseAvroUpsert(record);
+    return avro != null ? parseAvroUpsert(record) : protobuf != null ? parseProtobufUpsert(record) : parseUpsert(record);
+  }
+
+  /** A Protobuf message's fields, by name, into the row; fields the view does not have are left out. */
+  private RowData parseProtobufUpsert(KafkaRecord record) throws MalformedEventException {
+    com.google.protobuf.DynamicMessage value = protobuf.read(record.value, "value");
+    GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
+    for (com.google.protobuf.Descriptors.FieldDescriptor field : value.getDescriptorForType().getFields()) {
+      Integer column = columnsByName.get(field.getName());
+      if (column == null) {
+        continue;
+      }
+      Object read = ProtobufValues.raw(value, field);
+      if (sources[column] == Source.EVENT_TIME || sources[column] == Source.CREATED_TIME) {
+        row.setField(column, read == null ? null
+            : TimestampData.fromInstant(ProtobufValues.instant(field.getName(), read, view.timestampUnit())));
+      } else {
+        row.setField(column, ProtobufValues.toInternal(field.getName(), types[column], read, field,
+            view.timestampUnit()));
+      }
+    }
+    return versionedUpsert(row);
   }
 
   /** An Avro record's fields, by name, into the row; fields the view does not have are left out. */
@@ -142,6 +166,11 @@ final class FeatureEventParser implements Serializable {
             view.timestampUnit()));
       }
     }
+    return versionedUpsert(row);
+  }
+
+  /** An upsert row whose time columns hold timestamps (or null), with its version. */
+  private RowData versionedUpsert(GenericRowData row) throws MalformedEventException {
     List<Object> entityValues = entityValues(row, "missing entity ");
     TimestampData eventTime = (TimestampData) row.getField(eventTimeColumn);
     if (eventTime == null) {

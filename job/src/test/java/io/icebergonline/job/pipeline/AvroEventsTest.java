@@ -280,7 +280,7 @@ class AvroEventsTest {
         .hasMessageStartingWith("feature_views[0].avro_schema: not a valid Avro schema");
     assertThatThrownBy(() -> view("    format: xml"))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("feature_views[0].format: unknown format 'xml'; expected json or avro");
+        .hasMessage("feature_views[0].format: unknown format 'xml'; expected json, avro or protobuf");
     assertThatThrownBy(() -> view("    format: avro\n    schema_registry: { url: \"ftp://registry\" }"))
         .isInstanceOf(ConfigException.class)
         .hasMessage("feature_views[0].schema_registry.url: expected an http:// or https:// URL, got 'ftp://registry'");

@@ -1,0 +1,190 @@
+package io.icebergonline.job.pipeline;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.icebergonline.core.EventFormat;
+import io.icebergonline.core.FeastValueType;
+import io.icebergonline.core.ProtobufDescriptors;
+import io.icebergonline.core.TimestampUnit;
+import java.io.Serializable;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+
+/**
+ * Protobuf messages of a view's type (from the descriptor set of its config), read with
+ * protobuf-java's {@link DynamicMessage}, and their fields as the view's internal values, by
+ * field name as {@link AvroValues} does for Avro: numbers widen where nothing is lost, enums to
+ * STRING by name, {@code bytes} to BYTES, repeated fields to list types, the wrapper types
+ * ({@code google.protobuf.Int64Value}, ...) to their value or null, {@code google.protobuf.Timestamp}
+ * (or a long in the view's unit, or an ISO-8601 string) to a time. A field without presence (a
+ * proto3 scalar) that is not set holds its default, as Protobuf defines; one with presence is null.
+ */
+final class ProtobufValues implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final EventFormat format;
+  private transient Descriptors.Descriptor type;
+
+  ProtobufValues(EventFormat format) {
+    this.format = format;
+  }
+
+  Descriptors.Descriptor type() {
+    if (type == null) {
+      type = ProtobufDescriptors.message(format.protobufDescriptors(), format.protobufMessage());
+    }
+    return type;
+  }
+
+  DynamicMessage read(byte[] bytes, String what) throws MalformedEventException {
+    try {
+      return DynamicMessage.parseFrom(type(), bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new MalformedEventException(what + " is not a Protobuf " + type().getFullName() + ": " + e.getMessage());
+    }
+  }
+
+  /** The field's value in the message: null where the field has presence and is not set. */
+  static Object raw(Message message, Descriptors.FieldDescriptor field) {
+    if (!field.isRepeated() && field.hasPresence() && !message.hasField(field)) {
+      return null;
+    }
+    return message.getField(field);
+  }
+
+  static Object toInternal(String column, FeastValueType type, Object value, Descriptors.FieldDescriptor field,
+      TimestampUnit unit) throws MalformedEventException {
+    if (value == null) {
+      return null;
+    }
+    if (type.isList()) {
+      if (!field.isRepeated()) {
+        throw wrongType(column, type, field);
+      }
+      List<?> elements = (List<?>) value;
+      Object[] converted = new Object[elements.size()];
+      for (int i = 0; i < converted.length; i++) {
+        converted[i] = scalar(column + "[" + i + "]", type.elementType(), unwrap(elements.get(i)), field, unit);
+      }
+      return new GenericArrayData(converted);
+    }
+    if (field.isRepeated()) {
+      throw wrongType(column, type, field);
+    }
+    return scalar(column, type, unwrap(value), field, unit);
+  }
+
+  private static Object scalar(String column, FeastValueType type, Object value, Descriptors.FieldDescriptor field,
+      TimestampUnit unit) throws MalformedEventException {
+    if (value == null) {
+      return null;
+    }
+    if (type == FeastValueType.UNIX_TIMESTAMP) {
+      return TimestampData.fromInstant(instant(column, value, unit));
+    }
+    switch (type) {
+      case INT64:
+        if (value instanceof Long || value instanceof Integer) {
+          return ((Number) value).longValue();
+        }
+        break;
+      case INT32:
+        if (value instanceof Integer) {
+          return value;
+        }
+        if (value instanceof Long wide && wide == (int) (long) wide) {
+          return (int) (long) wide;
+        }
+        break;
+      case DOUBLE:
+        if (value instanceof Number number && Double.isFinite(number.doubleValue())) {
+          return number.doubleValue();
+        }
+        break;
+      case FLOAT:
+        if (value instanceof Number number && Float.isFinite(number.floatValue())) {
+          return number.floatValue();
+        }
+        break;
+      case STRING:
+        if (value instanceof String text) {
+          return StringData.fromString(text);
+        }
+        if (value instanceof Descriptors.EnumValueDescriptor symbol) {
+          return StringData.fromString(symbol.getName());
+        }
+        break;
+      case BYTES:
+        if (value instanceof ByteString bytes) {
+          return bytes.toByteArray();
+        }
+        break;
+      case BOOL:
+        if (value instanceof Boolean) {
+          return value;
+        }
+        break;
+      default:
+        break;
+    }
+    throw wrongType(column, type, field);
+  }
+
+  /** An event, created or UNIX_TIMESTAMP time: a {@code google.protobuf.Timestamp}, a long in the view's unit, or an ISO-8601 string. */
+  static Instant instant(String column, Object value, TimestampUnit unit) throws MalformedEventException {
+    Object unwrapped = unwrap(value);
+    if (unwrapped instanceof Message timestamp
+        && timestamp.getDescriptorForType().getFullName().equals("google.protobuf.Timestamp")) {
+      Descriptors.Descriptor descriptor = timestamp.getDescriptorForType();
+      long seconds = (Long) timestamp.getField(descriptor.findFieldByName("seconds"));
+      int nanos = (Integer) timestamp.getField(descriptor.findFieldByName("nanos"));
+      long micros = JsonValues.epochMicros(column, seconds, TimestampUnit.SECONDS) + nanos / 1_000;
+      return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+    if (unwrapped instanceof Long || unwrapped instanceof Integer) {
+      long micros = JsonValues.epochMicros(column, ((Number) unwrapped).longValue(), unit);
+      return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+    if (unwrapped instanceof String text) {
+      try {
+        Instant instant = Instant.parse(text.trim()).truncatedTo(ChronoUnit.MICROS);
+        if (instant.isBefore(JsonValues.EARLIEST) || instant.isAfter(JsonValues.LATEST)) {
+          throw new MalformedEventException("bad timestamp " + column + ": " + instant + " is outside "
+              + JsonValues.EARLIEST + ".." + JsonValues.LATEST);
+        }
+        return instant;
+      } catch (DateTimeParseException e) {
+        throw new MalformedEventException("bad timestamp " + column + ": expected an ISO-8601 instant, got '"
+            + (text.length() <= 40 ? text : text.substring(0, 40) + "...") + "'");
+      }
+    }
+    throw new MalformedEventException("bad timestamp " + column + ": expected a google.protobuf.Timestamp, "
+        + "an integer or a string, got " + (unwrapped instanceof Message message
+            ? message.getDescriptorForType().getFullName() : unwrapped.getClass().getSimpleName()));
+  }
+
+  /** The value of a wrapper message ({@code google.protobuf.Int64Value}, ...); anything else as it is. */
+  private static Object unwrap(Object value) {
+    if (value instanceof Message message
+        && message.getDescriptorForType().getFile().getName().equals("google/protobuf/wrappers.proto")) {
+      return message.getField(message.getDescriptorForType().findFieldByName("value"));
+    }
+    return value;
+  }
+
+  private static MalformedEventException wrongType(String column, FeastValueType type,
+      Descriptors.FieldDescriptor field) {
+    String found = field.getType() == Descriptors.FieldDescriptor.Type.MESSAGE ? field.getMessageType().getFullName()
+        : field.getType().name().toLowerCase(java.util.Locale.ROOT);
+    return new MalformedEventException(column + ": expected " + type + ", got Protobuf "
+        + (field.isRepeated() ? "repeated " : "") + found);
+  }
+}
