@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * {@code java -jar bench/target/iceberg-online-bench.jar [materialize|lookup|freshness|feature-server|all|state|delete-log] [--quick]
+ * {@code java -jar bench/target/iceberg-online-bench.jar [materialize|lookup|freshness|feature-server|formats|all|state|delete-log] [--quick]
  * [--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] [--state-backend rocksdb|hashmap]
  * [--out DIR]}: runs the benchmarks and writes {@code REPORT.md}, its CSVs and
  * SVG charts to {@code bench/results/} (or {@code --out}). Tables live in a temporary local
@@ -25,11 +25,11 @@ import java.util.stream.Stream;
  */
 public final class Bench {
   private static final Set<String> COMMANDS = Set.of("materialize", "lookup", "freshness", "all", "state", "delete-log",
-      "feature-server");
+      "feature-server", "formats");
   private static final int STATE_KEYS = 10_000_000;
   private static final int STATE_EVENTS = 50_000_000;
   private static final String USAGE =
-      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|feature-server|all|state|delete-log] [--quick] "
+      "usage: java -jar iceberg-online-bench.jar [materialize|lookup|freshness|feature-server|formats|all|state|delete-log] [--quick] "
           + "[--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] "
           + "[--state-backend rocksdb|hashmap] [--out DIR]";
 
@@ -120,6 +120,9 @@ public final class Bench {
       }
       if (command.equals("feature-server") || command.equals("all")) {
         new FeatureServerBench(sizes, catalog, report).run();
+      }
+      if (command.equals("formats") || command.equals("all")) {
+        new FormatBench(sizes, catalog, report).run();
       }
       if (command.equals("state")) {
         new StateScaleBench(sizes, catalog, report, stateBackend).run();

@@ -36,9 +36,28 @@ final class GeneratedInput implements AutoCloseable {
   private final NewestRowOracle oracle = new NewestRowOracle();
 
   private GeneratedInput(List<GeneratedEvent> events) {
+    this(events, events);
+  }
+
+  /** {@code events} replayed; the oracle computed from {@code asJson}, the same events as JSON. */
+  private GeneratedInput(List<GeneratedEvent> events, List<GeneratedEvent> asJson) {
     this.events = events;
-    events.forEach(oracle::accept);
+    asJson.forEach(oracle::accept);
     REGISTRY.put(id, events);
+  }
+
+  /**
+   * These records with each upsert's value encoded by {@code encode} (another format of the same
+   * row), everything else as it is; the oracle stays that of the JSON events, so {@code encode}
+   * must keep every field.
+   */
+  GeneratedInput encoded(java.util.function.Function<GeneratedEvent, byte[]> encode) {
+    List<GeneratedEvent> encoded = new java.util.ArrayList<>(events.size());
+    for (GeneratedEvent event : events) {
+      encoded.add(event.kind() != GeneratedEvent.Kind.UPSERT ? event : new GeneratedEvent(event.kind(),
+          event.driverId(), event.key(), encode.apply(event), event.recordTimestamp(), event.malformedReason()));
+    }
+    return new GeneratedInput(encoded, events);
   }
 
   static GeneratedInput generate(long seed, int keys, int count) {
