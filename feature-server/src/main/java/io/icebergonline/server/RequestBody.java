@@ -30,6 +30,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
 final class RequestBody {
   /** How far past the limit a refused body is still read and dropped. */
   static final long DRAIN_BEYOND_LIMIT = 8L * 1024 * 1024;
+  /** The buffer a body starts in, grown by doubling as it arrives. */
+  private static final int INITIAL_BUFFER = 64 * 1024;
 
   /**
    * The body whole ({@code bytes}), or the refusal to answer ({@code refusal}); {@code ended} when
@@ -73,7 +75,8 @@ final class RequestBody {
       return;
     }
     if (refusal == null) {
-      collected = new byte[declared >= 0 ? (int) declared : 4096];
+      // grown as bytes arrive: a Content-Length alone (up to max_write_body_size) must not take that much memory
+      collected = new byte[(int) Math.min(declared >= 0 ? declared : INITIAL_BUFFER, INITIAL_BUFFER)];
     }
     long millis = Math.max(1, bounds.timeout().toMillis());
     timeout = request.getComponents().getScheduler().schedule(() -> finish(new Result(null,
@@ -123,7 +126,7 @@ final class RequestBody {
   private void append(ByteBuffer bytes) {
     int n = bytes.remaining();
     if (size + n > collected.length) {
-      collected = Arrays.copyOf(collected, (int) Math.min(Math.max((long) collected.length * 2, size + n), limit));
+      collected = Arrays.copyOf(collected, (int) Math.min(Math.max((long) collected.length * 2, (long) size + n), limit));
     }
     bytes.get(collected, size, n);
     size += n;
