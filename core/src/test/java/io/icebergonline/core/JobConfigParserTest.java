@@ -128,7 +128,7 @@ class JobConfigParserTest {
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    bucket: 4",
-            "feature_views[0].bucket: unknown key; expected one of [avro_schema, avro_schema_file, buckets, created_timestamp_column, delete_retention, entities, features, format, name, schema_registry, timestamp_field, timestamp_unit, topic, ttl]"),
+            "feature_views[0].bucket: unknown key; expected one of [avro_schema, avro_schema_file, buckets, created_timestamp_column, delete_retention, entities, features, format, name, protobuf_descriptor_file, protobuf_message, schema_registry, timestamp_field, timestamp_unit, topic, ttl]"),
         Arguments.of(
             "    ttl: 2h",
             "    ttl: 2h\n    timestamp_unit: nanos",
