@@ -48,6 +48,9 @@ final class EventEncoder {
   private final FeatureViewSpec view;
   private final Schema plainSchema;
   private final Descriptors.Descriptor protobufType;
+  private volatile ParsedSchema lastParsed;
+
+  private record ParsedSchema(int id, Schema schema) {}
 
   EventEncoder(FeatureViewSpec view) {
     this.view = view;
@@ -80,8 +83,17 @@ final class EventEncoder {
       throw new RequestException(503, "feature view '" + view.name() + "' takes Avro framed by its schema registry, which "
           + "has no Avro schema under subject '" + subject + "' to write the row with");
     }
-    Schema schema = new Schema.Parser().parse(latest.get().schema());
-    return avro(record(schema, event, where), latest.get().id());
+    return avro(record(schema(latest.get()), event, where), latest.get().id());
+  }
+
+  /** The registered schema, parsed once per id (a write of a whole table encodes every row with it). */
+  private Schema schema(SchemaRegistryClient.RegisteredSchema registered) {
+    ParsedSchema parsed = lastParsed;
+    if (parsed == null || parsed.id() != registered.id()) {
+      parsed = new ParsedSchema(registered.id(), new Schema.Parser().parse(registered.schema()));
+      lastParsed = parsed;
+    }
+    return parsed.schema();
   }
 
   /** Avro binary of {@code record}, framed with {@code id} (magic byte 0, 4-byte id) unless it is -1. */
