@@ -50,9 +50,9 @@ CREATE TABLE enriched_orders (
   'json.timestamp-format.standard' = 'ISO-8601'
 );
 
--- The LOOKUP hint's shuffle sends each driver to the subtask that owns its bucket, so each subtask
--- indexes (and caches) only its share of the table, not all of it.
 INSERT INTO enriched_orders
+-- the LOOKUP hint's shuffle sends each driver to the subtask that owns its bucket, so each subtask
+-- indexes (and caches) only its share of the table, not all of it
 SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ o.order_id, o.driver_id, o.amount, o.order_time,
        d.conv_rate, d.trips, d.city, d.event_timestamp AS features_as_of
 FROM orders AS o
