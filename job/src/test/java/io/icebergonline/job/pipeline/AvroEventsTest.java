@@ -1,5 +1,7 @@
 package io.icebergonline.job.pipeline;
 
+import static io.icebergonline.job.pipeline.ParserTestRecords.index;
+import static io.icebergonline.job.pipeline.ParserTestRecords.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,7 +43,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.iceberg.types.Types;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -312,26 +313,6 @@ class AvroEventsTest {
             + " { name: note, type: STRING } ]",
         "    created_timestamp_column: created",
         formatLines), name -> null).featureViews().get(0);
-  }
-
-  private static KafkaRecord record(byte[] value) {
-    KafkaRecord record = new KafkaRecord();
-    record.topic = "t";
-    record.value = value;
-    record.timestamp = 5;
-    record.headerKeys = new String[0];
-    record.headerValues = new byte[0][];
-    return record;
-  }
-
-  private static int index(org.apache.iceberg.Schema table, String column) {
-    List<Types.NestedField> columns = table.columns();
-    for (int i = 0; i < columns.size(); i++) {
-      if (columns.get(i).name().equals(column)) {
-        return i;
-      }
-    }
-    throw new IllegalArgumentException(column);
   }
 
   private static GenericRecord upsert(long driverId, long eventTime) {

@@ -1,5 +1,7 @@
 package io.icebergonline.job.pipeline;
 
+import static io.icebergonline.job.pipeline.ParserTestRecords.index;
+import static io.icebergonline.job.pipeline.ParserTestRecords.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,11 +28,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.TimestampData;
 import org.apache.iceberg.Schema;
-import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,25 +161,5 @@ class ProtobufEventsTest {
     assertThatThrownBy(() -> view(directory.resolve("missing.desc"), "feast.test.DriverStats"))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("feature_views[0].protobuf_descriptor_file: cannot read the descriptor set file");
-  }
-
-  private static KafkaRecord record(byte[] value) {
-    KafkaRecord record = new KafkaRecord();
-    record.topic = "t";
-    record.value = value;
-    record.timestamp = 5;
-    record.headerKeys = new String[0];
-    record.headerValues = new byte[0][];
-    return record;
-  }
-
-  private static int index(Schema table, String column) {
-    List<Types.NestedField> columns = table.columns();
-    for (int i = 0; i < columns.size(); i++) {
-      if (columns.get(i).name().equals(column)) {
-        return i;
-      }
-    }
-    throw new IllegalArgumentException(column);
   }
 }
