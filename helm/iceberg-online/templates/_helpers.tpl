@@ -50,6 +50,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Where the job config and the enrichment SQL scripts are mounted, and the job jar. */}}
 {{- define "iceberg-online.configDir" -}}/opt/iceberg-online/config{{- end }}
+
+{{/*
+The Protobuf descriptor sets of the views that give one (protobufDescriptorSet, base64), as a
+ConfigMap's binaryData: <view name>.desc, which the job config names as the view's
+protobuf_descriptor_file in the config directory.
+*/}}
+{{- define "iceberg-online.descriptorSets" -}}
+{{- range $view := .Values.featureViews }}
+{{- with $view.protobufDescriptorSet }}
+{{ $view.name }}.desc: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- define "iceberg-online.sqlDir" -}}/opt/iceberg-online/sql{{- end }}
 {{- define "iceberg-online.jarURI" -}}local:///opt/flink/usrlib/iceberg-online-job.jar{{- end }}
 {{- define "iceberg-online.entryClass" -}}io.icebergonline.job.Main{{- end }}
@@ -91,6 +104,8 @@ Call with (dict "path" "onlineStore.properties" "properties" $map).
 {{- with .deleteRetention }}{{ $_ := set $view "delete_retention" . }}{{ end }}
 {{- with .format }}{{ $_ := set $view "format" . }}{{ end }}
 {{- with .avroSchema }}{{ $_ := set $view "avro_schema" . }}{{ end }}
+{{- with .protobufMessage }}{{ $_ := set $view "protobuf_message" . }}{{ end }}
+{{- if .protobufDescriptorSet }}{{ $_ := set $view "protobuf_descriptor_file" (printf "%s/%s.desc" (include "iceberg-online.configDir" $) .name) }}{{ end }}
 {{- with .schemaRegistry }}{{ $_ := set $view "schema_registry" (include "iceberg-online.schemaRegistry" (dict "path" "featureViews[].schemaRegistry" "registry" .) | fromYaml) }}{{ end }}
 {{- $views = append $views $view }}
 {{- end }}

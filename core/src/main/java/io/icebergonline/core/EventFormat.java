@@ -7,13 +7,15 @@ import java.io.Serializable;
  * companions), as Feast's {@code KafkaSource} message formats name them: JSON ({@code
  * JsonFormat}, the default); Avro, either framed by a schema registry (magic byte, schema id,
  * Avro binary: the Confluent wire format) or plain Avro binary of one schema given in the config
- * ({@code AvroFormat(schema_json)}); or Protobuf messages of a type from a descriptor set file
- * (what {@code ProtoFormat(class_path)} means for a JVM job).
+ * ({@code AvroFormat(schema_json)}); or Protobuf messages, either of a type from a descriptor set
+ * file (what {@code ProtoFormat(class_path)} means for a JVM job) or framed by a schema registry
+ * (magic byte, schema id, message indexes).
  *
  * @param avroSchema the writer schema of plain Avro records, or null when records are framed
  * @param registry where framed records' schemas are fetched, or null
  * @param protobufDescriptors a serialized {@code FileDescriptorSet}, base64, or null
- * @param protobufMessage the full name of the message type in {@code protobufDescriptors}, or null
+ * @param protobufMessage the full name of the message type in {@code protobufDescriptors}; with a
+ *     registry, the message the feature server writes (null: the first of the schema)
  */
 public record EventFormat(Kind kind, String avroSchema, SchemaRegistryConfig registry, String protobufDescriptors,
     String protobufMessage) implements Serializable {
@@ -37,8 +39,13 @@ public record EventFormat(Kind kind, String avroSchema, SchemaRegistryConfig reg
     return new EventFormat(Kind.PROTOBUF, null, null, descriptors, message);
   }
 
-  /** True when records carry a registry's framing (magic byte and schema id) rather than plain Avro. */
+  /** Protobuf messages framed by {@code registry}; {@code message} as for {@link #protobufMessage}. */
+  public static EventFormat protobufFramed(SchemaRegistryConfig registry, String message) {
+    return new EventFormat(Kind.PROTOBUF, null, registry, null, message);
+  }
+
+  /** True when records carry a registry's framing (magic byte and schema id) rather than plain Avro or Protobuf. */
   public boolean framed() {
-    return kind == Kind.AVRO && avroSchema == null;
+    return kind != Kind.JSON && avroSchema == null && protobufDescriptors == null;
   }
 }

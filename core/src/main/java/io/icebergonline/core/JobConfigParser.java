@@ -451,10 +451,11 @@ public final class JobConfigParser {
   }
 
   /**
-   * The view's {@code format} (json, the default, or avro) and what Avro needs: a schema given in
-   * the config ({@code avro_schema}, or {@code avro_schema_file}), checked now to be a record with
-   * the view's join keys and event time, or a {@code schema_registry} (the view's, else the
-   * top-level one) for records framed with a schema id.
+   * The view's {@code format} (json, the default, avro or protobuf) and what it needs: a schema or
+   * message type given in the config ({@code avro_schema} or {@code avro_schema_file}; {@code
+   * protobuf_descriptor_file} and {@code protobuf_message}), checked now to hold the view's join
+   * keys and event time, or else a {@code schema_registry} (the view's, else the top-level one)
+   * for records framed with a schema id.
    */
   private static EventFormat parseFormat(ConfigTree tree, FeatureViewSpec view, SchemaRegistryConfig defaultRegistry) {
     ConfigTree formatTree = tree.optional("format").orElse(null);
@@ -490,7 +491,15 @@ public final class JobConfigParser {
         return EventFormat.avroPlain(text);
       }
       case "protobuf" -> {
-        ConfigTree descriptorFile = tree.required("protobuf_descriptor_file");
+        ConfigTree descriptorFile = tree.optional("protobuf_descriptor_file").orElse(null);
+        if (descriptorFile == null) {
+          if (registry == null) {
+            throw formatTree.error("protobuf needs the message type: protobuf_descriptor_file and protobuf_message "
+                + "(plain messages of that type), or a schema_registry (messages framed with a schema id)");
+          }
+          return EventFormat.protobufFramed(registry, tree.optional("protobuf_message").map(ConfigTree::asString)
+              .orElse(null));
+        }
         ConfigTree message = tree.required("protobuf_message");
         String descriptors;
         try {

@@ -2,6 +2,8 @@ package io.icebergonline.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,7 +11,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Writer schemas by id from a schema registry's Confluent REST API ({@code GET
  * /schemas/ids/{id}}), each fetched once and cached for good (a registered schema never
- * changes). An id the registry does not know is reported as absent; a registry that cannot be
+ * changes). Protobuf schemas are asked for with {@code format=serialized} (a base64 {@code
+ * FileDescriptorProto}, which Confluent Schema Registry and Redpanda 25.2+ serve), so no
+ * {@code .proto} parser is needed; the files they import come the same way through their
+ * references. An id the registry does not know is reported as absent; a registry that cannot be
  * reached is retried with backoff and then fails loudly ({@link RegistryUnavailableException}),
  * never taken for an unknown id, so good records are not dead-lettered because the registry blinked.
  * Credentials are sent, never logged.
@@ -38,8 +45,14 @@ public final class SchemaRegistryClient {
     }
   }
 
-  /** A registered schema: its type ({@code AVRO} when the registry leaves it out) and text. */
-  public record RegisteredSchema(int id, String type, String schema) {}
+  /**
+   * A registered schema: its type ({@code AVRO} when the registry leaves it out), text (for
+   * Protobuf the base64 {@code FileDescriptorProto}) and the schemas it imports.
+   */
+  public record RegisteredSchema(int id, String type, String schema, List<Reference> references) {}
+
+  /** An import of a schema: the name it is imported by and the subject version that holds it. */
+  public record Reference(String name, String subject, int version) {}
 
   /** One client per registry config in a JVM (a TaskManager), so its subtasks fetch each id once between them. */
   private static final Map<SchemaRegistryConfig, SchemaRegistryClient> SHARED = new ConcurrentHashMap<>();
@@ -47,6 +60,8 @@ public final class SchemaRegistryClient {
   private final SchemaRegistryConfig config;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final Map<Integer, Optional<RegisteredSchema>> byId = new ConcurrentHashMap<>();
+  private final Map<Integer, Optional<RegisteredSchema>> protobufById = new ConcurrentHashMap<>();
+  private final Map<Reference, Optional<RegisteredSchema>> protobufByVersion = new ConcurrentHashMap<>();
   /** How long the latest version of a subject is taken as the latest (a newly registered one is used after that). */
   private static final Duration LATEST_FOR = Duration.ofMinutes(5);
   private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
@@ -64,31 +79,56 @@ public final class SchemaRegistryClient {
 
   /** The schema registered under {@code id}, or empty when the registry has none (its 404). */
   public Optional<RegisteredSchema> schema(int id) {
-    return byId.computeIfAbsent(id, this::fetch);
+    return byId.computeIfAbsent(id, key -> get("/schemas/ids/" + key, "schema id " + key, key, false));
+  }
+
+  /**
+   * The schema registered under {@code id}, a Protobuf one serialized (asked for again in that
+   * form once its type is known: a registry may refuse the form for other types); empty when the
+   * registry has none.
+   */
+  public Optional<RegisteredSchema> protobufSchema(int id) {
+    Optional<RegisteredSchema> schema = schema(id);
+    if (schema.isEmpty() || !schema.get().type().equals("PROTOBUF")) {
+      return schema;
+    }
+    return protobufById.computeIfAbsent(id, key -> get("/schemas/ids/" + key + "?format=serialized",
+        "schema id " + key, key, true));
+  }
+
+  /** The Protobuf schema an import refers to, serialized; empty when the registry has none. */
+  public Optional<RegisteredSchema> protobufSchema(Reference reference) {
+    return protobufByVersion.computeIfAbsent(reference, key -> get(subjectPath(key.subject()) + "/versions/"
+        + key.version() + "?format=serialized", "version " + key.version() + " of subject " + key.subject(), -1, true));
   }
 
   /**
    * The latest version of {@code subject} ({@code GET /subjects/{subject}/versions/latest}), or
-   * empty when the registry has no such subject; looked up again after {@link #LATEST_FOR}.
+   * empty when the registry has no such subject; looked up again after {@link #LATEST_FOR}. A
+   * Protobuf schema comes serialized when {@code protobuf} is set.
    */
-  public Optional<RegisteredSchema> latest(String subject) {
-    Latest known = latestBySubject.get(subject);
+  public Optional<RegisteredSchema> latest(String subject, boolean protobuf) {
+    String key = (protobuf ? "protobuf:" : "") + subject;
+    Latest known = latestBySubject.get(key);
     if (known != null && System.nanoTime() - known.fetchedNanos() < LATEST_FOR.toNanos()) {
       return known.schema();
     }
-    String path = "/subjects/" + java.net.URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20")
-        + "/versions/latest";
-    Optional<RegisteredSchema> fetched = get(path, "the latest schema of subject " + subject, -1);
-    latestBySubject.put(subject, new Latest(fetched, System.nanoTime()));
+    Optional<RegisteredSchema> fetched = get(subjectPath(subject) + "/versions/latest"
+        + (protobuf ? "?format=serialized" : ""), "the latest schema of subject " + subject, -1, protobuf);
+    latestBySubject.put(key, new Latest(fetched, System.nanoTime()));
     return fetched;
   }
 
-  private Optional<RegisteredSchema> fetch(int id) {
-    return get("/schemas/ids/" + id, "schema id " + id, id);
+  private static String subjectPath(String subject) {
+    return "/subjects/" + java.net.URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  /** {@code id}: the id asked for, or -1 when the answer carries it. */
-  private Optional<RegisteredSchema> get(String path, String what, int id) {
+  /**
+   * {@code id}: the id asked for, or -1 when the answer carries it; {@code serialized}: a
+   * Protobuf schema was asked for in its serialized form, which a registry that does not serve it
+   * makes a failure at once rather than a schema nothing can read.
+   */
+  private Optional<RegisteredSchema> get(String path, String what, int id, boolean serialized) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(config.url() + path))
         .timeout(Duration.ofSeconds(30)).header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
     if (config.basicAuthUserInfo() != null) {
@@ -121,22 +161,51 @@ public final class SchemaRegistryClient {
         throw new RegistryUnavailableException("schema registry " + config.url() + " refused the credentials ("
             + response.statusCode() + ") fetching " + what);
       }
+      if (serialized && (response.statusCode() == 501 || response.statusCode() == 422)) {
+        throw notSerialized(what, "answered HTTP " + response.statusCode());
+      }
       if (response.statusCode() != 200) {
         problem = "HTTP " + response.statusCode();
         continue;
       }
+      JsonNode body;
       try {
-        JsonNode body = JSON.readTree(response.body());
-        String type = body.path("schemaType").asText("AVRO");
-        int schemaId = id >= 0 ? id : body.path("id").asInt(-1);
-        LOG.info("Schema registry {}: {} ({}, id {}) fetched", config.url(), what, type, schemaId);
-        return Optional.of(new RegisteredSchema(schemaId, type, body.path("schema").asText()));
+        body = JSON.readTree(response.body());
       } catch (IOException e) {
         problem = "an answer that is not the registry's JSON";
+        continue;
       }
+      String type = body.path("schemaType").asText("AVRO");
+      int schemaId = id >= 0 ? id : body.path("id").asInt(-1);
+      String schema = body.path("schema").asText();
+      if (serialized && type.equals("PROTOBUF") && !isSerializedFile(schema)) {
+        throw notSerialized(what, "sent it as .proto text");
+      }
+      List<Reference> references = new ArrayList<>();
+      for (JsonNode reference : body.path("references")) {
+        references.add(new Reference(reference.path("name").asText(), reference.path("subject").asText(),
+            reference.path("version").asInt()));
+      }
+      LOG.info("Schema registry {}: {} ({}, id {}) fetched", config.url(), what, type, schemaId);
+      return Optional.of(new RegisteredSchema(schemaId, type, schema, List.copyOf(references)));
     }
     throw new RegistryUnavailableException("schema registry " + config.url() + " did not answer for " + what
         + " after " + (BACKOFF.length + 1) + " attempts (last: " + problem + ")");
+  }
+
+  private static boolean isSerializedFile(String schema) {
+    try {
+      FileDescriptorProto.parseFrom(Base64.getDecoder().decode(schema));
+      return true;
+    } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
+      return false;
+    }
+  }
+
+  private RegistryUnavailableException notSerialized(String what, String how) {
+    return new RegistryUnavailableException("schema registry " + config.url() + " was asked for " + what
+        + " as a serialized Protobuf descriptor (format=serialized) and " + how + "; this job reads Protobuf schemas "
+        + "only in that form, which Confluent Schema Registry and Redpanda 25.2 or later serve");
   }
 
   private static void sleep(Duration duration) {

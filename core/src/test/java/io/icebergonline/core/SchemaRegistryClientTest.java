@@ -3,6 +3,11 @@ package io.icebergonline.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.Descriptors;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -10,8 +15,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +35,8 @@ class SchemaRegistryClientTest {
   private final Queue<Integer> statuses = new ConcurrentLinkedQueue<>();
   private final List<String> requests = new ArrayList<>();
   private final List<String> authorizations = new ArrayList<>();
+  /** Answers by path and query, where a test scripts them. */
+  private final Map<String, String> bodies = new ConcurrentHashMap<>();
 
   @BeforeEach
   void start() throws IOException {
@@ -45,7 +55,9 @@ class SchemaRegistryClientTest {
     authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
     Integer scripted = statuses.poll();
     int status = scripted == null ? 200 : scripted;
+    String scriptedBody = bodies.get(exchange.getRequestURI().toString());
     String body = status != 200 ? "{\"error_code\": " + status + "01, \"message\": \"scripted\"}"
+        : scriptedBody != null ? scriptedBody
         : exchange.getRequestURI().getPath().startsWith("/subjects/")
             ? "{\"subject\": \"t-value\", \"version\": 3, \"id\": 7, \"schema\": \"\\\"long\\\"\"}"
             : "{\"schema\": \"\\\"string\\\"\"}";
@@ -65,10 +77,10 @@ class SchemaRegistryClientTest {
     statuses.addAll(List.of(503, 500));
     SchemaRegistryClient client = client("user:s3cret");
 
-    assertThat(client.schema(4)).contains(new SchemaRegistryClient.RegisteredSchema(4, "AVRO", "\"string\""));
+    assertThat(client.schema(4)).contains(new SchemaRegistryClient.RegisteredSchema(4, "AVRO", "\"string\"", List.of()));
     assertThat(client.schema(4)).isPresent();
-    assertThat(client.latest("t-value")).contains(new SchemaRegistryClient.RegisteredSchema(7, "AVRO", "\"long\""));
-    assertThat(client.latest("t-value")).isPresent();
+    assertThat(client.latest("t-value", false)).contains(new SchemaRegistryClient.RegisteredSchema(7, "AVRO", "\"long\"", List.of()));
+    assertThat(client.latest("t-value", false)).isPresent();
 
     assertThat(requests).containsExactly("/schemas/ids/4", "/schemas/ids/4", "/schemas/ids/4",
         "/subjects/t-value/versions/latest");
@@ -87,5 +99,70 @@ class SchemaRegistryClientTest {
         .hasMessageContaining("refused the credentials (401) fetching schema id 100")
         .satisfies(error -> assertThat(error.getMessage()).doesNotContain("pa55word"));
     assertThat(requests).hasSize(2);
+  }
+
+  @Test
+  void aProtobufSchemaComesSerializedWithTheFilesItsReferencesNameAndMessageIndexesNameItsMessages()
+      throws Exception {
+    FileDescriptorProto common = FileDescriptorProto.newBuilder().setName("shared/common.proto").setPackage("shared")
+        .setSyntax("proto3").addMessageType(DescriptorProto.newBuilder().setName("Money")
+            .addField(field("cents", 1, FieldDescriptorProto.Type.TYPE_INT64, null))).build();
+    FileDescriptorProto driver = FileDescriptorProto.newBuilder().setName("driver.proto").setPackage("feast.test")
+        .setSyntax("proto3").addDependency("common.proto").addDependency("google/protobuf/timestamp.proto")
+        .addMessageType(DescriptorProto.newBuilder().setName("Header"))
+        .addMessageType(DescriptorProto.newBuilder().setName("Outer")
+            .addNestedType(DescriptorProto.newBuilder().setName("DriverStats")
+                .addField(field("driver_id", 1, FieldDescriptorProto.Type.TYPE_INT64, null))
+                .addField(field("earned", 2, FieldDescriptorProto.Type.TYPE_MESSAGE, ".shared.Money"))
+                .addField(field("event_timestamp", 3, FieldDescriptorProto.Type.TYPE_MESSAGE,
+                    ".google.protobuf.Timestamp"))))
+        .build();
+    bodies.put("/schemas/ids/5", "{\"schemaType\": \"PROTOBUF\", \"schema\": \"syntax = \\\"proto3\\\";\"}");
+    bodies.put("/schemas/ids/5?format=serialized", "{\"schemaType\": \"PROTOBUF\", \"schema\": \""
+        + Base64.getEncoder().encodeToString(driver.toByteArray())
+        + "\", \"references\": [{\"name\": \"common.proto\", \"subject\": \"common\", \"version\": 2}]}");
+    bodies.put("/subjects/common/versions/2?format=serialized", "{\"subject\": \"common\", \"version\": 2, "
+        + "\"id\": 9, \"schemaType\": \"PROTOBUF\", \"schema\": \""
+        + Base64.getEncoder().encodeToString(common.toByteArray()) + "\"}");
+    SchemaRegistryClient client = client(null);
+
+    Descriptors.FileDescriptor file = ProtobufDescriptors.registered(client, client.protobufSchema(5).orElseThrow());
+    Descriptors.Descriptor stats = ProtobufDescriptors.messageAt(file, new int[] {1, 0});
+
+    assertThat(stats.getFullName()).isEqualTo("feast.test.Outer.DriverStats");
+    assertThat(stats.findFieldByName("earned").getMessageType().getFullName()).isEqualTo("shared.Money");
+    assertThat(ProtobufDescriptors.messageAt(file, new int[] {2})).isNull();
+    assertThat(ProtobufDescriptors.indexes(file.findMessageTypeByName("Header"))).containsExactly(0);
+    byte[] framed = ProtobufDescriptors.indexes(stats);
+    assertThat(framed).as("count 2, then 1 and 0, zigzag").containsExactly(4, 2, 0);
+    assertThat(ProtobufDescriptors.readIndexes(CodedInputStream.newInstance(framed))).containsExactly(1, 0);
+    assertThat(ProtobufDescriptors.readIndexes(CodedInputStream.newInstance(new byte[] {0}))).containsExactly(0);
+    assertThat(requests).containsExactly("/schemas/ids/5", "/schemas/ids/5", "/subjects/common/versions/2");
+  }
+
+  @Test
+  void aRegistryThatDoesNotServeProtobufSchemasSerializedFailsAtOnceSayingSo() {
+    String asText = "{\"schemaType\": \"PROTOBUF\", \"schema\": \"syntax = \\\"proto3\\\"; message X {}\"}";
+    bodies.put("/schemas/ids/6", asText);
+    bodies.put("/schemas/ids/6?format=serialized", asText);
+    bodies.put("/schemas/ids/7", asText);
+    SchemaRegistryClient client = client(null);
+    assertThatThrownBy(() -> client.protobufSchema(6))
+        .isInstanceOf(SchemaRegistryClient.RegistryUnavailableException.class)
+        .hasMessageContaining("schema id 6 as a serialized Protobuf descriptor (format=serialized) and sent it as .proto text");
+
+    statuses.addAll(List.of(200, 501));
+    assertThatThrownBy(() -> client.protobufSchema(7))
+        .isInstanceOf(SchemaRegistryClient.RegistryUnavailableException.class)
+        .hasMessageContaining("and answered HTTP 501");
+    assertThat(requests).as("neither retried").hasSize(4);
+    assertThat(client.protobufSchema(4)).as("an Avro schema is not asked for serialized")
+        .contains(new SchemaRegistryClient.RegisteredSchema(4, "AVRO", "\"string\"", List.of()));
+    assertThat(requests).hasSize(5);
+  }
+
+  private static FieldDescriptorProto field(String name, int number, FieldDescriptorProto.Type type, String typeName) {
+    FieldDescriptorProto.Builder field = FieldDescriptorProto.newBuilder().setName(name).setNumber(number).setType(type);
+    return (typeName == null ? field : field.setTypeName(typeName)).build();
   }
 }

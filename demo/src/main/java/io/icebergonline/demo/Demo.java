@@ -15,6 +15,7 @@ import io.icebergonline.server.FeatureServer;
 import io.icebergonline.testing.EmbeddedKafka;
 import io.icebergonline.testing.FeatureEventGenerator;
 import io.icebergonline.testing.GeneratedAvro;
+import io.icebergonline.testing.GeneratedProtobuf;
 import io.icebergonline.testing.GeneratedEvent;
 import io.icebergonline.testing.NewestRowOracle;
 import io.icebergonline.testing.PlainJson;
@@ -92,8 +93,9 @@ public final class Demo {
 
   static final String USAGE = String.join("\n",
       "Usage: java -jar demo/target/iceberg-online-demo.jar [--drivers 2000] [--events 200000] [--orders 2000]",
-      "                                                    [--seed 7] [--format json|avro] [--work-dir DIR]",
-      "  --format avro: the driver events as Avro framed by a schema registry (a stand-in of its REST API)",
+      "                                                    [--seed 7] [--format json|avro|protobuf] [--work-dir DIR]",
+      "  --format avro|protobuf: the driver events as Avro or Protobuf framed by a schema registry",
+      "                          (a stand-in of its REST API)",
       "");
 
   private final PrintStream out;
@@ -101,20 +103,21 @@ public final class Demo {
   private final int events;
   private final int orders;
   private final long seed;
-  private final boolean avro;
+  /** json, avro or protobuf: how the driver events are encoded. */
+  private final String format;
   private final Path workDir;
   private final long started = System.nanoTime();
-  /** With {@code --format avro}: where the events' schema is registered. */
+  /** With {@code --format avro} or {@code protobuf}: where the events' schema is registered. */
   private SchemaRegistryStandIn registry;
   private int schemaId;
 
-  private Demo(PrintStream out, int drivers, int events, int orders, long seed, boolean avro, Path workDir) {
+  private Demo(PrintStream out, int drivers, int events, int orders, long seed, String format, Path workDir) {
     this.out = out;
     this.drivers = drivers;
     this.events = events;
     this.orders = orders;
     this.seed = seed;
-    this.avro = avro;
+    this.format = format;
     this.workDir = workDir;
   }
 
@@ -129,15 +132,15 @@ public final class Demo {
       CommandLine line = new CommandLine(args,
           Set.of("--drivers", "--events", "--orders", "--seed", "--format", "--work-dir"), Set.of());
       String format = line.option("--format") == null ? "json" : line.option("--format");
-      if (!format.equals("json") && !format.equals("avro")) {
-        throw new CommandLine.UsageException("--format expects json or avro, got '" + format + "'");
+      if (!format.equals("json") && !format.equals("avro") && !format.equals("protobuf")) {
+        throw new CommandLine.UsageException("--format expects json, avro or protobuf, got '" + format + "'");
       }
       demo = new Demo(out,
           line.option("--drivers") == null ? 2_000 : line.positiveInt("--drivers"),
           line.option("--events") == null ? 200_000 : line.positiveInt("--events"),
           line.option("--orders") == null ? 2_000 : line.positiveInt("--orders"),
           line.option("--seed") == null ? 7 : line.positiveInt("--seed"),
-          format.equals("avro"),
+          format,
           line.option("--work-dir") == null ? Files.createTempDirectory("iceberg-online-demo")
               : Files.createDirectories(Path.of(line.option("--work-dir"))));
     } catch (CommandLine.UsageException e) {
@@ -155,12 +158,13 @@ public final class Demo {
     LOG.debug("Demo work directory {}", workDir);
     progress("starting embedded Kafka (KRaft)");
     try (EmbeddedKafka kafka = quietly(EmbeddedKafka::start);
-        SchemaRegistryStandIn registry = avro ? new SchemaRegistryStandIn() : null) {
+        SchemaRegistryStandIn registry = framed() ? new SchemaRegistryStandIn() : null) {
       if (registry != null) {
         this.registry = registry;
-        this.schemaId = registry.register(EVENTS_TOPIC + "-value", GeneratedAvro.SCHEMA);
-        progress("started a schema registry stand-in at " + registry.url() + " (driver events as Avro, schema id "
-            + schemaId + ")");
+        this.schemaId = format.equals("avro") ? registry.register(EVENTS_TOPIC + "-value", GeneratedAvro.SCHEMA)
+            : registry.registerProtobuf(EVENTS_TOPIC + "-value", GeneratedProtobuf.TYPE.getFile());
+        progress("started a schema registry stand-in at " + registry.url() + " (driver events as " + formatName()
+            + ", schema id " + schemaId + ")");
       }
       kafka.createTopic(EVENTS_TOPIC, 4);
       kafka.createTopic(DEAD_LETTER_TOPIC, 1);
@@ -188,10 +192,10 @@ public final class Demo {
         "  namespace: " + NAMESPACE,
         "kafka: { bootstrap_servers: \"" + kafka.bootstrapServers() + "\", group_id: iceberg-online-demo }",
         "dead_letter_topic: " + DEAD_LETTER_TOPIC,
-        avro ? "schema_registry: { url: \"" + registry.url() + "\" }" : "",
+        framed() ? "schema_registry: { url: \"" + registry.url() + "\" }" : "",
         "feature_views:",
         FeatureEventGenerator.featureViewYaml(EVENTS_TOPIC, 4)
-            .replace("    buckets: 4\n", avro ? "    buckets: 4\n    format: avro\n" : "    buckets: 4\n")));
+            .replace("    buckets: 4\n", "    buckets: 4\n    format: " + format + "\n")));
     JobConfig config = JobConfigParser.load(configFile);
     progress("starting the materialization job (config " + configFile + ", checkpoint every "
         + CHECKPOINT_INTERVAL.toSeconds() + " s)");
@@ -235,7 +239,8 @@ public final class Demo {
       out.println();
       out.println("Summary");
       line("events produced", String.format(Locale.ROOT, "%,d %s(%,d applied, %,d late or duplicate dropped)", events,
-          avro ? "as Avro framed by a schema registry, schema id " + schemaId + " " : "", oracle.appliedCount(),
+          framed() ? "as " + formatName() + " framed by a schema registry, schema id " + schemaId + " " : "",
+          oracle.appliedCount(),
           oracle.staleCount()));
       line("dead-lettered", String.format(Locale.ROOT, "%,d in %s (%s)", deadLetters, DEAD_LETTER_TOPIC,
           deadLettersMatch ? "every malformed event" : "expected " + oracle.malformedCount()));
@@ -301,8 +306,8 @@ public final class Demo {
       int count = wave == WAVES ? events - produced : events / WAVES;
       List<GeneratedEvent> batch = generator.next(count);
       oracle.acceptAll(batch);
-      if (avro) {
-        produceAsAvro(kafka, batch);
+      if (framed()) {
+        produceFramed(kafka, batch);
       } else {
         kafka.produce(EVENTS_TOPIC, batch);
       }
@@ -316,12 +321,24 @@ public final class Demo {
     return oracle;
   }
 
-  /** The upserts as Avro records framed with the registry's schema id; deletes and malformed events as they are. */
-  private void produceAsAvro(EmbeddedKafka kafka, List<GeneratedEvent> batch) {
+  private boolean framed() {
+    return !format.equals("json");
+  }
+
+  private String formatName() {
+    return format.equals("avro") ? "Avro" : "Protobuf";
+  }
+
+  /**
+   * The upserts as Avro records or Protobuf messages framed with the registry's schema id; deletes
+   * and malformed events as they are.
+   */
+  private void produceFramed(EmbeddedKafka kafka, List<GeneratedEvent> batch) {
     try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       for (GeneratedEvent event : batch) {
-        byte[] value = event.kind() == GeneratedEvent.Kind.UPSERT
-            ? registry.framed(schemaId, GeneratedAvro.record(GeneratedAvro.SCHEMA, event)) : event.value();
+        byte[] value = event.kind() != GeneratedEvent.Kind.UPSERT ? event.value()
+            : format.equals("avro") ? registry.framed(schemaId, GeneratedAvro.record(GeneratedAvro.SCHEMA, event))
+            : registry.framed(schemaId, GeneratedProtobuf.message(GeneratedProtobuf.TYPE, event));
         producer.send(new ProducerRecord<>(EVENTS_TOPIC, null, event.recordTimestamp(), event.key(), value));
       }
     }

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The demo at reduced size: it ends with exit code 0 and prints the enriched orders and a summary that add up. */
@@ -50,15 +52,19 @@ class DemoTest {
     assertThat(all.malformedCount()).as("the generator sends malformed events").isPositive();
   }
 
-  /** {@code --format avro}: the same checks hold with the driver events as Avro framed by a schema registry. */
-  @Test
-  void withAvroEventsEverythingStillAddsUp(@TempDir Path workDir) throws Exception {
+  /**
+   * {@code --format avro} and {@code protobuf}: the same checks hold with the driver events as Avro
+   * or Protobuf framed by a schema registry.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"avro", "protobuf"})
+  void withEventsFramedByASchemaRegistryEverythingStillAddsUp(String format, @TempDir Path workDir) throws Exception {
     int drivers = 200;
     int events = 3_000;
     int seed = 5;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int exit = Demo.run(new String[] {"--drivers", "" + drivers, "--events", "" + events, "--orders", "100", "--seed",
-        "" + seed, "--format", "avro", "--work-dir", workDir.toString()},
+        "" + seed, "--format", format, "--work-dir", workDir.toString()},
         new PrintStream(captured, true, StandardCharsets.UTF_8));
     String output = captured.toString(StandardCharsets.UTF_8);
     System.out.print(output);
@@ -68,7 +74,8 @@ class DemoTest {
 
     assertThat(exit).as("exit code").isZero();
     assertThat(output)
-        .containsPattern("events produced +3,000 as Avro framed by a schema registry, schema id 1 ")
+        .containsPattern("events produced +3,000 as " + (format.equals("avro") ? "Avro" : "Protobuf")
+            + " framed by a schema registry, schema id 1 ")
         .contains(String.format(Locale.ROOT, "dead-lettered      %,d in driver_stats_dlq (every malformed event)",
             all.malformedCount()))
         .contains(String.format(Locale.ROOT, "live rows          %,d (equal to the newest event per driver)",

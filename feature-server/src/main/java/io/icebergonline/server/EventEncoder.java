@@ -39,7 +39,8 @@ import org.apache.avro.io.EncoderFactory;
  * it as it reads every other record of the topic: JSON, or Avro of the view's {@code avro_schema},
  * or Avro framed with the id of the latest schema of the topic's subject ({@code <topic>-value},
  * the registry's default subject naming) when the view's records come framed by a registry, or a
- * Protobuf message of the view's type.
+ * Protobuf message of the view's type, likewise framed with the latest schema of that subject and
+ * the message's indexes when a registry frames the view's records.
  */
 final class EventEncoder {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,14 +51,15 @@ final class EventEncoder {
   private final Descriptors.Descriptor protobufType;
   private volatile ParsedSchema lastParsed;
 
-  private record ParsedSchema(int id, Schema schema) {}
+  /** A registered schema ready to write with: {@code schema} for Avro, {@code message} for Protobuf. */
+  private record ParsedSchema(int id, Schema schema, Descriptors.Descriptor message) {}
 
   EventEncoder(FeatureViewSpec view) {
     this.view = view;
     EventFormat format = view.format();
     this.plainSchema = format.kind() == EventFormat.Kind.AVRO && !format.framed()
         ? new Schema.Parser().parse(format.avroSchema()) : null;
-    this.protobufType = format.kind() == EventFormat.Kind.PROTOBUF
+    this.protobufType = format.kind() == EventFormat.Kind.PROTOBUF && !format.framed()
         ? ProtobufDescriptors.message(format.protobufDescriptors(), format.protobufMessage()) : null;
   }
 
@@ -78,31 +80,66 @@ final class EventEncoder {
       return avro(record(plainSchema, event, where), -1);
     }
     String subject = view.topic() + "-value";
-    Optional<SchemaRegistryClient.RegisteredSchema> latest = SchemaRegistryClient.of(format.registry()).latest(subject);
-    if (latest.isEmpty() || !latest.get().type().equals("AVRO")) {
-      throw new RequestException(503, "feature view '" + view.name() + "' takes Avro framed by its schema registry, which "
-          + "has no Avro schema under subject '" + subject + "' to write the row with");
+    boolean protobuf = format.kind() == EventFormat.Kind.PROTOBUF;
+    SchemaRegistryClient registry = SchemaRegistryClient.of(format.registry());
+    Optional<SchemaRegistryClient.RegisteredSchema> latest = registry.latest(subject, protobuf);
+    String type = protobuf ? "PROTOBUF" : "AVRO";
+    if (latest.isEmpty() || !latest.get().type().equals(type)) {
+      throw new RequestException(503, "feature view '" + view.name() + "' takes " + (protobuf ? "Protobuf" : "Avro")
+          + " framed by its schema registry, which has no " + type + " schema under subject '" + subject
+          + "' to write the row with");
     }
-    return avro(record(schema(latest.get()), event, where), latest.get().id());
+    ParsedSchema parsed = parsed(registry, latest.get());
+    if (protobuf) {
+      ByteArrayOutputStream out = header(parsed.id());
+      out.writeBytes(ProtobufDescriptors.indexes(parsed.message()));
+      out.writeBytes(message(parsed.message(), event, where).toByteArray());
+      return out.toByteArray();
+    }
+    return avro(record(parsed.schema(), event, where), parsed.id());
   }
 
-  /** The registered schema, parsed once per id (a write of a whole table encodes every row with it). */
-  private Schema schema(SchemaRegistryClient.RegisteredSchema registered) {
+  /**
+   * The registered schema, parsed once per id (a write of a whole table encodes every row with
+   * it): an Avro schema, or the Protobuf message the view names ({@code protobuf_message}, else
+   * the file's first).
+   */
+  private ParsedSchema parsed(SchemaRegistryClient registry, SchemaRegistryClient.RegisteredSchema registered) {
     ParsedSchema parsed = lastParsed;
-    if (parsed == null || parsed.id() != registered.id()) {
-      parsed = new ParsedSchema(registered.id(), new Schema.Parser().parse(registered.schema()));
-      lastParsed = parsed;
+    if (parsed != null && parsed.id() == registered.id()) {
+      return parsed;
     }
-    return parsed.schema();
+    if (registered.type().equals("AVRO")) {
+      parsed = new ParsedSchema(registered.id(), new Schema.Parser().parse(registered.schema()), null);
+    } else {
+      Descriptors.FileDescriptor file = ProtobufDescriptors.registered(registry, registered);
+      String name = view.format().protobufMessage();
+      Descriptors.Descriptor message = name == null
+          ? file.getMessageTypes().stream().findFirst().orElse(null)
+          : file.getMessageTypes().stream().filter(type -> type.getFullName().equals(name)).findFirst().orElse(null);
+      if (message == null) {
+        throw new RequestException(503, "feature view '" + view.name() + "' takes Protobuf framed by its schema "
+            + "registry, whose latest schema of subject '" + view.topic() + "-value' (id " + registered.id() + ", "
+            + file.getName() + ") has no " + (name == null ? "message" : "top-level message " + name)
+            + " to write the row with");
+      }
+      parsed = new ParsedSchema(registered.id(), null, message);
+    }
+    lastParsed = parsed;
+    return parsed;
+  }
+
+  /** The registry's framing before the encoded value: magic byte 0, the schema id in 4 bytes, big-endian. */
+  private static ByteArrayOutputStream header(int id) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(0);
+    out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+    return out;
   }
 
   /** Avro binary of {@code record}, framed with {@code id} (magic byte 0, 4-byte id) unless it is -1. */
   private static byte[] avro(GenericRecord record, int id) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    if (id >= 0) {
-      out.write(0);
-      out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
-    }
+    ByteArrayOutputStream out = id >= 0 ? header(id) : new ByteArrayOutputStream();
     BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
     try {
       new GenericDatumWriter<GenericRecord>(record.getSchema()).write(record, encoder);

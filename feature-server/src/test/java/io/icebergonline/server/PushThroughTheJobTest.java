@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.TimestampProto;
+import com.google.protobuf.WrappersProto;
 import io.icebergonline.core.FeatureServerConfig;
 import io.icebergonline.core.JobConfig;
 import io.icebergonline.core.JobConfigParser;
@@ -27,6 +33,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -251,12 +258,13 @@ class PushThroughTheJobTest {
   }
 
   /**
-   * Views whose records are Avro: a push to one framed by a registry is written as Avro of the
-   * latest schema of the topic's subject with that schema's id, one to a view with an inline
-   * schema as plain Avro of it; the job reads both as it reads the rest of their topics.
+   * Views whose records are Avro or Protobuf: a push to one framed by a registry is written in the
+   * latest schema of the topic's subject with that schema's id (for Protobuf, the message the view
+   * names and its indexes), one to a view with an inline schema as plain Avro of it; the job reads
+   * them as it reads the rest of their topics.
    */
   @Test
-  void pushesToAvroViewsAreWrittenInTheViewsFormatAndReachTheTable() throws Exception {
+  void pushesToAvroAndProtobufViewsAreWrittenInTheViewsFormatAndReachTheTable() throws Exception {
     Schema framed = SchemaBuilder.record("DriverStats").namespace("test").fields()
         .requiredLong("driver_id").optionalLong("trips").optionalString("city")
         .name("event_timestamp").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
@@ -266,8 +274,21 @@ class PushThroughTheJobTest {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(); SchemaRegistryStandIn registry = new SchemaRegistryStandIn()) {
       kafka.createTopic("avro-framed", 1);
       kafka.createTopic("avro-plain", 1);
+      kafka.createTopic("proto-framed", 1);
       kafka.createTopic("dead-letters", 1);
       int id = registry.register("avro-framed-value", framed);
+      FileDescriptorProto driverProto = FileDescriptorProto.newBuilder().setName("driver.proto").setPackage("feast.test")
+          .setSyntax("proto3").addDependency("google/protobuf/timestamp.proto")
+          .addDependency("google/protobuf/wrappers.proto")
+          .addMessageType(DescriptorProto.newBuilder().setName("Header"))
+          .addMessageType(DescriptorProto.newBuilder().setName("DriverStats")
+              .addField(protoField("driver_id", 1, FieldDescriptorProto.Type.TYPE_INT64, null))
+              .addField(protoField("trips", 2, FieldDescriptorProto.Type.TYPE_MESSAGE, ".google.protobuf.Int64Value"))
+              .addField(protoField("event_timestamp", 3, FieldDescriptorProto.Type.TYPE_MESSAGE,
+                  ".google.protobuf.Timestamp")))
+          .build();
+      int protoId = registry.registerProtobuf("proto-framed-value", Descriptors.FileDescriptor.buildFrom(driverProto,
+          new Descriptors.FileDescriptor[] {TimestampProto.getDescriptor(), WrappersProto.getDescriptor()}));
       JobConfig job = JobConfigParser.parse(String.join("\n",
           "online_store: { type: iceberg, catalog_type: hadoop, warehouse: \"" + warehouse.toUri() + "\" }",
           "kafka: { bootstrap_servers: \"" + kafka.bootstrapServers() + "\", group_id: avro-push }",
@@ -279,6 +300,8 @@ class PushThroughTheJobTest {
           "  - { name: plain, topic: avro-plain, format: avro, entities: [ { name: driver_id, type: INT64 } ],",
           "      features: [ { name: trips, type: INT64 } ],",
           "      avro_schema: '" + inline + "' }",
+          "  - { name: proto, topic: proto-framed, format: protobuf, protobuf_message: feast.test.DriverStats,",
+          "      entities: [ { name: driver_id, type: INT64 } ], features: [ { name: trips, type: INT64 } ] }",
           ""), name -> null);
       Instant at = Instant.parse("2026-12-06T10:00:00Z");
 
@@ -293,6 +316,10 @@ class PushThroughTheJobTest {
             .formatted(at));
         assertThat(toFramed.statusCode()).as(toFramed.body()).isEqualTo(200);
         assertThat(toPlain.statusCode()).as(toPlain.body()).isEqualTo(200);
+        HttpResponse<String> toProto = post(base, "/push", """
+            {"push_source_name": "proto", "df": {"driver_id": [6, 7], "trips": [null, 9], "event_timestamp": ["%1$s", "%1$s"]}}"""
+            .formatted(at));
+        assertThat(toProto.statusCode()).as(toProto.body()).isEqualTo(200);
         HttpResponse<String> unfit = post(base, "/push", """
             {"push_source_name": "plain", "df": {"driver_id": [4], "event_timestamp": ["%s"], "trips": [1]}}"""
             .formatted(at).replace("\"trips\": [1]", "\"trips\": [1.5]"));
@@ -302,6 +329,12 @@ class PushThroughTheJobTest {
         assertThat(written).hasSize(2).allSatisfy(record -> {
           assertThat(record.value()[0]).isEqualTo((byte) 0);
           assertThat(ByteBuffer.wrap(record.value(), 1, 4).getInt()).isEqualTo(id);
+        });
+        assertThat(kafka.readCommitted("proto-framed", Duration.ofSeconds(30))).hasSize(2).allSatisfy(record -> {
+          assertThat(record.value()[0]).isEqualTo((byte) 0);
+          assertThat(ByteBuffer.wrap(record.value(), 1, 4).getInt()).isEqualTo(protoId);
+          assertThat(Arrays.copyOfRange(record.value(), 5, 7)).as("message indexes [1]: count 1, index 1, zigzag")
+              .containsExactly(2, 2);
         });
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -318,9 +351,20 @@ class PushThroughTheJobTest {
             {"features": ["plain:trips"], "entities": {"driver_id": [3]}}""",
             answer -> answer.at("/results/1/statuses/0").asText().equals("PRESENT"));
         assertThat(plainAnswer.at("/results/1/values/0").asLong()).isEqualTo(8);
+        JsonNode protoAnswer = awaitAnswer(base, """
+            {"features": ["proto:trips"], "entities": {"driver_id": [6, 7]}}""",
+            answer -> answer.at("/results/1/statuses/1").asText().equals("PRESENT"));
+        assertThat(protoAnswer.at("/results/1/values").toString()).isEqualTo("[null,9]");
+        assertThat(protoAnswer.at("/results/1/statuses").toString()).isEqualTo("[\"NULL_VALUE\",\"PRESENT\"]");
         assertThat(kafka.readCommitted("dead-letters", Duration.ofSeconds(5))).isEmpty();
       }
     }
+  }
+
+  private static FieldDescriptorProto protoField(String name, int number, FieldDescriptorProto.Type type,
+      String typeName) {
+    FieldDescriptorProto.Builder field = FieldDescriptorProto.newBuilder().setName(name).setNumber(number).setType(type);
+    return (typeName == null ? field : field.setTypeName(typeName)).build();
   }
 
   /** The answer to {@code request} once {@code done} holds (the server's reader picks up commits within its refresh interval). */

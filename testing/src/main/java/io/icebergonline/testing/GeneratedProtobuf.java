@@ -2,6 +2,7 @@ package io.icebergonline.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
@@ -9,6 +10,7 @@ import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Int64Value;
+import com.google.protobuf.StringValue;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.TimestampProto;
 import com.google.protobuf.WrappersProto;
@@ -28,7 +30,8 @@ public final class GeneratedProtobuf {
   public static final String MESSAGE = "feast.test.DriverStats";
   /** The serialized {@code FileDescriptorSet}: driver.proto and the well-known types it imports. */
   public static final byte[] DESCRIPTOR_SET;
-  private static final Descriptors.Descriptor TYPE;
+  /** feast.test.DriverStats, in driver.proto. */
+  public static final Descriptors.Descriptor TYPE;
 
   static {
     FileDescriptorProto driver = FileDescriptorProto.newBuilder().setName("driver.proto").setPackage("feast.test")
@@ -65,24 +68,62 @@ public final class GeneratedProtobuf {
 
   /** The upsert's JSON value as a serialized message. */
   public static byte[] message(GeneratedEvent upsert) {
-    JsonNode json;
+    return message(TYPE, upsert).toByteArray();
+  }
+
+  /**
+   * The upsert's JSON value as a message of {@code type}: the fields of the event the type has
+   * (trips and city as wrappers or scalars, as the type declares them; the event time a
+   * {@code google.protobuf.Timestamp}).
+   */
+  public static DynamicMessage message(Descriptors.Descriptor type, GeneratedEvent upsert) {
+    JsonNode json = json(upsert);
+    JsonNode time = json.get("event_timestamp");
+    Instant eventTime = time.isNumber() ? Instant.ofEpochMilli(time.longValue()) : Instant.parse(time.textValue());
+    DynamicMessage.Builder message = DynamicMessage.newBuilder(type)
+        .setField(type.findFieldByName("driver_id"), json.get("driver_id").longValue())
+        .setField(type.findFieldByName("conv_rate"), json.get("conv_rate").doubleValue())
+        .setField(type.findFieldByName("event_timestamp"), Timestamp.newBuilder()
+            .setSeconds(eventTime.getEpochSecond()).setNanos(eventTime.getNano()).build());
+    Descriptors.FieldDescriptor created = type.findFieldByName("created");
+    if (created != null) {
+      message.setField(created, json.get("created").longValue());
+    }
+    Descriptors.FieldDescriptor trips = type.findFieldByName("trips");
+    if (trips != null && json.hasNonNull("trips")) {
+      long value = json.get("trips").longValue();
+      message.setField(trips, trips.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE
+          ? Int64Value.of(value) : value);
+    }
+    Descriptors.FieldDescriptor city = type.findFieldByName("city");
+    if (city != null) {
+      String value = json.path("city").asText("");
+      if (city.getJavaType() != Descriptors.FieldDescriptor.JavaType.MESSAGE) {
+        message.setField(city, value);
+      } else if (json.hasNonNull("city")) {
+        message.setField(city, StringValue.of(value));
+      }
+    }
+    return message.build();
+  }
+
+  /** The upsert as the job reads it from a message of {@code type}: only the fields the type has. */
+  public static GeneratedEvent asWritten(Descriptors.Descriptor type, GeneratedEvent upsert) {
+    ObjectNode json = (ObjectNode) json(upsert);
+    json.retain(type.getFields().stream().map(Descriptors.FieldDescriptor::getName).toList());
     try {
-      json = JSON.readTree(upsert.value());
+      return new GeneratedEvent(upsert.kind(), upsert.driverId(), upsert.key(), JSON.writeValueAsBytes(json),
+          upsert.recordTimestamp(), upsert.malformedReason());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    JsonNode time = json.get("event_timestamp");
-    Instant eventTime = time.isNumber() ? Instant.ofEpochMilli(time.longValue()) : Instant.parse(time.textValue());
-    DynamicMessage.Builder message = DynamicMessage.newBuilder(TYPE)
-        .setField(TYPE.findFieldByName("driver_id"), json.get("driver_id").longValue())
-        .setField(TYPE.findFieldByName("conv_rate"), json.get("conv_rate").doubleValue())
-        .setField(TYPE.findFieldByName("city"), json.path("city").asText(""))
-        .setField(TYPE.findFieldByName("event_timestamp"), Timestamp.newBuilder()
-            .setSeconds(eventTime.getEpochSecond()).setNanos(eventTime.getNano()).build())
-        .setField(TYPE.findFieldByName("created"), json.get("created").longValue());
-    if (json.hasNonNull("trips")) {
-      message.setField(TYPE.findFieldByName("trips"), Int64Value.of(json.get("trips").longValue()));
+  }
+
+  private static JsonNode json(GeneratedEvent upsert) {
+    try {
+      return JSON.readTree(upsert.value());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return message.build().toByteArray();
   }
 }

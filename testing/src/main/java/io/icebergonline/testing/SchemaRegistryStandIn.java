@@ -1,6 +1,9 @@
 package io.icebergonline.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
@@ -8,9 +11,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -20,27 +27,35 @@ import org.apache.avro.io.EncoderFactory;
 
 /**
  * A stand-in for a schema registry: the calls of the Confluent Schema Registry REST API this
- * project makes, {@code GET /schemas/ids/{id}} (the job: {@code {"schema": "..."}}) and {@code GET
- * /subjects/{subject}/versions/latest} (the feature server: {@code {"subject", "version", "id",
- * "schema"}}), or 404 with error codes 40403 / 40401 for what it does not have, as Confluent's and
- * Apicurio's compatible API answer them, on the JDK's HTTP server. No registry server runs from artifacts reachable here (Confluent's are not on Maven
- * Central; Apicurio's needs its Quarkus app), and the wire format is small and documented. It counts
- * the fetches of each id, and writes records in the Confluent wire format.
+ * project makes, {@code GET /schemas/ids/{id}} (the job: {@code {"schemaType", "schema",
+ * "references"}}), {@code GET /subjects/{subject}/versions/{version|latest}} (the feature server
+ * and Protobuf imports: {@code {"subject", "version", "id", "schemaType", "schema", "references"}}),
+ * Protobuf schemas with {@code ?format=serialized} as a base64 {@code FileDescriptorProto} (as
+ * Confluent's registry and Redpanda 25.2+ answer), or 404 with error codes 40403 / 40401 / 40402
+ * for what it does not have, on the JDK's HTTP server. No registry server runs from artifacts
+ * reachable here (Confluent's are not on Maven Central; Apicurio's needs its Quarkus app), and the
+ * wire format is small and documented. It keeps no {@code .proto} text: asked for a Protobuf schema
+ * without {@code format=serialized} it says so in the schema string. It counts the fetches of each
+ * id, and writes records in the Confluent wire format.
  */
 public final class SchemaRegistryStandIn implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** A registered schema as the registry holds it. */
+  private record Registered(String type, String text, byte[] serialized, List<Map<String, Object>> references) {}
+
   private final HttpServer server;
-  private final Map<Integer, Schema> schemas = new ConcurrentHashMap<>();
+  private final Map<Integer, Registered> schemas = new ConcurrentHashMap<>();
   private final Map<Integer, AtomicInteger> fetches = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger(1);
-
-  private final Map<String, Integer> latestBySubject = new ConcurrentHashMap<>();
+  /** Each subject's versions in order: their schema ids. */
+  private final Map<String, List<Integer>> versionsBySubject = new ConcurrentHashMap<>();
+  private volatile boolean protobufAsText;
 
   public SchemaRegistryStandIn() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/schemas/ids/", this::schemaById);
-    server.createContext("/subjects/", this::latestOfSubject);
+    server.createContext("/subjects/", this::versionOfSubject);
     server.start();
   }
 
@@ -50,21 +65,45 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
 
   /** Registers {@code schema}; returns its id. */
   public int register(Schema schema) {
-    int id = nextId.getAndIncrement();
-    schemas.put(id, schema);
-    return id;
+    return add(new Registered("AVRO", schema.toString(), null, List.of()));
   }
 
   /** Registers {@code schema} as the latest version of {@code subject}; returns its id. */
   public int register(String subject, Schema schema) {
-    int id = register(schema);
-    latestBySubject.put(subject, id);
+    return addVersion(subject, register(schema));
+  }
+
+  /**
+   * Registers the Protobuf {@code file} as the latest version of {@code subject}; each of its
+   * imports that is not a well-known type must have been registered before, under the subject
+   * named as the import (version 1), as Confluent's serializers register them. Returns its id.
+   */
+  public int registerProtobuf(String subject, Descriptors.FileDescriptor file) {
+    List<Map<String, Object>> references = new ArrayList<>();
+    for (Descriptors.FileDescriptor dependency : file.getDependencies()) {
+      if (!dependency.getName().startsWith("google/protobuf/")) {
+        references.add(Map.of("name", dependency.getName(), "subject", dependency.getName(), "version", 1));
+      }
+    }
+    int id = add(new Registered("PROTOBUF", "// " + file.getName() + ": this stand-in serves Protobuf schemas only "
+        + "with format=serialized", file.toProto().toByteArray(), references));
+    return addVersion(subject, id);
+  }
+
+  /** From now on, Protobuf schemas are answered as text even when asked for serialized, as a registry without that form does. */
+  public void answerProtobufAsText() {
+    protobufAsText = true;
+  }
+
+  private int add(Registered registered) {
+    int id = nextId.getAndIncrement();
+    schemas.put(id, registered);
     return id;
   }
 
-  /** The schema registered under {@code id}. */
-  public Schema schema(int id) {
-    return schemas.get(id);
+  private int addVersion(String subject, int id) {
+    versionsBySubject.computeIfAbsent(subject, key -> new CopyOnWriteArrayList<>()).add(id);
+    return id;
   }
 
   public int fetches(int id) {
@@ -74,11 +113,46 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
 
   /** {@code record} in the Confluent wire format: magic byte 0, the schema id (4 bytes, big-endian), Avro binary. */
   public byte[] framed(int id, GenericRecord record) {
+    ByteArrayOutputStream out = header(id);
+    out.writeBytes(plain(record));
+    return out.toByteArray();
+  }
+
+  /**
+   * {@code message} in the Confluent wire format for Protobuf: magic byte 0, the schema id, the
+   * message indexes naming its type in the schema's file (zigzag varints: their count, then each
+   * position, top level first; the first message as the single count 0), the message.
+   */
+  public byte[] framed(int id, Message message) {
+    List<Integer> path = new ArrayList<>();
+    for (Descriptors.Descriptor at = message.getDescriptorForType(); at != null; at = at.getContainingType()) {
+      path.add(0, (at.getContainingType() == null ? at.getFile().getMessageTypes()
+          : at.getContainingType().getNestedTypes()).indexOf(at));
+    }
+    ByteArrayOutputStream out = header(id);
+    CodedOutputStream indexes = CodedOutputStream.newInstance(out);
+    try {
+      if (path.equals(List.of(0))) {
+        indexes.writeSInt32NoTag(0);
+      } else {
+        indexes.writeSInt32NoTag(path.size());
+        for (int index : path) {
+          indexes.writeSInt32NoTag(index);
+        }
+      }
+      indexes.flush();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    out.writeBytes(message.toByteArray());
+    return out.toByteArray();
+  }
+
+  private static ByteArrayOutputStream header(int id) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(0);
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
-    out.writeBytes(plain(record));
-    return out.toByteArray();
+    return out;
   }
 
   /** {@code record} as plain Avro binary of its schema. */
@@ -96,39 +170,62 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
 
   private void schemaById(HttpExchange exchange) throws IOException {
     String tail = exchange.getRequestURI().getPath().substring("/schemas/ids/".length());
-    Schema schema = null;
+    Registered registered = null;
     int id = -1;
     try {
       id = Integer.parseInt(tail);
-      schema = schemas.get(id);
+      registered = schemas.get(id);
     } catch (NumberFormatException e) {
       // answered 404 below
     }
-    byte[] body;
-    int status;
-    if (schema == null) {
-      status = 404;
-      body = JSON.writeValueAsBytes(Map.of("error_code", 40403, "message", "Schema " + tail + " not found"));
+    if (registered == null) {
+      send(exchange, 404, Map.of("error_code", 40403, "message", "Schema " + tail + " not found"));
     } else {
       fetches.computeIfAbsent(id, key -> new AtomicInteger()).incrementAndGet();
-      status = 200;
-      body = JSON.writeValueAsBytes(Map.of("schema", schema.toString()));
+      send(exchange, 200, answer(registered, serialized(exchange), Map.of()));
     }
-    exchange.getResponseHeaders().add("Content-Type", "application/vnd.schemaregistry.v1+json");
-    exchange.sendResponseHeaders(status, body.length);
-    exchange.getResponseBody().write(body);
-    exchange.close();
   }
 
-  private void latestOfSubject(HttpExchange exchange) throws IOException {
+  private void versionOfSubject(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().getPath();
-    String subject = path.substring("/subjects/".length(), Math.max("/subjects/".length(), path.indexOf('/', "/subjects/".length())));
-    Integer id = path.endsWith("/versions/latest") ? latestBySubject.get(subject) : null;
-    if (id == null) {
+    String[] parts = path.substring("/subjects/".length()).split("/versions/");
+    String subject = parts[0];
+    List<Integer> versions = versionsBySubject.get(subject);
+    if (versions == null || parts.length != 2) {
       send(exchange, 404, Map.of("error_code", 40401, "message", "Subject '" + subject + "' not found."));
-    } else {
-      send(exchange, 200, Map.of("subject", subject, "version", 1, "id", id, "schema", schemas.get(id).toString()));
+      return;
     }
+    int version;
+    try {
+      version = parts[1].equals("latest") ? versions.size() : Integer.parseInt(parts[1]);
+    } catch (NumberFormatException e) {
+      version = -1;
+    }
+    if (version < 1 || version > versions.size()) {
+      send(exchange, 404, Map.of("error_code", 40402, "message", "Version " + parts[1] + " not found."));
+      return;
+    }
+    int id = versions.get(version - 1);
+    send(exchange, 200, answer(schemas.get(id), serialized(exchange), Map.of("subject", subject, "version", version,
+        "id", id)));
+  }
+
+  private static boolean serialized(HttpExchange exchange) {
+    String query = exchange.getRequestURI().getQuery();
+    return query != null && List.of(query.split("&")).contains("format=serialized");
+  }
+
+  private Map<String, Object> answer(Registered registered, boolean serialized, Map<String, Object> more) {
+    Map<String, Object> answer = new LinkedHashMap<>(more);
+    if (!registered.type().equals("AVRO")) {
+      answer.put("schemaType", registered.type());
+    }
+    answer.put("schema", serialized && registered.serialized() != null && !protobufAsText
+        ? Base64.getEncoder().encodeToString(registered.serialized()) : registered.text());
+    if (!registered.references().isEmpty()) {
+      answer.put("references", registered.references());
+    }
+    return answer;
   }
 
   private static void send(HttpExchange exchange, int status, Map<String, Object> answer) throws IOException {

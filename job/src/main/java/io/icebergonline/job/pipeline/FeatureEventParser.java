@@ -31,10 +31,11 @@ import org.apache.iceberg.types.Types;
 
 /**
  * Turns a Kafka record of a feature view into a {@link VersionedRow}: a flat JSON value (Feast's
- * KafkaSource JSON convention) or an Avro record (the view's {@code format: avro}, see {@link
- * AvroRecords}) becomes an upsert; a tombstone (null value, the entity columns in the key: a JSON
- * object, or an Avro record framed as the values are) becomes a delete versioned by the record
- * timestamp. The row has the table's columns
+ * KafkaSource JSON convention), an Avro record (the view's {@code format: avro}, see {@link
+ * AvroRecords}) or a Protobuf message ({@code format: protobuf}, see {@link ProtobufValues})
+ * becomes an upsert; a tombstone (null value, the entity columns in the key: a JSON object, or an
+ * Avro record or Protobuf message framed as the values are) becomes a delete versioned by the
+ * record timestamp. The row has the table's columns
  * in the table's order; columns the view does not know stay null. Anything that does not fit
  * throws {@link MalformedEventException} with the reason.
  */
@@ -327,7 +328,8 @@ final class FeatureEventParser implements Serializable {
   private RowData parseTombstone(KafkaRecord record) throws MalformedEventException {
     if (record.key == null) {
       throw new MalformedEventException("tombstone without a key: a delete needs the entity columns as a JSON key"
-          + (avro == null ? "" : " or an Avro record framed as the values are"));
+          + (avro != null ? " or an Avro record framed as the values are"
+              : protobuf != null && view.format().framed() ? " or a Protobuf message framed as the values are" : ""));
     }
     GenericRowData row = new GenericRowData(RowKind.DELETE, columnNames.length);
     if (avro != null && avro.isFramed(record.key)) {
@@ -336,6 +338,14 @@ final class FeatureEventParser implements Serializable {
         org.apache.avro.Schema.Field field = key.getSchema().getField(columnNames[column]);
         row.setField(column, field == null ? null : AvroValues.toInternal(columnNames[column], types[column],
             key.get(field.pos()), field.schema(), view.timestampUnit()));
+      }
+    } else if (protobuf != null && protobuf.isFramed(record.key)) {
+      com.google.protobuf.DynamicMessage key = protobuf.read(record.key, "tombstone key");
+      for (int column : entityColumns) {
+        com.google.protobuf.Descriptors.FieldDescriptor field = key.getDescriptorForType()
+            .findFieldByName(columnNames[column]);
+        row.setField(column, field == null ? null : ProtobufValues.toInternal(columnNames[column], types[column],
+            ProtobufValues.raw(key, field), field, view.timestampUnit()));
       }
     } else {
       JsonNode key = readObject(record.key, "tombstone key");

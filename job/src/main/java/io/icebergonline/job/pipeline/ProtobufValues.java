@@ -1,6 +1,7 @@
 package io.icebergonline.job.pipeline;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -8,18 +9,25 @@ import com.google.protobuf.Message;
 import io.icebergonline.core.EventFormat;
 import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.ProtobufDescriptors;
+import io.icebergonline.core.SchemaRegistryClient;
 import io.icebergonline.core.TimestampUnit;
+import java.io.IOException;
 import java.io.Serializable;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
 
 /**
- * Protobuf messages of a view's type (from the descriptor set of its config), read with
+ * Protobuf messages of a view's type (from the descriptor set of its config, or framed by a schema
+ * registry, whose schemas are fetched once per id), read with
  * protobuf-java's {@link DynamicMessage}, and their fields as the view's internal values, by
  * field name as {@link AvroValues} does for Avro: numbers widen where nothing is lost, enums to
  * STRING by name, {@code bytes} to BYTES, repeated fields to list types, the wrapper types
@@ -31,25 +39,87 @@ final class ProtobufValues implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final EventFormat format;
+  /** The type of plain messages (from the descriptor set), null when messages are framed. */
   private transient Descriptors.Descriptor type;
+  private transient SchemaRegistryClient registry;
+  /** The file of each schema id met so far, built once per id. */
+  private transient Map<Integer, Descriptors.FileDescriptor> filesById;
 
   ProtobufValues(EventFormat format) {
     this.format = format;
   }
 
-  Descriptors.Descriptor type() {
-    if (type == null) {
-      type = ProtobufDescriptors.message(format.protobufDescriptors(), format.protobufMessage());
-    }
-    return type;
+  /** True when {@code bytes} carry the registry's framing (what a framed key looks like; a JSON key does not). */
+  boolean isFramed(byte[] bytes) {
+    return format.framed() && bytes.length >= 6 && bytes[0] == AvroRecords.MAGIC_BYTE;
   }
 
+  /**
+   * The message {@code bytes} hold; {@code what} names them in errors ("value", "tombstone key").
+   * Framed: magic byte 0, the schema id, the message indexes naming the message in that schema's
+   * file, then the message.
+   */
   DynamicMessage read(byte[] bytes, String what) throws MalformedEventException {
-    try {
-      return DynamicMessage.parseFrom(type(), bytes);
-    } catch (InvalidProtocolBufferException e) {
-      throw new MalformedEventException(what + " is not a Protobuf " + type().getFullName() + ": " + e.getMessage());
+    if (!format.framed()) {
+      if (type == null) {
+        type = ProtobufDescriptors.message(format.protobufDescriptors(), format.protobufMessage());
+      }
+      try {
+        return DynamicMessage.parseFrom(type, bytes);
+      } catch (InvalidProtocolBufferException e) {
+        throw new MalformedEventException(what + " is not a Protobuf " + type.getFullName() + ": " + e.getMessage());
+      }
     }
+    if (bytes.length < 6 || bytes[0] != AvroRecords.MAGIC_BYTE) {
+      throw new MalformedEventException(what + " is not framed by a schema registry (magic byte 0, a schema id and "
+          + "message indexes)" + (bytes.length == 0 ? ": it is empty" : ": its first byte is " + (bytes[0] & 0xff)));
+    }
+    int id = ((bytes[1] & 0xff) << 24) | ((bytes[2] & 0xff) << 16) | ((bytes[3] & 0xff) << 8) | (bytes[4] & 0xff);
+    Descriptors.FileDescriptor file = file(id, what);
+    CodedInputStream in = CodedInputStream.newInstance(bytes, 5, bytes.length - 5);
+    int[] indexes;
+    try {
+      indexes = ProtobufDescriptors.readIndexes(in);
+    } catch (IOException e) {
+      throw new MalformedEventException(what + " has no readable message indexes after schema id " + id + ": "
+          + e.getMessage());
+    }
+    Descriptors.Descriptor message = ProtobufDescriptors.messageAt(file, indexes);
+    if (message == null) {
+      throw new MalformedEventException(what + " names message indexes " + Arrays.toString(indexes) + ", which schema id "
+          + id + " (" + file.getName() + ") does not have");
+    }
+    try {
+      return DynamicMessage.parseFrom(message, in);
+    } catch (IOException e) {
+      throw new MalformedEventException(what + " is not a Protobuf " + message.getFullName() + " of schema id " + id
+          + ": " + e.getMessage());
+    }
+  }
+
+  private Descriptors.FileDescriptor file(int id, String what) throws MalformedEventException {
+    if (filesById == null) {
+      filesById = new HashMap<>();
+      registry = SchemaRegistryClient.of(format.registry());
+    }
+    Descriptors.FileDescriptor file = filesById.get(id);
+    if (file == null) {
+      Optional<SchemaRegistryClient.RegisteredSchema> registered = registry.protobufSchema(id);
+      if (registered.isEmpty()) {
+        throw new MalformedEventException(what + " names schema id " + id + ", which the schema registry does not know");
+      }
+      if (!registered.get().type().equals("PROTOBUF")) {
+        throw new MalformedEventException(what + " names schema id " + id + ", a " + registered.get().type()
+            + " schema; this view's format is protobuf");
+      }
+      try {
+        file = ProtobufDescriptors.registered(registry, registered.get());
+      } catch (IllegalArgumentException e) {
+        throw new MalformedEventException(what + " names schema id " + id + ", which cannot be built: " + e.getMessage());
+      }
+      filesById.put(id, file);
+    }
+    return file;
   }
 
   /** The field's value in the message: null where the field has presence and is not set. */
