@@ -57,6 +57,11 @@ record Sizes(
         scaleKeys, freshnessSamples, materializeCheckpoint, warmupLookups, serverSeries);
   }
 
+  /** How many times a series that is compared with another runs (one for quick sizes); its report gives the median. */
+  int repeats() {
+    return name.startsWith("quick") ? 1 : 3;
+  }
+
   static Sizes quick() {
     return new Sizes("quick", 5_000, 50_000, 5_000, 5, 0.05, 500, 2_000, 5, 20_000, new int[] {2_000}, 3,
         Duration.ofSeconds(1), 500, Duration.ofSeconds(1));

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
@@ -64,8 +65,12 @@ final class FeatureEventParser implements Serializable {
    * a JFR profile. A subtask parses on one thread, so one pooled buffer set serves every record.
    */
   private transient ObjectMapper json;
+  /** For each Avro writer schema met, by identity: see {@link #avroColumns}. */
+  private transient Map<org.apache.avro.Schema, int[]> avroColumnsBySchema;
   /** The view's Avro records, null for a JSON view. */
   private final AvroRecords avro;
+  /** The field reader of each Protobuf message type met, by identity. */
+  private transient Map<com.google.protobuf.Descriptors.Descriptor, ProtobufFieldReader> protobufReaders;
   /** The view's Protobuf messages, null unless its format is protobuf. */
   private final ProtobufValues protobuf;
 
@@ -128,16 +133,53 @@ final class FeatureEventParser implements Serializable {
     return avro != null ? parseAvroUpsert(record) : protobuf != null ? parseProtobufUpsert(record) : parseUpsert(record);
   }
 
-  /** A Protobuf message's fields, by name, into the row; fields the view does not have are left out. */
-  private RowData parseProtobufUpsert(KafkaRecord record) throws MalformedEventException {
-    com.google.protobuf.DynamicMessage value = protobuf.read(record.value, "value");
-    GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
-    for (com.google.protobuf.Descriptors.FieldDescriptor field : value.getDescriptorForType().getFields()) {
-      Integer column = columnsByName.get(field.getName());
-      if (column == null) {
-        continue;
+  /**
+   * The view's column of each field of a writer schema, -1 where the view has none: looked up once
+   * per schema rather than by name for each field of each record (8% of the Avro parse).
+   */
+  private int[] avroColumns(org.apache.avro.Schema schema) {
+    if (avroColumnsBySchema == null) {
+      avroColumnsBySchema = new IdentityHashMap<>();
+    }
+    int[] columns = avroColumnsBySchema.get(schema);
+    if (columns == null) {
+      List<org.apache.avro.Schema.Field> fields = schema.getFields();
+      columns = new int[fields.size()];
+      for (int pos = 0; pos < columns.length; pos++) {
+        columns[pos] = columnsByName.getOrDefault(fields.get(pos).name(), -1);
       }
-      Object read = ProtobufValues.raw(value, field);
+      avroColumnsBySchema.put(schema, columns);
+    }
+    return columns;
+  }
+
+  /**
+   * A Protobuf message's fields, by name, into the row; fields the view does not have are left
+   * out. Read by the type's {@link ProtobufFieldReader}, or as a {@link
+   * com.google.protobuf.DynamicMessage} where that reader leaves the record to it.
+   */
+  private RowData parseProtobufUpsert(KafkaRecord record) throws MalformedEventException {
+    ProtobufValues.Located at = protobuf.locate(record.value, "value");
+    if (protobufReaders == null) {
+      protobufReaders = new IdentityHashMap<>();
+    }
+    ProtobufFieldReader reader = protobufReaders.computeIfAbsent(at.type(),
+        type -> new ProtobufFieldReader(type, columnsByName));
+    Object[] values;
+    try {
+      values = reader.read(record.value, at.offset());
+      if (values == null) {
+        values = reader.values(com.google.protobuf.DynamicMessage.parseFrom(at.type(),
+            com.google.protobuf.CodedInputStream.newInstance(record.value, at.offset(), record.value.length - at.offset())));
+      }
+    } catch (IOException e) {
+      throw ProtobufValues.notAMessage("value", at, e);
+    }
+    GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
+    for (int i = 0; i < values.length; i++) {
+      int column = reader.column(i);
+      com.google.protobuf.Descriptors.FieldDescriptor field = reader.field(i);
+      Object read = values[i];
       if (sources[column] == Source.EVENT_TIME || sources[column] == Source.CREATED_TIME) {
         row.setField(column, read == null ? null
             : TimestampData.fromInstant(ProtobufValues.instant(field.getName(), read, view.timestampUnit())));
@@ -153,12 +195,15 @@ final class FeatureEventParser implements Serializable {
   private RowData parseAvroUpsert(KafkaRecord record) throws MalformedEventException {
     GenericRecord value = avro.read(record.value, "value");
     GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
-    for (org.apache.avro.Schema.Field field : value.getSchema().getFields()) {
-      Integer column = columnsByName.get(field.name());
-      if (column == null) {
+    int[] columnOfField = avroColumns(value.getSchema());
+    List<org.apache.avro.Schema.Field> fields = value.getSchema().getFields();
+    for (int pos = 0; pos < columnOfField.length; pos++) {
+      int column = columnOfField[pos];
+      if (column < 0) {
         continue;
       }
-      Object read = value.get(field.pos());
+      org.apache.avro.Schema.Field field = fields.get(pos);
+      Object read = value.get(pos);
       if (sources[column] == Source.EVENT_TIME || sources[column] == Source.CREATED_TIME) {
         row.setField(column, read == null ? null
             : TimestampData.fromInstant(AvroValues.instant(field.name(), read, field.schema(), view.timestampUnit())));

@@ -54,21 +54,30 @@ final class ProtobufValues implements Serializable {
     return format.framed() && bytes.length >= 6 && bytes[0] == AvroRecords.MAGIC_BYTE;
   }
 
-  /**
-   * The message {@code bytes} hold; {@code what} names them in errors ("value", "tombstone key").
-   * Framed: magic byte 0, the schema id, the message indexes naming the message in that schema's
-   * file, then the message.
-   */
+  /** Where a record's message starts and its type; {@code schemaId} is -1 for plain messages. */
+  record Located(Descriptors.Descriptor type, int offset, int schemaId) {}
+
+  /** The message {@code bytes} hold; {@code what} names them in errors ("value", "tombstone key"). */
   DynamicMessage read(byte[] bytes, String what) throws MalformedEventException {
+    Located at = locate(bytes, what);
+    try {
+      return DynamicMessage.parseFrom(at.type(), CodedInputStream.newInstance(bytes, at.offset(),
+          bytes.length - at.offset()));
+    } catch (IOException e) {
+      throw notAMessage(what, at, e);
+    }
+  }
+
+  /**
+   * The type and start of the message {@code bytes} hold. Framed: magic byte 0, the schema id,
+   * the message indexes naming the message in that schema's file, then the message.
+   */
+  Located locate(byte[] bytes, String what) throws MalformedEventException {
     if (!format.framed()) {
       if (type == null) {
         type = ProtobufDescriptors.message(format.protobufDescriptors(), format.protobufMessage());
       }
-      try {
-        return DynamicMessage.parseFrom(type, bytes);
-      } catch (InvalidProtocolBufferException e) {
-        throw new MalformedEventException(what + " is not a Protobuf " + type.getFullName() + ": " + e.getMessage());
-      }
+      return new Located(type, 0, -1);
     }
     if (bytes.length < 6 || bytes[0] != AvroRecords.MAGIC_BYTE) {
       throw new MalformedEventException(what + " is not framed by a schema registry (magic byte 0, a schema id and "
@@ -89,12 +98,13 @@ final class ProtobufValues implements Serializable {
       throw new MalformedEventException(what + " names message indexes " + Arrays.toString(indexes) + ", which schema id "
           + id + " (" + file.getName() + ") does not have");
     }
-    try {
-      return DynamicMessage.parseFrom(message, in);
-    } catch (IOException e) {
-      throw new MalformedEventException(what + " is not a Protobuf " + message.getFullName() + " of schema id " + id
-          + ": " + e.getMessage());
-    }
+    return new Located(message, 5 + in.getTotalBytesRead(), id);
+  }
+
+  /** {@code what} does not decode as a message of the type it names. */
+  static MalformedEventException notAMessage(String what, Located at, IOException e) {
+    return new MalformedEventException(what + " is not a Protobuf " + at.type().getFullName()
+        + (at.schemaId() < 0 ? "" : " of schema id " + at.schemaId()) + ": " + e.getMessage());
   }
 
   private Descriptors.FileDescriptor file(int id, String what) throws MalformedEventException {
@@ -211,6 +221,10 @@ final class ProtobufValues implements Serializable {
   /** An event, created or UNIX_TIMESTAMP time: a {@code google.protobuf.Timestamp}, a long in the view's unit, or an ISO-8601 string. */
   static Instant instant(String column, Object value, TimestampUnit unit) throws MalformedEventException {
     Object unwrapped = unwrap(value);
+    if (unwrapped instanceof ProtobufFieldReader.Timestamp timestamp) {
+      long micros = JsonValues.epochMicros(column, timestamp.seconds(), TimestampUnit.SECONDS) + timestamp.nanos() / 1_000;
+      return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
     if (unwrapped instanceof Message timestamp
         && timestamp.getDescriptorForType().getFullName().equals("google.protobuf.Timestamp")) {
       Descriptors.Descriptor descriptor = timestamp.getDescriptorForType();
