@@ -50,7 +50,6 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
   private final AtomicInteger nextId = new AtomicInteger(1);
   /** Each subject's versions in order: their schema ids. */
   private final Map<String, List<Integer>> versionsBySubject = new ConcurrentHashMap<>();
-  private volatile boolean protobufAsText;
 
   public SchemaRegistryStandIn() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -88,11 +87,6 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
     int id = add(new Registered("PROTOBUF", "// " + file.getName() + ": this stand-in serves Protobuf schemas only "
         + "with format=serialized", file.toProto().toByteArray(), references));
     return addVersion(subject, id);
-  }
-
-  /** From now on, Protobuf schemas are answered as text even when asked for serialized, as a registry without that form does. */
-  public void answerProtobufAsText() {
-    protobufAsText = true;
   }
 
   private int add(Registered registered) {
@@ -220,7 +214,7 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
     if (!registered.type().equals("AVRO")) {
       answer.put("schemaType", registered.type());
     }
-    answer.put("schema", serialized && registered.serialized() != null && !protobufAsText
+    answer.put("schema", serialized && registered.serialized() != null
         ? Base64.getEncoder().encodeToString(registered.serialized()) : registered.text());
     if (!registered.references().isEmpty()) {
       answer.put("references", registered.references());
