@@ -168,12 +168,11 @@ final class FeatureEventParser implements Serializable {
     Object[] values;
     try {
       values = reader.read(record.value, at.offset());
-      if (values == null) {
-        values = reader.values(com.google.protobuf.DynamicMessage.parseFrom(at.type(),
-            com.google.protobuf.CodedInputStream.newInstance(record.value, at.offset(), record.value.length - at.offset())));
-      }
     } catch (IOException e) {
       throw ProtobufValues.notAMessage("value", at, e);
+    }
+    if (values == null) {
+      values = reader.values(ProtobufValues.parse(record.value, at, "value"));
     }
     GenericRowData row = new GenericRowData(RowKind.INSERT, columnNames.length);
     for (int i = 0; i < values.length; i++) {

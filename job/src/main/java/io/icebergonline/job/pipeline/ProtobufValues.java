@@ -58,7 +58,11 @@ final class ProtobufValues implements Serializable {
 
   /** The message {@code bytes} hold; {@code what} names them in errors ("value", "tombstone key"). */
   DynamicMessage read(byte[] bytes, String what) throws MalformedEventException {
-    Located at = locate(bytes, what);
+    return parse(bytes, locate(bytes, what), what);
+  }
+
+  /** The message at {@code at} in {@code bytes}, read by protobuf-java's {@link DynamicMessage}. */
+  static DynamicMessage parse(byte[] bytes, Located at, String what) throws MalformedEventException {
     try {
       return DynamicMessage.parseFrom(at.type(), CodedInputStream.newInstance(bytes, at.offset(),
           bytes.length - at.offset()));
