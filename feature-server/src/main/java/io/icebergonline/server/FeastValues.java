@@ -1,10 +1,12 @@
 package io.icebergonline.server;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.icebergonline.core.EntityValues;
 import io.icebergonline.core.FeastValueType;
+import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -156,31 +158,33 @@ final class FeastValues {
     }
   }
 
-  /** The JSON of a reader value of {@code type}; null stays null. */
-  static JsonNode toJson(FeastValueType type, Object value) {
+  /** Writes a reader value of {@code type} as Feast's JSON answer shows it; null stays null. */
+  static void write(JsonGenerator json, FeastValueType type, Object value) throws IOException {
     if (value == null) {
-      return NODES.nullNode();
+      json.writeNull();
+      return;
     }
     if (type.isList()) {
       ArrayData array = (ArrayData) value;
       ArrayData.ElementGetter getter = ArrayData.createElementGetter(type.elementType().flinkType(true));
-      ArrayNode elements = NODES.arrayNode(array.size());
+      json.writeStartArray();
       for (int i = 0; i < array.size(); i++) {
-        elements.add(toJson(type.elementType(), getter.getElementOrNull(array, i)));
+        write(json, type.elementType(), getter.getElementOrNull(array, i));
       }
-      return elements;
+      json.writeEndArray();
+      return;
     }
-    return switch (type) {
-      case INT32 -> NODES.numberNode((Integer) value);
-      case INT64 -> NODES.numberNode((Long) value);
-      case FLOAT -> NODES.numberNode((Float) value);
-      case DOUBLE -> NODES.numberNode((Double) value);
-      case STRING -> NODES.textNode(value.toString());
-      case BYTES -> NODES.textNode(Base64.getEncoder().encodeToString((byte[]) value));
-      case BOOL -> NODES.booleanNode((Boolean) value);
-      case UNIX_TIMESTAMP -> NODES.numberNode(((TimestampData) value).toInstant().getEpochSecond());
+    switch (type) {
+      case INT32 -> json.writeNumber((Integer) value);
+      case INT64 -> json.writeNumber((Long) value);
+      case FLOAT -> json.writeNumber((Float) value);
+      case DOUBLE -> json.writeNumber((Double) value);
+      case STRING -> json.writeString(value.toString());
+      case BYTES -> json.writeString(Base64.getEncoder().encodeToString((byte[]) value));
+      case BOOL -> json.writeBoolean((Boolean) value);
+      case UNIX_TIMESTAMP -> json.writeNumber(((TimestampData) value).toInstant().getEpochSecond());
       default -> throw new AssertionError(type);
-    };
+    }
   }
 
   private static RequestException wrongType(FeastValueType type, JsonNode node, String where) {

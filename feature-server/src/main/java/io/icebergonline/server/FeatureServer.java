@@ -277,8 +277,8 @@ public final class FeatureServer implements AutoCloseable {
           ObjectNode health = health();
           yield send(response, callback, health.get("status").asText().equals("unavailable") ? 503 : 200, health);
         }
-        case "/get-online-features" ->
-            send(response, callback, 200, features.get(GetOnlineFeaturesRequest.parse(bytes), deadline));
+        case "/get-online-features" -> send(response, callback, true, 200, "application/json",
+            features.get(GetOnlineFeaturesRequest.parse(bytes), deadline));
         case "/push" -> {
           events.push(bytes, deadline);
           yield send(response, callback, 200, JSON.nullNode());

@@ -1,16 +1,20 @@
 package io.icebergonline.server;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.icebergonline.core.FeatureServiceSpec;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
 import io.icebergonline.reader.OnlineTableReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -18,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +38,9 @@ import org.apache.flink.table.data.RowData;
  * feature_server_utils.convert_response_to_dict}): {@code metadata.feature_names} with the join
  * keys first, and per name a result of {@code values}, {@code statuses} and {@code
  * event_timestamps}. The whole request is checked before any read, and a request past its
- * deadline fails as a whole: never a partial answer.
+ * deadline fails as a whole: never a partial answer. The features a request names resolve the
+ * same way every time, so their resolution is kept per distinct feature list; the answer is
+ * written straight to JSON bytes, each row's event time formatted once per view.
  */
 final class OnlineFeatures implements AutoCloseable {
   static final String PRESENT = "PRESENT";
@@ -44,6 +51,9 @@ final class OnlineFeatures implements AutoCloseable {
   static final String NO_TIMESTAMP = Instant.EPOCH.toString();
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** How many distinct feature lists keep their resolution; clients send a handful, this bounds a hostile one. */
+  static final int RESOLUTIONS_KEPT = 1_024;
   /** Feast's {@code _parse_feature_ref}: {@code view}, {@code view@latest}, {@code view@} or {@code view@vN}, then {@code :feature}. */
   private static final Pattern VERSION = Pattern.compile("([^@]*)@(|latest|[vV]([0-9]+))", Pattern.CASE_INSENSITIVE);
 
@@ -54,6 +64,7 @@ final class OnlineFeatures implements AutoCloseable {
   private final int maxEntities;
   private final ServerMetrics metrics;
   private final LongSupplier clockMillis;
+  private final Map<Wanted, Map<String, List<Feature>>> resolutions = new ConcurrentHashMap<>();
 
   OnlineFeatures(Map<String, ViewReader> views, List<FeatureServiceSpec> services, int maxEntities,
       ServerMetrics metrics, LongSupplier clockMillis) {
@@ -73,16 +84,26 @@ final class OnlineFeatures implements AutoCloseable {
     }
   }
 
-  /** One requested view: its features in request order and the key of each entity row. */
-  private record ViewRead(ViewReader reader, List<FieldSpec> features, List<RowData> keys) {}
+  /** What a request asks for, as far as resolving its features goes. */
+  private record Wanted(List<String> features, String featureService, boolean fullNames) {}
 
-  /** A join key column of the answer: its name and values as rendered. */
-  private record KeyColumn(String name, List<JsonNode> values) {}
+  /** One requested feature of a view: its spec, its name in the answer, and how it is read from a row. */
+  private record Feature(FieldSpec spec, String answerName, RowData.FieldGetter getter) {}
+
+  /** One requested view: its features in request order and the key of each entity row. */
+  private record ViewRead(ViewReader reader, List<Feature> features, List<RowData> keys) {}
+
+  /**
+   * A join key column of the answer: its name and values, converted to the type of the view that
+   * reads it ({@code type} and {@code converted}), or as sent when no requested view reads it.
+   */
+  private record KeyColumn(String name, FieldSpec type, List<Object> converted, List<JsonNode> sent) {}
 
   /** A request checked whole and ready to read. */
   private record Resolved(List<KeyColumn> keyColumns, List<ViewRead> views, int rows, boolean fullNames) {}
 
-  ObjectNode get(GetOnlineFeaturesRequest request, long deadlineNanos) {
+  /** The answer to {@code request} as JSON bytes; a {@link RequestException} when it is refused. */
+  byte[] get(GetOnlineFeaturesRequest request, long deadlineNanos) {
     Resolved resolved = resolve(request);
     List<Map<RowData, RowData>> found = new ArrayList<>();
     for (ViewRead view : resolved.views()) {
@@ -93,15 +114,23 @@ final class OnlineFeatures implements AutoCloseable {
   }
 
   private Resolved resolve(GetOnlineFeaturesRequest request) {
-    Map<String, List<FieldSpec>> wanted = featuresByView(featureRefs(request), request.fullFeatureNames(),
-        request.featureService() != null && !request.featureService().isEmpty());
+    Map<String, List<Feature>> wanted = resolutions.get(new Wanted(request.features(), request.featureService(),
+        request.fullFeatureNames()));
+    if (wanted == null) {
+      wanted = featuresByView(featureRefs(request), request.fullFeatureNames(),
+          request.featureService() != null && !request.featureService().isEmpty());
+      if (resolutions.size() < RESOLUTIONS_KEPT) {
+        resolutions.put(new Wanted(List.copyOf(request.features()), request.featureService(),
+            request.fullFeatureNames()), wanted);
+      }
+    }
     Map<String, List<JsonNode>> entities = request.entities();
     int rows = rows(entities);
     // each join key column converted once per type; echoed as the first requested view that has it reads it
     Map<String, List<Object>> converted = new HashMap<>();
     Map<String, FieldSpec> echoed = new HashMap<>();
     List<ViewRead> reads = new ArrayList<>();
-    for (Map.Entry<String, List<FieldSpec>> entry : wanted.entrySet()) {
+    for (Map.Entry<String, List<Feature>> entry : wanted.entrySet()) {
       ViewReader reader = views.get(entry.getKey());
       List<FieldSpec> columns = reader.view().entities();
       List<List<Object>> values = new ArrayList<>();
@@ -124,7 +153,7 @@ final class OnlineFeatures implements AutoCloseable {
       }
       reads.add(new ViewRead(reader, entry.getValue(), keys));
     }
-    return new Resolved(keyColumns(entities, rows, converted, echoed), reads, rows, request.fullFeatureNames());
+    return new Resolved(keyColumns(entities, converted, echoed), reads, rows, request.fullFeatureNames());
   }
 
   /**
@@ -132,8 +161,8 @@ final class OnlineFeatures implements AutoCloseable {
    * utils._group_feature_refs} groups them, after the checks Feast makes before: views exist
    * ({@code FeatureViewNotFoundException}), names do not collide; then features exist.
    */
-  private Map<String, List<FieldSpec>> featuresByView(List<Ref> refs, boolean fullNames, boolean fromService) {
-    Map<String, List<FieldSpec>> wanted = new LinkedHashMap<>();
+  private Map<String, List<Feature>> featuresByView(List<Ref> refs, boolean fullNames, boolean fromService) {
+    Map<String, List<Feature>> wanted = new LinkedHashMap<>();
     for (Ref ref : refs) {
       if (!views.containsKey(ref.view())) {
         throw RequestException.feast(404, "FeatureViewNotFoundException", ref.where() + ": Feature view "
@@ -148,9 +177,11 @@ final class OnlineFeatures implements AutoCloseable {
           .orElseThrow(() -> RequestException.badRequest(ref.where() + ": Feature " + FeastValues.shown(ref.feature())
               + " not found in projection " + view.name() + "; its features are "
               + view.features().stream().map(FieldSpec::name).toList()));
-      wanted.get(ref.view()).add(feature);
+      wanted.get(ref.view()).add(new Feature(feature, fullNames ? view.name() + "__" + feature.name() : feature.name(),
+          RowData.createFieldGetter(feature.type().flinkType(true), view.features().indexOf(feature))));
     }
-    return wanted;
+    wanted.replaceAll((view, features) -> List.copyOf(features));
+    return Collections.unmodifiableMap(wanted);
   }
 
   /**
@@ -158,20 +189,16 @@ final class OnlineFeatures implements AutoCloseable {
    * (of any view), converted as the requested view reads it, a join key of no requested view as
    * sent; entity columns that are no join key are left out.
    */
-  private List<KeyColumn> keyColumns(Map<String, List<JsonNode>> entities, int rows,
-      Map<String, List<Object>> converted, Map<String, FieldSpec> echoed) {
+  private List<KeyColumn> keyColumns(Map<String, List<JsonNode>> entities, Map<String, List<Object>> converted,
+      Map<String, FieldSpec> echoed) {
     List<KeyColumn> keyColumns = new ArrayList<>();
     for (Map.Entry<String, List<JsonNode>> column : entities.entrySet()) {
       if (!joinKeys.contains(column.getKey())) {
         continue;
       }
       FieldSpec key = echoed.get(column.getKey());
-      List<Object> values = key == null ? null : converted.get(key.name() + ":" + key.type());
-      List<JsonNode> rendered = new ArrayList<>(rows);
-      for (int row = 0; row < rows; row++) {
-        rendered.add(values == null ? column.getValue().get(row) : FeastValues.toJson(key.type(), values.get(row)));
-      }
-      keyColumns.add(new KeyColumn(column.getKey(), rendered));
+      keyColumns.add(new KeyColumn(column.getKey(), key, key == null ? null : converted.get(key.name() + ":"
+          + key.type()), column.getValue()));
     }
     return keyColumns;
   }
@@ -297,71 +324,129 @@ final class OnlineFeatures implements AutoCloseable {
     return found;
   }
 
-  private ObjectNode render(Resolved resolved, List<Map<RowData, RowData>> found) {
-    ArrayNode names = NODES.arrayNode();
-    ArrayNode results = NODES.arrayNode();
-    for (KeyColumn column : resolved.keyColumns()) {
-      names.add(column.name());
-      ObjectNode result = results.addObject();
-      result.putArray("values").addAll(column.values());
-      fill(result.putArray("statuses"), resolved.rows(), PRESENT);
-      fill(result.putArray("event_timestamps"), resolved.rows(), NO_TIMESTAMP);
+  private byte[] render(Resolved resolved, List<Map<RowData, RowData>> found) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 128 * resolved.rows() * (1 + featureCount(resolved)));
+    try (JsonGenerator json = JSON.createGenerator(bytes)) {
+      json.writeStartObject();
+      json.writeObjectFieldStart("metadata");
+      json.writeArrayFieldStart("feature_names");
+      for (KeyColumn column : resolved.keyColumns()) {
+        json.writeString(column.name());
+      }
+      for (ViewRead view : resolved.views()) {
+        for (Feature feature : view.features()) {
+          json.writeString(feature.answerName());
+        }
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+      json.writeArrayFieldStart("results");
+      for (KeyColumn column : resolved.keyColumns()) {
+        json.writeStartObject();
+        json.writeArrayFieldStart("values");
+        for (int row = 0; row < resolved.rows(); row++) {
+          if (column.converted() == null) {
+            json.writeTree(column.sent().get(row));
+          } else {
+            FeastValues.write(json, column.type().type(), column.converted().get(row));
+          }
+        }
+        json.writeEndArray();
+        repeat(json, "statuses", resolved.rows(), PRESENT);
+        repeat(json, "event_timestamps", resolved.rows(), NO_TIMESTAMP);
+        json.writeEndObject();
+      }
+      for (int v = 0; v < resolved.views().size(); v++) {
+        renderView(json, resolved.views().get(v), found.get(v));
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    for (int v = 0; v < resolved.views().size(); v++) {
-      renderView(resolved.views().get(v), found.get(v), resolved.fullNames(), names, results);
-    }
-    ObjectNode response = NODES.objectNode();
-    response.putObject("metadata").set("feature_names", names);
-    response.set("results", results);
-    return response;
+    return bytes.toByteArray();
   }
 
-  private void renderView(ViewRead view, Map<RowData, RowData> found, boolean fullNames, ArrayNode names,
-      ArrayNode results) {
+  private static int featureCount(Resolved resolved) {
+    int count = 0;
+    for (ViewRead view : resolved.views()) {
+      count += view.features().size();
+    }
+    return count;
+  }
+
+  /** The view's features, each with a value, a status and an event time per entity row; statuses counted once. */
+  private void renderView(JsonGenerator json, ViewRead view, Map<RowData, RowData> found) throws IOException {
     FeatureViewSpec spec = view.reader().view();
-    List<String> columns = new ArrayList<>();
-    spec.features().forEach(feature -> columns.add(feature.name()));
-    int eventTimeIndex = columns.size();
+    int eventTimeIndex = spec.features().size();
     Duration ttl = spec.ttl();
-    long now = clockMillis.getAsLong();
-    for (FieldSpec feature : view.features()) {
-      names.add(fullNames ? spec.name() + "__" + feature.name() : feature.name());
-      ObjectNode result = results.addObject();
-      ArrayNode values = result.putArray("values");
-      ArrayNode statuses = result.putArray("statuses");
-      ArrayNode timestamps = result.putArray("event_timestamps");
-      RowData.FieldGetter getter = RowData.createFieldGetter(feature.type().flinkType(true),
-          columns.indexOf(feature.name()));
-      for (RowData key : view.keys()) {
-        RowData row = found.get(key);
-        if (row == null) {
-          values.addNull();
-          statuses.add(NOT_FOUND);
-          timestamps.add(NO_TIMESTAMP);
-          metrics.status(NOT_FOUND);
-          continue;
-        }
+    long oldestMillis = ttl == null ? Long.MIN_VALUE : clockMillis.getAsLong() - ttl.toMillis();
+    int rows = view.keys().size();
+    RowData[] rowOf = new RowData[rows];
+    String[] eventTimes = new String[rows];
+    boolean[] expired = new boolean[rows];
+    for (int i = 0; i < rows; i++) {
+      RowData row = found.get(view.keys().get(i));
+      rowOf[i] = row;
+      if (row == null) {
+        eventTimes[i] = NO_TIMESTAMP;
+      } else {
         Instant eventTime = row.getTimestamp(eventTimeIndex, 6).toInstant();
-        timestamps.add(eventTime.toString());
-        String status;
-        if (ttl != null && eventTime.toEpochMilli() < now - ttl.toMillis()) {
-          values.addNull();
-          status = OUTSIDE_MAX_AGE;
-        } else {
-          Object value = getter.getFieldOrNull(row);
-          values.add(FeastValues.toJson(feature.type(), value));
-          status = value == null ? NULL_VALUE : PRESENT;
-        }
-        statuses.add(status);
-        metrics.status(status);
+        eventTimes[i] = eventTime.toString();
+        expired[i] = eventTime.toEpochMilli() < oldestMillis;
       }
     }
+    long present = 0;
+    long nullValue = 0;
+    long notFound = 0;
+    long outsideMaxAge = 0;
+    for (Feature feature : view.features()) {
+      json.writeStartObject();
+      json.writeArrayFieldStart("values");
+      String[] statuses = new String[rows];
+      for (int i = 0; i < rows; i++) {
+        if (rowOf[i] == null) {
+          json.writeNull();
+          statuses[i] = NOT_FOUND;
+          notFound++;
+        } else if (expired[i]) {
+          json.writeNull();
+          statuses[i] = OUTSIDE_MAX_AGE;
+          outsideMaxAge++;
+        } else {
+          Object value = feature.getter().getFieldOrNull(rowOf[i]);
+          FeastValues.write(json, feature.spec().type(), value);
+          if (value == null) {
+            statuses[i] = NULL_VALUE;
+            nullValue++;
+          } else {
+            statuses[i] = PRESENT;
+            present++;
+          }
+        }
+      }
+      json.writeEndArray();
+      json.writeArrayFieldStart("statuses");
+      for (String status : statuses) {
+        json.writeString(status);
+      }
+      json.writeEndArray();
+      json.writeArrayFieldStart("event_timestamps");
+      for (String eventTime : eventTimes) {
+        json.writeString(eventTime);
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+    }
+    metrics.statuses(present, nullValue, notFound, outsideMaxAge);
   }
 
-  private static void fill(ArrayNode array, int count, String value) {
+  private static void repeat(JsonGenerator json, String field, int count, String value) throws IOException {
+    json.writeArrayFieldStart(field);
     for (int i = 0; i < count; i++) {
-      array.add(value);
+      json.writeString(value);
     }
+    json.writeEndArray();
   }
 
   @Override
