@@ -1,6 +1,8 @@
 package io.icebergonline.server;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -8,7 +10,6 @@ import io.icebergonline.core.FeatureServiceSpec;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.FieldSpec;
 import io.icebergonline.reader.OnlineTableReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -325,54 +326,55 @@ final class OnlineFeatures implements AutoCloseable {
   }
 
   private byte[] render(Resolved resolved, List<Map<RowData, RowData>> found) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 128 * resolved.rows() * (1 + featureCount(resolved)));
-    try (JsonGenerator json = JSON.createGenerator(bytes)) {
-      json.writeStartObject();
-      json.writeObjectFieldStart("metadata");
-      json.writeArrayFieldStart("feature_names");
-      for (KeyColumn column : resolved.keyColumns()) {
-        json.writeString(column.name());
+    // Jackson's pooled buffers, as ObjectMapper.writeValueAsBytes uses them
+    BufferRecycler buffers = JSON.getFactory()._getBufferRecycler();
+    try (ByteArrayBuilder bytes = new ByteArrayBuilder(buffers)) {
+      try (JsonGenerator json = JSON.createGenerator(bytes)) {
+        write(json, resolved, found);
       }
-      for (ViewRead view : resolved.views()) {
-        for (Feature feature : view.features()) {
-          json.writeString(feature.answerName());
-        }
-      }
-      json.writeEndArray();
-      json.writeEndObject();
-      json.writeArrayFieldStart("results");
-      for (KeyColumn column : resolved.keyColumns()) {
-        json.writeStartObject();
-        json.writeArrayFieldStart("values");
-        for (int row = 0; row < resolved.rows(); row++) {
-          if (column.converted() == null) {
-            json.writeTree(column.sent().get(row));
-          } else {
-            FeastValues.write(json, column.type().type(), column.converted().get(row));
-          }
-        }
-        json.writeEndArray();
-        repeat(json, "statuses", resolved.rows(), PRESENT);
-        repeat(json, "event_timestamps", resolved.rows(), NO_TIMESTAMP);
-        json.writeEndObject();
-      }
-      for (int v = 0; v < resolved.views().size(); v++) {
-        renderView(json, resolved.views().get(v), found.get(v));
-      }
-      json.writeEndArray();
-      json.writeEndObject();
+      return bytes.getClearAndRelease();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      buffers.releaseToPool();
     }
-    return bytes.toByteArray();
   }
 
-  private static int featureCount(Resolved resolved) {
-    int count = 0;
-    for (ViewRead view : resolved.views()) {
-      count += view.features().size();
+  private void write(JsonGenerator json, Resolved resolved, List<Map<RowData, RowData>> found) throws IOException {
+    json.writeStartObject();
+    json.writeObjectFieldStart("metadata");
+    json.writeArrayFieldStart("feature_names");
+    for (KeyColumn column : resolved.keyColumns()) {
+      json.writeString(column.name());
     }
-    return count;
+    for (ViewRead view : resolved.views()) {
+      for (Feature feature : view.features()) {
+        json.writeString(feature.answerName());
+      }
+    }
+    json.writeEndArray();
+    json.writeEndObject();
+    json.writeArrayFieldStart("results");
+    for (KeyColumn column : resolved.keyColumns()) {
+      json.writeStartObject();
+      json.writeArrayFieldStart("values");
+      for (int row = 0; row < resolved.rows(); row++) {
+        if (column.converted() == null) {
+          json.writeTree(column.sent().get(row));
+        } else {
+          FeastValues.write(json, column.type().type(), column.converted().get(row));
+        }
+      }
+      json.writeEndArray();
+      repeat(json, "statuses", resolved.rows(), PRESENT);
+      repeat(json, "event_timestamps", resolved.rows(), NO_TIMESTAMP);
+      json.writeEndObject();
+    }
+    for (int v = 0; v < resolved.views().size(); v++) {
+      renderView(json, resolved.views().get(v), found.get(v));
+    }
+    json.writeEndArray();
+    json.writeEndObject();
   }
 
   /** The view's features, each with a value, a status and an event time per entity row; statuses counted once. */

@@ -84,6 +84,11 @@ final class KeyFilter {
     return null;
   }
 
+  /** The key column's name in the file; null when the file has none. */
+  String column() {
+    return keyColumn;
+  }
+
   /** Approximate in-memory size, for cache weighing. */
   int weightBytes() {
     int weight = 64;
@@ -162,7 +167,7 @@ final class KeyFilter {
    * The key as this file stores it, for its statistics and bloom hashes; null when the file cannot
    * hold it. A long key in a file written before the column was promoted from int is an INT32 there.
    */
-  private Comparable<?> parquetValue(Object key) {
+  Comparable<?> parquetValue(Object key) {
     if (key instanceof Long value && physicalType == PrimitiveTypeName.INT32) {
       return value == value.intValue() ? Integer.valueOf(value.intValue()) : null;
     } else if (key instanceof Long || key instanceof Integer) {
