@@ -2,24 +2,25 @@ package io.icebergonline.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.icebergonline.core.FeatureServerConfig;
-import io.icebergonline.core.JobConfig;
-import io.icebergonline.core.KafkaConfig;
-import io.icebergonline.core.MaintenanceConfig;
-import io.icebergonline.server.FeatureServer;
+import io.icebergonline.core.FeatureViewSpec;
+import io.icebergonline.core.JobConfigParser;
+import io.icebergonline.server.FeatureServerMain;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -34,13 +35,21 @@ import org.HdrHistogram.Histogram;
  * the requests queued behind it, which a closed loop would hide: coordinated omission), and as
  * fast as the connections go. Then the same with the live index off (every lookup a point read),
  * beside a point read through the lookup connector and the seed's plain Iceberg scan per key on
- * the same table. The load generator runs in the server's JVM, on the same two cores.
+ * the same table. The server runs as it is deployed, in a JVM of its own started with {@code
+ * java -jar}'s main class and the Helm chart's JVM options ({@link #SERVER_JVM_OPTIONS}), so its
+ * collector pauses for its own garbage only; the load generator runs in the bench's JVM, on the
+ * same two cores.
  */
 final class FeatureServerBench {
   private static final String NAMESPACE = "feature_server";
   private static final int CONNECTIONS = 32;
   private static final int CHECK_EVERY = 64;
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The server JVM's options: the chart's ({@code templates/feature-server.yaml}) with a fixed
+   * heap in place of its share of the container's memory limit.
+   */
+  static final List<String> SERVER_JVM_OPTIONS = List.of("-Xmx4g", "-XX:+UseZGC");
 
   private final Sizes sizes;
   private final BenchCatalog catalog;
@@ -63,11 +72,9 @@ final class FeatureServerBench {
   void run() throws Exception {
     LookupTableBuilder.Built built = LookupTableBuilder.build(catalog, NAMESPACE, sizes.lookupKeys(),
         sizes.lookupCommits() - 1, sizes.updateShare(), Sizes.SEED);
-    JobConfig job = new JobConfig(catalog.store(NAMESPACE), new KafkaConfig("127.0.0.1:9", "unused", Map.of()),
-        "unused", List.of(built.view()), MaintenanceConfig.DEFAULTS, List.of(), Map.of());
     Duration length = sizes.serverSeries();
     List<Series> series = new ArrayList<>();
-    try (FeatureServer server = FeatureServer.start(job, FeatureServerConfig.DEFAULTS.withPort(0))) {
+    try (ServerProcess server = ServerProcess.start(catalog, built.view(), "512MB")) {
       Load load = new Load(server.port(), built, 1);
       load.awaitIndexBuilt();
       for (int rate : new int[] {1_000, 10_000}) {
@@ -80,10 +87,7 @@ final class FeatureServerBench {
       hundred.openModel(500, length);
       series.add(hundred.openModel(500, length));
     }
-    FeatureServerConfig indexOff = new FeatureServerConfig(0, null, null, FeatureServerConfig.DEFAULT_MAX_BODY_BYTES,
-        FeatureServerConfig.DEFAULT_MAX_ENTITIES, FeatureServerConfig.DEFAULT_REQUEST_TIMEOUT, null, 1,
-        FeatureServerConfig.Writes.DEFAULTS);
-    try (FeatureServer server = FeatureServer.start(job, indexOff)) {
+    try (ServerProcess server = ServerProcess.start(catalog, built.view(), "1B")) {
       Load load = new Load(server.port(), built, 1);
       load.openModel(200, length);
       series.add(load.openModel(200, length).named("index off (point reads)"));
@@ -94,11 +98,109 @@ final class FeatureServerBench {
     write(built, series, pointRead, scan);
   }
 
+  /**
+   * The feature server in a JVM of its own ({@link FeatureServerMain} on the bench's class path,
+   * {@link #SERVER_JVM_OPTIONS}), serving {@code view} from the bench's warehouse with a live
+   * index budget of {@code indexMaxMemory} (a byte size as the config writes it; {@code 1B}
+   * leaves every lookup to a point read). Its output goes to a log file beside the warehouse.
+   */
+  private static final class ServerProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ServerProcess(Process process, int port, Path log) {
+      this.process = process;
+      this.port = port;
+      this.log = log;
+    }
+
+    static ServerProcess start(BenchCatalog catalog, FeatureViewSpec view, String indexMaxMemory) throws Exception {
+      Path dir = Files.createDirectories(catalog.warehouse().resolveSibling(catalog.warehouse().getFileName()
+          + "-feature-server"));
+      int port;
+      try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = free.getLocalPort();
+      }
+      Path config = dir.resolve("job-" + port + ".yaml");
+      Files.writeString(config, String.join("\n",
+          "online_store:",
+          "  type: iceberg",
+          "  catalog_type: hadoop",
+          "  catalog_name: " + BenchCatalog.CATALOG_NAME,
+          "  warehouse: " + catalog.warehouse().toUri(),
+          "  namespace: " + NAMESPACE,
+          "kafka: { bootstrap_servers: \"127.0.0.1:9\", group_id: unused }",
+          "dead_letter_topic: unused",
+          "feature_views:",
+          "  - " + JobConfigParser.featureViewToJson(view),
+          "server:",
+          "  port: " + port,
+          "  index_max_memory: " + indexMaxMemory,
+          ""));
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(SERVER_JVM_OPTIONS);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), FeatureServerMain.class.getName(),
+          config.toString()));
+      Path log = dir.resolve("feature-server-" + port + ".log");
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      ServerProcess server = new ServerProcess(process, port, log);
+      try {
+        server.awaitServing();
+      } catch (Exception e) {
+        server.close();
+        throw e;
+      }
+      Progress.log("feature server: own JVM (%s) on port %d, log %s", String.join(" ", SERVER_JVM_OPTIONS), port,
+          log);
+      return server;
+    }
+
+    int port() {
+      return port;
+    }
+
+    /** Waits until {@code GET /health} answers 200: the server is up and its view readable. */
+    private void awaitServing() throws Exception {
+      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+      while (true) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException("the feature server exited with " + process.exitValue() + "; its log: "
+              + log);
+        }
+        try (Connection connection = new Connection(port)) {
+          if (connection.exchange("GET /health HTTP/1.1\r\nHost: bench\r\n\r\n".getBytes(
+              StandardCharsets.US_ASCII)) == 200) {
+            return;
+          }
+        } catch (IOException notListeningYet) {
+          // the JVM is still starting
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the feature server did not serve within 5 minutes; its log: " + log);
+        }
+        Thread.sleep(200);
+      }
+    }
+
+    /** Stops the server as Kubernetes does (SIGTERM, then a kill if it has not stopped within a minute). */
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(1, TimeUnit.MINUTES)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
   private void write(LookupTableBuilder.Built built, List<Series> series, LookupBench.Series pointRead,
       LookupBench.Series scan) {
     Report.Section section = report.section("Feature server");
     section.note("`POST /get-online-features` on a table of %,d keys × %d features after %d commits, %d keep-alive "
-            + "connections from a load generator in the server's JVM (same cores). Constant-rate series: each request "
+            + "connections from a load generator in the bench's JVM; the server runs in a JVM of its own started with the "
+            + "Helm chart's JVM options (" + String.join(" ", SERVER_JVM_OPTIONS) + "), on the same cores. "
+            + "Constant-rate series: each request "
             + "has an intended start time (rate / connections apart on its connection) and its latency is measured from "
             + "then, corrected for coordinated omission; each is run twice and the second run recorded (the first warms "
             + "up). Every %dth answer is checked against the value written (\"wrong\").", built.expectedF1().length - 1,
