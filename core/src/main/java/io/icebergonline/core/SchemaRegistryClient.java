@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * changes). Protobuf schemas are asked for with {@code format=serialized} (a base64 {@code
  * FileDescriptorProto}, which Confluent Schema Registry and Redpanda 25.2+ serve), so no
  * {@code .proto} parser is needed; the files they import come the same way through their
- * references. An id the registry does not know is reported as absent; a registry that cannot be
+ * references. An id the registry does not know is reported as absent, and asked for again after
+ * {@link #UNKNOWN_FOR} (a registry replica learns a newly registered schema a little after the
+ * producer that registered it got its id); a registry that cannot be
  * reached is retried with backoff and then fails loudly ({@link RegistryUnavailableException}),
  * never taken for an unknown id, so good records are not dead-lettered because the registry blinked.
  * Credentials are sent, never logged.
@@ -59,17 +63,30 @@ public final class SchemaRegistryClient {
 
   private final SchemaRegistryConfig config;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-  private final Map<Integer, Optional<RegisteredSchema>> byId = new ConcurrentHashMap<>();
-  private final Map<Integer, Optional<RegisteredSchema>> protobufById = new ConcurrentHashMap<>();
-  private final Map<Reference, Optional<RegisteredSchema>> protobufByVersion = new ConcurrentHashMap<>();
+  /** How long an id (or version) the registry did not know is taken as unknown before it is asked for again. */
+  static final Duration UNKNOWN_FOR = Duration.ofSeconds(10);
+  private final Map<Integer, Fetched> byId = new ConcurrentHashMap<>();
+  private final Map<Integer, Fetched> protobufById = new ConcurrentHashMap<>();
+  private final Map<Reference, Fetched> protobufByVersion = new ConcurrentHashMap<>();
   /** How long the latest version of a subject is taken as the latest (a newly registered one is used after that). */
   private static final Duration LATEST_FOR = Duration.ofMinutes(5);
   private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
 
   private record Latest(Optional<RegisteredSchema> schema, long fetchedNanos) {}
 
+  /** A registry's answer for an id or version: a schema, kept for good, or none, kept for {@link #UNKNOWN_FOR}. */
+  private record Fetched(Optional<RegisteredSchema> schema, long fetchedNanos) {}
+
+  private final LongSupplier nanoTime;
+
   private SchemaRegistryClient(SchemaRegistryConfig config) {
+    this(config, System::nanoTime);
+  }
+
+  /** A client of its own (not shared in the JVM) reading time from {@code nanoTime}. */
+  SchemaRegistryClient(SchemaRegistryConfig config, LongSupplier nanoTime) {
     this.config = config;
+    this.nanoTime = nanoTime;
   }
 
   /** The client of this JVM for {@code config}. */
@@ -79,7 +96,7 @@ public final class SchemaRegistryClient {
 
   /** The schema registered under {@code id}, or empty when the registry has none (its 404). */
   public Optional<RegisteredSchema> schema(int id) {
-    return byId.computeIfAbsent(id, key -> get("/schemas/ids/" + key, "schema id " + key, key, false));
+    return cached(byId, id, () -> get("/schemas/ids/" + id, "schema id " + id, id, false));
   }
 
   /**
@@ -92,14 +109,27 @@ public final class SchemaRegistryClient {
     if (schema.isEmpty() || !schema.get().type().equals("PROTOBUF")) {
       return schema;
     }
-    return protobufById.computeIfAbsent(id, key -> get("/schemas/ids/" + key + "?format=serialized",
-        "schema id " + key, key, true));
+    return cached(protobufById, id, () -> get("/schemas/ids/" + id + "?format=serialized", "schema id " + id, id,
+        true));
   }
 
   /** The Protobuf schema an import refers to, serialized; empty when the registry has none. */
   public Optional<RegisteredSchema> protobufSchema(Reference reference) {
-    return protobufByVersion.computeIfAbsent(reference, key -> get(subjectPath(key.subject()) + "/versions/"
-        + key.version() + "?format=serialized", "version " + key.version() + " of subject " + key.subject(), -1, true));
+    return cached(protobufByVersion, reference, () -> get(subjectPath(reference.subject()) + "/versions/"
+        + reference.version() + "?format=serialized", "version " + reference.version() + " of subject "
+        + reference.subject(), -1, true));
+  }
+
+  /** The cached answer for {@code key}, fetched when there is none yet or when "unknown" has grown stale. */
+  private <K> Optional<RegisteredSchema> cached(Map<K, Fetched> cache, K key, Supplier<Optional<RegisteredSchema>> fetch) {
+    Fetched known = cache.get(key);
+    if (known != null && (known.schema().isPresent() || nanoTime.getAsLong() - known.fetchedNanos()
+        < UNKNOWN_FOR.toNanos())) {
+      return known.schema();
+    }
+    // one fetch per key at a time; a thread that waited for another's fresh answer takes it
+    return cache.compute(key, (k, current) -> current != null && current != known ? current
+        : new Fetched(fetch.get(), nanoTime.getAsLong())).schema();
   }
 
   /**
@@ -110,12 +140,12 @@ public final class SchemaRegistryClient {
   public Optional<RegisteredSchema> latest(String subject, boolean protobuf) {
     String key = (protobuf ? "protobuf:" : "") + subject;
     Latest known = latestBySubject.get(key);
-    if (known != null && System.nanoTime() - known.fetchedNanos() < LATEST_FOR.toNanos()) {
+    if (known != null && nanoTime.getAsLong() - known.fetchedNanos() < LATEST_FOR.toNanos()) {
       return known.schema();
     }
     Optional<RegisteredSchema> fetched = get(subjectPath(subject) + "/versions/latest"
         + (protobuf ? "?format=serialized" : ""), "the latest schema of subject " + subject, -1, protobuf);
-    latestBySubject.put(key, new Latest(fetched, System.nanoTime()));
+    latestBySubject.put(key, new Latest(fetched, nanoTime.getAsLong()));
     return fetched;
   }
 

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +100,24 @@ class SchemaRegistryClientTest {
         .hasMessageContaining("refused the credentials (401) fetching schema id 100")
         .satisfies(error -> assertThat(error.getMessage()).doesNotContain("pa55word"));
     assertThat(requests).hasSize(2);
+  }
+
+  @Test
+  void anIdUnknownAtFirstIsAskedForAgainOnceUnknownHasGrownStaleAndThenKeptForGood() {
+    AtomicLong nanos = new AtomicLong();
+    SchemaRegistryClient client = new SchemaRegistryClient(new SchemaRegistryConfig("http://127.0.0.1:"
+        + server.getAddress().getPort(), null, null), nanos::get);
+    statuses.add(404); // a registry replica that has not seen the producer's new schema yet
+    assertThat(client.schema(5)).isEmpty();
+    nanos.addAndGet(SchemaRegistryClient.UNKNOWN_FOR.toNanos() - 1);
+    assertThat(client.schema(5)).isEmpty();
+    assertThat(requests).hasSize(1);
+
+    nanos.addAndGet(1);
+    assertThat(client.schema(5)).contains(new SchemaRegistryClient.RegisteredSchema(5, "AVRO", "\"string\"", List.of()));
+    nanos.addAndGet(SchemaRegistryClient.UNKNOWN_FOR.toNanos() * 100);
+    assertThat(client.schema(5)).isPresent();
+    assertThat(requests).containsExactly("/schemas/ids/5", "/schemas/ids/5");
   }
 
   @Test
