@@ -1,10 +1,14 @@
 package io.icebergonline.server;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.icebergonline.core.FeatureServiceSpec;
 import io.icebergonline.core.FeatureViewSpec;
@@ -50,9 +54,20 @@ final class OnlineFeatures implements AutoCloseable {
   static final String OUTSIDE_MAX_AGE = "OUTSIDE_MAX_AGE";
   /** A {@code google.protobuf.Timestamp} left unset, as Feast's JSON shows it. */
   static final String NO_TIMESTAMP = Instant.EPOCH.toString();
+  private static final SerializableString NO_TIMESTAMP_JSON = new SerializedString(NO_TIMESTAMP);
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Doubles written by Jackson's Schubfach writer (the shortest digits that read back as the same double), faster than JDK 17's Double.toString. */
+  private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+      .build();
+  /** The statuses and field names of every answer, quoted and encoded once. */
+  private static final SerializableString PRESENT_JSON = new SerializedString(PRESENT);
+  private static final SerializableString NULL_VALUE_JSON = new SerializedString(NULL_VALUE);
+  private static final SerializableString NOT_FOUND_JSON = new SerializedString(NOT_FOUND);
+  private static final SerializableString OUTSIDE_MAX_AGE_JSON = new SerializedString(OUTSIDE_MAX_AGE);
+  private static final SerializableString VALUES = new SerializedString("values");
+  private static final SerializableString STATUSES = new SerializedString("statuses");
+  private static final SerializableString EVENT_TIMESTAMPS = new SerializedString("event_timestamps");
   /** How many distinct feature lists keep their resolution; clients send a handful, this bounds a hostile one. */
   static final int RESOLUTIONS_KEPT = 1_024;
   /** Feast's {@code _parse_feature_ref}: {@code view}, {@code view@latest}, {@code view@} or {@code view@vN}, then {@code :feature}. */
@@ -89,7 +104,7 @@ final class OnlineFeatures implements AutoCloseable {
   private record Wanted(List<String> features, String featureService, boolean fullNames) {}
 
   /** One requested feature of a view: its spec, its name in the answer, and how it is read from a row. */
-  private record Feature(FieldSpec spec, String answerName, RowData.FieldGetter getter) {}
+  private record Feature(FieldSpec spec, SerializableString answerName, RowData.FieldGetter getter) {}
 
   /** One requested view: its features in request order and the key of each entity row. */
   private record ViewRead(ViewReader reader, List<Feature> features, List<RowData> keys) {}
@@ -178,7 +193,7 @@ final class OnlineFeatures implements AutoCloseable {
           .orElseThrow(() -> RequestException.badRequest(ref.where() + ": Feature " + FeastValues.shown(ref.feature())
               + " not found in projection " + view.name() + "; its features are "
               + view.features().stream().map(FieldSpec::name).toList()));
-      wanted.get(ref.view()).add(new Feature(feature, fullNames ? view.name() + "__" + feature.name() : feature.name(),
+      wanted.get(ref.view()).add(new Feature(feature, new SerializedString(fullNames ? view.name() + "__" + feature.name() : feature.name()),
           RowData.createFieldGetter(feature.type().flinkType(true), view.features().indexOf(feature))));
     }
     wanted.replaceAll((view, features) -> List.copyOf(features));
@@ -357,7 +372,8 @@ final class OnlineFeatures implements AutoCloseable {
     json.writeArrayFieldStart("results");
     for (KeyColumn column : resolved.keyColumns()) {
       json.writeStartObject();
-      json.writeArrayFieldStart("values");
+      json.writeFieldName(VALUES);
+      json.writeStartArray();
       for (int row = 0; row < resolved.rows(); row++) {
         if (column.converted() == null) {
           json.writeTree(column.sent().get(row));
@@ -366,8 +382,8 @@ final class OnlineFeatures implements AutoCloseable {
         }
       }
       json.writeEndArray();
-      repeat(json, "statuses", resolved.rows(), PRESENT);
-      repeat(json, "event_timestamps", resolved.rows(), NO_TIMESTAMP);
+      repeat(json, STATUSES, resolved.rows(), PRESENT_JSON);
+      repeat(json, EVENT_TIMESTAMPS, resolved.rows(), NO_TIMESTAMP_JSON);
       json.writeEndObject();
     }
     for (int v = 0; v < resolved.views().size(); v++) {
@@ -404,36 +420,39 @@ final class OnlineFeatures implements AutoCloseable {
     long outsideMaxAge = 0;
     for (Feature feature : view.features()) {
       json.writeStartObject();
-      json.writeArrayFieldStart("values");
-      String[] statuses = new String[rows];
+      json.writeFieldName(VALUES);
+      json.writeStartArray();
+      SerializableString[] statuses = new SerializableString[rows];
       for (int i = 0; i < rows; i++) {
         if (rowOf[i] == null) {
           json.writeNull();
-          statuses[i] = NOT_FOUND;
+          statuses[i] = NOT_FOUND_JSON;
           notFound++;
         } else if (expired[i]) {
           json.writeNull();
-          statuses[i] = OUTSIDE_MAX_AGE;
+          statuses[i] = OUTSIDE_MAX_AGE_JSON;
           outsideMaxAge++;
         } else {
           Object value = feature.getter().getFieldOrNull(rowOf[i]);
           FeastValues.write(json, feature.spec().type(), value);
           if (value == null) {
-            statuses[i] = NULL_VALUE;
+            statuses[i] = NULL_VALUE_JSON;
             nullValue++;
           } else {
-            statuses[i] = PRESENT;
+            statuses[i] = PRESENT_JSON;
             present++;
           }
         }
       }
       json.writeEndArray();
-      json.writeArrayFieldStart("statuses");
-      for (String status : statuses) {
+      json.writeFieldName(STATUSES);
+      json.writeStartArray();
+      for (SerializableString status : statuses) {
         json.writeString(status);
       }
       json.writeEndArray();
-      json.writeArrayFieldStart("event_timestamps");
+      json.writeFieldName(EVENT_TIMESTAMPS);
+      json.writeStartArray();
       for (String eventTime : eventTimes) {
         json.writeString(eventTime);
       }
@@ -443,8 +462,10 @@ final class OnlineFeatures implements AutoCloseable {
     metrics.statuses(present, nullValue, notFound, outsideMaxAge);
   }
 
-  private static void repeat(JsonGenerator json, String field, int count, String value) throws IOException {
-    json.writeArrayFieldStart(field);
+  private static void repeat(JsonGenerator json, SerializableString field, int count, SerializableString value)
+      throws IOException {
+    json.writeFieldName(field);
+    json.writeStartArray();
     for (int i = 0; i < count; i++) {
       json.writeString(value);
     }
