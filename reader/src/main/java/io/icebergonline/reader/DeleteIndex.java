@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.MetadataColumns;
@@ -61,9 +62,21 @@ final class DeleteIndex {
    * {@code rowSchema}, which holds every equality column of the file.
    */
   boolean deletesRow(DeleteFile delete, Schema rowSchema, StructLike row) {
+    return deletes(delete, rowSchema).test(row);
+  }
+
+  /**
+   * The test of rows with {@code rowSchema} (which holds every equality column of the file)
+   * against the equality-delete file, its rows and its projection of the row made once for the
+   * rows of a whole data file. Not thread-safe: the projection is reused from row to row.
+   */
+  Predicate<StructLike> deletes(DeleteFile delete, Schema rowSchema) {
     EqualityRows deleted = equalityRows(delete);
-    boolean sameColumns = rowSchema.asStruct().equals(deleted.columns().asStruct());
-    return deleted.rows().contains(sameColumns ? row : StructProjection.create(rowSchema, deleted.columns()).wrap(row));
+    if (rowSchema.asStruct().equals(deleted.columns().asStruct())) {
+      return deleted.rows()::contains;
+    }
+    StructProjection projection = StructProjection.create(rowSchema, deleted.columns());
+    return row -> deleted.rows().contains(projection.wrap(row));
   }
 
   /** The rows the equality-delete file deletes. */

@@ -473,12 +473,24 @@ public final class OnlineTableReader implements AutoCloseable {
     return new Schema(fields);
   }
 
-  /** Whether one of the equality-delete files deletes a row read with {@code schema}. */
+  /**
+   * Whether one of the equality-delete files deletes a row read with {@code schema}; the files'
+   * tests are made at the first row (a file of the live index's build runs them on every row).
+   */
   private Predicate<RowData> deletedByAny(List<DeleteFile> equalityDeletes, Schema schema) {
     RowDataWrapper asStruct = new RowDataWrapper(FlinkSchemaUtil.convert(schema), schema.asStruct());
+    List<Predicate<StructLike>> tests = new ArrayList<>(equalityDeletes.size());
     return row -> {
+      if (tests.isEmpty()) {
+        equalityDeletes.forEach(delete -> tests.add(deletes.deletes(delete, schema)));
+      }
       StructLike values = asStruct.wrap(row);
-      return equalityDeletes.stream().anyMatch(delete -> deletes.deletesRow(delete, schema, values));
+      for (Predicate<StructLike> deletesRow : tests) {
+        if (deletesRow.test(values)) {
+          return true;
+        }
+      }
+      return false;
     };
   }
 
