@@ -133,6 +133,7 @@ public final class Bench {
     } finally {
       deleteRecursively(warehouse);
       deleteRecursively(catalog.checkpoints());
+      deleteRecursively(catalog.featureServers());
     }
     Duration took = Duration.between(started, Instant.now());
     report.runFacts.put("Duration", String.format(Locale.ROOT, "%d min %d s", took.toMinutes(), took.toSecondsPart()));

@@ -47,6 +47,11 @@ final class BenchCatalog {
     return warehouse.resolveSibling(warehouse.getFileName() + "-checkpoints");
   }
 
+  /** Where the feature server bench keeps its servers' configs and logs: next to the warehouse. */
+  Path featureServers() {
+    return warehouse.resolveSibling(warehouse.getFileName() + "-feature-server");
+  }
+
   OnlineStoreConfig store(String namespace) {
     return new OnlineStoreConfig(CatalogType.HADOOP, CATALOG_NAME, null, warehouse.toUri().toString(), namespace, Map.of());
   }

@@ -102,7 +102,8 @@ final class FeatureServerBench {
    * The feature server in a JVM of its own ({@link FeatureServerMain} on the bench's class path,
    * {@link #SERVER_JVM_OPTIONS}), serving {@code view} from the bench's warehouse with a live
    * index budget of {@code indexMaxMemory} (a byte size as the config writes it; {@code 1B}
-   * leaves every lookup to a point read). Its output goes to a log file beside the warehouse.
+   * leaves every lookup to a point read). Its config and log are kept in {@link
+   * BenchCatalog#featureServers()} for the run.
    */
   private static final class ServerProcess implements AutoCloseable {
     private final Process process;
@@ -116,8 +117,7 @@ final class FeatureServerBench {
     }
 
     static ServerProcess start(BenchCatalog catalog, FeatureViewSpec view, String indexMaxMemory) throws Exception {
-      Path dir = Files.createDirectories(catalog.warehouse().resolveSibling(catalog.warehouse().getFileName()
-          + "-feature-server"));
+      Path dir = Files.createDirectories(catalog.featureServers());
       int port;
       try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         port = free.getLocalPort();
@@ -166,8 +166,8 @@ final class FeatureServerBench {
       long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
       while (true) {
         if (!process.isAlive()) {
-          throw new IllegalStateException("the feature server exited with " + process.exitValue() + "; its log: "
-              + log);
+          throw new IllegalStateException("the feature server exited with " + process.exitValue() + "; its log ends:\n"
+              + logTail());
         }
         try (Connection connection = new Connection(port)) {
           if (connection.exchange("GET /health HTTP/1.1\r\nHost: bench\r\n\r\n".getBytes(
@@ -178,10 +178,17 @@ final class FeatureServerBench {
           // the JVM is still starting
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the feature server did not serve within 5 minutes; its log: " + log);
+          throw new IllegalStateException("the feature server did not serve within 5 minutes; its log ends:\n"
+              + logTail());
         }
         Thread.sleep(200);
       }
+    }
+
+    /** The last lines of the server's log (the bench deletes it with the warehouse). */
+    private String logTail() throws IOException {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 
     /** Stops the server as Kubernetes does (SIGTERM, then a kill if it has not stopped within a minute). */
