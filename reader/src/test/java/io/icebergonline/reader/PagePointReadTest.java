@@ -28,6 +28,7 @@ import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.catalog.ResolvedSchema;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
@@ -110,6 +111,50 @@ class PagePointReadTest {
         assertThat(row == null ? null : row.getString(1).toString()).as("key %d", key)
             .isEqualTo(expected.containsKey(key) ? "c" + key : null);
       }
+    }
+  }
+
+  @Test
+  void stringKeysAreFoundByTheirBytesInThePagesThatCanHoldThem() throws Exception {
+    OnlineStoreConfig store = new OnlineStoreConfig(CatalogType.HADOOP, "string_keys", null,
+        warehouse.toUri().toString(), "online", Map.of());
+    Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", JobConfigParser.parse(
+        PlaceholderConfig.withFeatureViews(
+            "  - name: users",
+            "    topic: t",
+            "    entities: [ { name: user_id, type: STRING } ]",
+            "    features: [ { name: conv_rate, type: DOUBLE }, { name: city, type: STRING } ]",
+            "    buckets: 2"), key -> null).featureViews().get(0));
+    Map<String, Double> expected = new HashMap<>();
+    GenericUpserts writer = new GenericUpserts(table, List.of("user_id"));
+    for (int commit = 0; commit < 3; commit++) {
+      List<Record> rows = new ArrayList<>();
+      // keys of different lengths sharing prefixes, so pages' min/max bounds overlap and bytes must be compared
+      for (int id = commit * 500; id < 3_000; id += commit + 1) {
+        Record row = writer.newRow();
+        String key = "u" + id;
+        row.setField("user_id", key);
+        row.setField("conv_rate", id + commit / 10.0);
+        row.setField("city", "c" + id);
+        row.setField("event_timestamp", NOW);
+        rows.add(row);
+        expected.put(key, id + commit / 10.0);
+      }
+      writer.upsert(rows);
+      table.refresh();
+    }
+    ResolvedSchema declared = ResolvedSchema.of(Column.physical("user_id", DataTypes.STRING().notNull()),
+        Column.physical("conv_rate", DataTypes.DOUBLE()), Column.physical("city", DataTypes.STRING()));
+    try (OnlineTableReader reader = new OnlineTableReader(TableBinding.resolve(store, "users", declared, null),
+        List.of("conv_rate", "city"), List.of("user_id"), Duration.ofHours(1).toMillis(), 0)) {
+      reader.open();
+      for (int id = 0; id < 3_100; id++) {
+        String key = "u" + id;
+        RowData row = reader.lookup(GenericRowData.of(StringData.fromString(key))).row();
+        assertThat(row == null ? null : row.getDouble(0)).as("key %s", key).isEqualTo(expected.get(key));
+      }
+      assertThat(reader.lookup(GenericRowData.of(StringData.fromString("u1x"))).row()).isNull();
+      assertThat(reader.pageBytesFetched()).as("bytes read by pages").isPositive();
     }
   }
 
