@@ -134,19 +134,24 @@ public final class SchemaRegistryClient {
 
   /**
    * The latest version of {@code subject} ({@code GET /subjects/{subject}/versions/latest}), or
-   * empty when the registry has no such subject; looked up again after {@link #LATEST_FOR}. A
-   * Protobuf schema comes serialized when {@code protobuf} is set.
+   * empty when the registry has no such subject; looked up again after {@link #LATEST_FOR}. With
+   * {@code protobuf}, a Protobuf schema comes serialized, asked for by its id once the plain
+   * answer said its type (as {@link #protobufSchema(int)} does: a registry may refuse the
+   * serialized form of other types, and a subject of another type is then just that type).
    */
   public Optional<RegisteredSchema> latest(String subject, boolean protobuf) {
-    String key = (protobuf ? "protobuf:" : "") + subject;
-    Latest known = latestBySubject.get(key);
+    Latest known = latestBySubject.get(subject);
+    Optional<RegisteredSchema> latest;
     if (known != null && nanoTime.getAsLong() - known.fetchedNanos() < LATEST_FOR.toNanos()) {
-      return known.schema();
+      latest = known.schema();
+    } else {
+      latest = get(subjectPath(subject) + "/versions/latest", "the latest schema of subject " + subject, -1, false);
+      latestBySubject.put(subject, new Latest(latest, nanoTime.getAsLong()));
     }
-    Optional<RegisteredSchema> fetched = get(subjectPath(subject) + "/versions/latest"
-        + (protobuf ? "?format=serialized" : ""), "the latest schema of subject " + subject, -1, protobuf);
-    latestBySubject.put(key, new Latest(fetched, nanoTime.getAsLong()));
-    return fetched;
+    if (protobuf && latest.isPresent() && latest.get().type().equals("PROTOBUF")) {
+      return protobufSchema(latest.get().id());
+    }
+    return latest;
   }
 
   private static String subjectPath(String subject) {

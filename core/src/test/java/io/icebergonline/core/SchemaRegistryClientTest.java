@@ -160,6 +160,26 @@ class SchemaRegistryClientTest {
   }
 
   @Test
+  void theLatestProtobufSchemaOfASubjectComesSerializedByItsIdAndAnAvroSubjectStaysAvro() {
+    FileDescriptorProto file = FileDescriptorProto.newBuilder().setName("stats.proto").setSyntax("proto3")
+        .addMessageType(DescriptorProto.newBuilder().setName("Stats")).build();
+    bodies.put("/subjects/p-value/versions/latest", "{\"subject\": \"p-value\", \"version\": 4, \"id\": 12, "
+        + "\"schemaType\": \"PROTOBUF\", \"schema\": \"syntax = \\\"proto3\\\"; message Stats {}\"}");
+    bodies.put("/schemas/ids/12", "{\"schemaType\": \"PROTOBUF\", \"schema\": \"syntax = \\\"proto3\\\";\"}");
+    bodies.put("/schemas/ids/12?format=serialized", "{\"schemaType\": \"PROTOBUF\", \"schema\": \""
+        + Base64.getEncoder().encodeToString(file.toByteArray()) + "\"}");
+    SchemaRegistryClient client = client(null);
+
+    assertThat(client.latest("p-value", true)).contains(new SchemaRegistryClient.RegisteredSchema(12, "PROTOBUF",
+        Base64.getEncoder().encodeToString(file.toByteArray()), List.of()));
+    assertThat(client.latest("t-value", true)).as("an Avro subject is not asked for serialized")
+        .contains(new SchemaRegistryClient.RegisteredSchema(7, "AVRO", "\"long\"", List.of()));
+    assertThat(client.latest("p-value", true)).isPresent();
+    assertThat(requests).containsExactly("/subjects/p-value/versions/latest", "/schemas/ids/12", "/schemas/ids/12",
+        "/subjects/t-value/versions/latest");
+  }
+
+  @Test
   void aRegistryThatDoesNotServeProtobufSchemasSerializedFailsAtOnceSayingSo() {
     String asText = "{\"schemaType\": \"PROTOBUF\", \"schema\": \"syntax = \\\"proto3\\\"; message X {}\"}";
     bodies.put("/schemas/ids/6", asText);
