@@ -250,7 +250,6 @@ public final class OnlineTableReader implements AutoCloseable {
     checkKeyTypes(layout);
     Object[] icebergValues = new Object[identifierInKey.length];
     List<Object> entityValues = new ArrayList<>(identifierInKey.length);
-    GenericRecord key = GenericRecord.create(keySchema);
     for (int i = 0; i < identifierInKey.length; i++) {
       Object internal = identifierInKey[i].getFieldOrNull(keyRow);
       if (internal == null) {
@@ -259,12 +258,10 @@ public final class OnlineTableReader implements AutoCloseable {
       Object entityValue = internal instanceof StringData text ? text.toString() : internal;
       entityValues.add(entityValue);
       icebergValues[i] = entityValue instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : entityValue;
-      key.setField(binding.identifierColumns().get(i), icebergValues[i]);
     }
-    String canonicalKey = EntityKeys.compositeKey(entityValues);
-    if (binding.derivedKeyColumn() != null) {
-      key.setField(binding.derivedKeyColumn(), canonicalKey);
-    }
+    // the canonical form names a composite key (its derived column and its live index key) only
+    String canonicalKey = identifierInKey.length == 1 && binding.derivedKeyColumn() == null ? null
+        : EntityKeys.compositeKey(entityValues);
     if (liveIndex != null) {
       Object indexKey = identifierInKey.length == 1 ? icebergValues[0] : canonicalKey;
       int bucket = liveIndex.bucketOf(binding.derivedKeyColumn() != null ? canonicalKey : icebergValues[0]);
@@ -275,8 +272,13 @@ public final class OnlineTableReader implements AutoCloseable {
             ? output(hit.layout(), row) : null, 0, true);
       }
     }
+    GenericRecord key = GenericRecord.create(keySchema);
+    for (int i = 0; i < identifierInKey.length; i++) {
+      key.setField(binding.identifierColumns().get(i), icebergValues[i]);
+    }
     Object filterValue = null;
     if (binding.derivedKeyColumn() != null) {
+      key.setField(binding.derivedKeyColumn(), canonicalKey);
       filterValue = canonicalKey;
     } else if (binding.filterKeyColumn() != null) {
       filterValue = icebergValues[0];
