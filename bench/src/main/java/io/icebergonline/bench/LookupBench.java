@@ -1,13 +1,16 @@
 package io.icebergonline.bench;
 
+import io.icebergonline.core.EntityKeys;
 import io.icebergonline.job.maintenance.MaintenanceReport;
 import io.icebergonline.job.maintenance.OnlineTableMaintenance;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
@@ -267,9 +270,13 @@ final class LookupBench {
     try (ConnectorLookup lookup = ConnectorLookup.open(options, built.table(), BenchCatalog.KEY_COLUMN)) {
       Progress.log("lookup: %s: live index, building every bucket", built.table().name());
       long started = System.nanoTime();
-      // a lookup of every key asks for every bucket; then wait until the index answers them all
-      for (long key = 1; key <= Math.min(keys, 10_000); key++) {
-        lookup.lookup(key);
+      // one lookup per bucket asks for every bucket (more would be point reads competing with the
+      // build for the cores); then wait until the index answers them all
+      Set<Integer> asked = new HashSet<>();
+      for (long key = 1; key <= keys && asked.size() < Sizes.BUCKETS; key++) {
+        if (asked.add(EntityKeys.bucket(key, Sizes.BUCKETS))) {
+          lookup.lookup(key);
+        }
       }
       while (lookup.gauge("indexedBuckets") < Sizes.BUCKETS) {
         if (lookup.gauge("indexBucketsOverBudget") > 0) {
