@@ -118,8 +118,12 @@ final class LiveIndex implements AutoCloseable {
     /** Data files added by compactions since the build: a position delete on one needs a rebuild. */
     final Set<String> rewrittenFiles = new HashSet<>();
     volatile long snapshotId = -1;
+    /** The memory the bucket holds against the index's budget, and its rows. */
     long bytes;
     long rowCount;
+    /** While the bucket is built: the memory of its rows so far, and what the budget had left when the build began. */
+    long buildBytes;
+    long buildBudget;
 
     Bucket(int id, Columns columns) {
       this.id = id;
@@ -294,13 +298,14 @@ final class LiveIndex implements AutoCloseable {
         }
       });
       candidates.sort(Comparator.comparingLong(candidate -> candidate.getValue().dataSequenceNumber()));
-      Map<Object, Entry> staged = new HashMap<>();
+      // the bucket is not visible to lookups yet: its rows go straight into its map
+      bucket.buildBudget = maxBytes - usedBytes.get();
       Map<TableFileIndex.PartitionFiles, KeyDeletes> keyDeletes = new IdentityHashMap<>();
       for (Map.Entry<TableFileIndex.PartitionFiles, DataFile> candidate : candidates) {
         KeyDeletes partition = keyDeletes.computeIfAbsent(candidate.getKey(), files -> keyDeletes(bucket, files));
-        addRows(bucket, staged, candidate.getValue(), partition.otherDeletes(), partition.newestDeleteByKey());
+        addRows(bucket, bucket.rows, candidate.getValue(), partition.otherDeletes(), partition.newestDeleteByKey());
       }
-      publish(bucket, staged);
+      accountBuilt(bucket);
       bucket.snapshotId = at.snapshotId();
     } catch (OverBudgetException e) {
       giveUpOverBudget(bucket);
@@ -518,7 +523,7 @@ final class LiveIndex implements AutoCloseable {
       if (bucketOf(key) != bucket.id) {
         continue;
       }
-      Entry current = staged.containsKey(key) ? staged.get(key) : bucket.rows.get(key);
+      Entry current = current(bucket, staged, key);
       if (current == null) {
         continue;
       }
@@ -573,9 +578,39 @@ final class LiveIndex implements AutoCloseable {
       if (deletedAt != null && deletedAt > sequence) {
         return;
       }
-      Entry older = staged.containsKey(key) ? staged.get(key) : bucket.rows.get(key);
-      staged.put(key, new Entry(data, row.getLong(positionIndex), columns.codec.encode(row), older));
+      Entry older = current(bucket, staged, key);
+      byte[] encoded = columns.codec.encode(row);
+      staged.put(key, new Entry(data, row.getLong(positionIndex), encoded, older));
+      if (staged == bucket.rows) {
+        // a build stops at the first row the budget cannot hold, not after reading the whole bucket
+        bucket.buildBytes += encoded.length + ENTRY_OVERHEAD_BYTES + (older == null ? keyWeight(key) : 0);
+        bucket.rowCount++;
+        if (bucket.buildBytes > bucket.buildBudget) {
+          throw new OverBudgetException();
+        }
+      }
     });
+  }
+
+  /**
+   * The key's chain as {@code staged} has it, or as the bucket has it when the key is not staged;
+   * {@code staged} may be the bucket's own rows (a build).
+   */
+  private static Entry current(Bucket bucket, Map<Object, Entry> staged, Object key) {
+    Entry entry = staged.get(key);
+    if (entry != null || staged == bucket.rows || staged.containsKey(key)) {
+      return entry;
+    }
+    return bucket.rows.get(key);
+  }
+
+  /** Takes the memory of a bucket just built from the budget; over the budget (other buckets built meanwhile), gives it up. */
+  private void accountBuilt(Bucket bucket) {
+    if (usedBytes.addAndGet(bucket.buildBytes) > maxBytes) {
+      usedBytes.addAndGet(-bucket.buildBytes);
+      throw new OverBudgetException();
+    }
+    bucket.bytes = bucket.buildBytes;
   }
 
   /** Publishes staged chains key by key and accounts their memory; over the budget, gives the bucket up. */

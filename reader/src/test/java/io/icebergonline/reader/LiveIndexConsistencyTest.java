@@ -34,6 +34,7 @@ import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.catalog.ResolvedSchema;
 import org.apache.flink.table.data.GenericRowData;
+import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileScanTask;
@@ -173,6 +174,47 @@ class LiveIndexConsistencyTest {
   }
 
   /**
+   * A bucket that cannot fit the index's memory budget is given up at its first rows: its build
+   * opens one data file, not every file of the bucket, and its keys are answered by point reads.
+   */
+  @Test
+  void aBucketBeyondTheBudgetStopsBuildingInItsFirstFile() throws Exception {
+    OnlineStoreConfig store = new OnlineStoreConfig(CatalogType.HADOOP, "budget", null, warehouse.toUri().toString(),
+        "online", Map.of("io-impl", CountingFileIO.class.getName()));
+    Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", driverStats("budget"));
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    int commits = 5;
+    Map<Long, String> oracle = new HashMap<>();
+    for (int commit = 0; commit < commits; commit++) { // appends of new keys: every bucket gets a file per commit
+      List<Record> rows = LongStream.rangeClosed(commit * KEYS + 1L, (commit + 1L) * KEYS)
+          .mapToObj(id -> driver(writer, id, "c" + id)).toList();
+      rows.forEach(row -> oracle.put((Long) row.getField("driver_id"), (String) row.getField("city")));
+      AppendFiles append = table.newAppend();
+      writer.writeDataFiles(rows).forEach(append::appendFile);
+      append.commit();
+    }
+    Set<String> dataFiles = new HashSet<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      tasks.forEach(task -> dataFiles.add(task.file().location()));
+    }
+    assertThat(dataFiles).hasSize(commits * BUCKETS);
+
+    try (OnlineTableReader indexed = open(store, "budget", IndexMode.MEMORY, 1)) {
+      int openedBefore = CountingFileIO.opened().size();
+      indexed.indexAllBuckets();
+      awaitCondition("every bucket given up", () -> indexed.indexStats().bucketsOverBudget() == BUCKETS);
+      List<String> opened = CountingFileIO.opened().subList(openedBefore, CountingFileIO.opened().size());
+      assertThat(opened.stream().filter(dataFiles::contains).count()).as("data files the builds opened")
+          .isEqualTo(BUCKETS);
+      for (long id = 1; id <= commits * KEYS; id += 7) {
+        OnlineTableReader.Result result = indexed.lookup(GenericRowData.of(id));
+        assertThat(result.fromIndex()).isFalse();
+        assertThat(city(result)).as("point read, key %d", id).isEqualTo(oracle.get(id));
+      }
+    }
+  }
+
+  /**
    * Once the index answers every key at the table's current snapshot, each key's index answer,
    * point read and Iceberg's own reader equal the oracle.
    */
@@ -293,9 +335,13 @@ class LiveIndexConsistencyTest {
   }
 
   private static OnlineTableReader open(OnlineStoreConfig store, String tableName, IndexMode mode) {
+    return open(store, tableName, mode, Long.MAX_VALUE);
+  }
+
+  private static OnlineTableReader open(OnlineStoreConfig store, String tableName, IndexMode mode, long indexMaxBytes) {
     TableBinding binding = TableBinding.resolve(store, tableName, DECLARED, null);
     OnlineTableReader reader = new OnlineTableReader(binding, List.of("conv_rate", "city"), List.of("driver_id"),
-        Duration.ofHours(1).toMillis(), 3, mode, Long.MAX_VALUE);
+        Duration.ofHours(1).toMillis(), 3, mode, indexMaxBytes);
     reader.open();
     return reader;
   }
