@@ -4,23 +4,32 @@ import io.icebergonline.core.EntityKeys;
 import io.icebergonline.job.maintenance.MaintenanceReport;
 import io.icebergonline.job.maintenance.OnlineTableMaintenance;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import org.apache.commons.math3.distribution.ZipfDistribution;
 import org.apache.commons.math3.random.Well19937c;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -44,6 +53,8 @@ import org.apache.iceberg.io.CloseableIterable;
 final class LookupBench {
   private static final String NAMESPACE = "lookup";
   private static final String INDEX_MEMORY = "512mb";
+  /** The no-join pipeline with the probes sent over the network as the join's bucket shuffle sends them. */
+  private static final String SHUFFLED = "NO JOIN, SHUFFLED";
 
   private final Sizes sizes;
   private final BenchCatalog catalog;
@@ -71,11 +82,23 @@ final class LookupBench {
 
     Map<String, Series> before = measure(built, "after " + built.commits() + " commits", cacheRows);
     IndexSeries index = indexLookups(built);
-    double noJoinRowsPerSecond = joinThroughput(built, "NO JOIN", cacheRows);
-    double indexJoinRowsPerSecond = joinThroughput(built, "INDEX", cacheRows);
-    double longIndexJoinRowsPerSecond = joinThroughput(built, "INDEX, LONG", cacheRows);
-    double joinRowsPerSecond = joinThroughput(built, "PARTIAL", cacheRows);
-    double fullCacheJoinRowsPerSecond = joinThroughput(built, "FULL", cacheRows);
+    // the ceilings and the index join back to back, a round to warm them up and then three recorded
+    // rounds (one for quick sizes)
+    List<JoinRun> noJoin = new ArrayList<>();
+    List<JoinRun> shuffled = new ArrayList<>();
+    List<JoinRun> indexJoin = new ArrayList<>();
+    for (int round = 0; round <= sizes.repeats(); round++) {
+      JoinRun ceiling = joinThroughput(built, "NO JOIN", cacheRows);
+      JoinRun shuffledCeiling = joinThroughput(built, SHUFFLED, cacheRows);
+      JoinRun indexed = joinThroughput(built, "INDEX", cacheRows);
+      if (round > 0) {
+        noJoin.add(ceiling);
+        shuffled.add(shuffledCeiling);
+        indexJoin.add(indexed);
+      }
+    }
+    double joinRowsPerSecond = joinThroughput(built, "PARTIAL", cacheRows).rowsPerSecond();
+    double fullCacheJoinRowsPerSecond = joinThroughput(built, "FULL", cacheRows).rowsPerSecond();
 
     Progress.log("lookup: maintenance of %s", table.name());
     MaintenanceReport maintenance = OnlineTableMaintenance.run(() -> catalog.load(NAMESPACE, built.view()), MaterializeBench.COMPACT_ALL,
@@ -94,8 +117,7 @@ final class LookupBench {
       scaleP99.put(scaleKeys, series.p99());
     }
     writeResults(built, cacheRows, before, after, joinRowsPerSecond, fullCacheJoinRowsPerSecond, maintenance, scaleP99);
-    writeIndexResults(index, noJoinRowsPerSecond, indexJoinRowsPerSecond, longIndexJoinRowsPerSecond,
-        joinRowsPerSecond, fullCacheJoinRowsPerSecond);
+    writeIndexResults(index, noJoin, shuffled, indexJoin, joinRowsPerSecond, fullCacheJoinRowsPerSecond);
   }
 
   private Map<String, Series> measure(LookupTableBuilder.Built built, String state, int cacheRows) throws Exception {
@@ -208,18 +230,42 @@ final class LookupBench {
   }
 
   /**
-   * Rows per second of a Flink SQL lookup join (Zipf-skewed probes, bucket shuffle) into a blackhole,
-   * with Flink's {@code PARTIAL} cache of {@code cacheRows} rows per subtask or its {@code FULL} cache.
+   * One join run. {@code rowsPerSecond}: the probes over the job's net runtime (start, index build or
+   * cache load included). {@code steadyRowsPerSecond}: the rows the sink took in from the moment the
+   * run was under way (the first row at the sink without a join; every bucket indexed with the
+   * index) to the last row, per second; NaN for the caches, and for an index built too late to
+   * leave a tenth of the probes. {@code indexReadySeconds}: from the submission until every bucket
+   * was indexed (NaN without the index).
    */
-  private double joinThroughput(LookupTableBuilder.Built built, String cache, int cacheRows) throws Exception {
+  record JoinRun(double rowsPerSecond, double steadyRowsPerSecond, double indexReadySeconds) {}
+
+  /**
+   * A run of a Flink SQL lookup join (Zipf-skewed probes, bucket shuffle) into a blackhole: with the
+   * live index ({@code INDEX}), with Flink's {@code PARTIAL} cache of {@code cacheRows} rows per
+   * subtask or its {@code FULL} cache, or the same pipeline without the join ({@code NO JOIN}).
+   */
+  private JoinRun joinThroughput(LookupTableBuilder.Built built, String cache, int cacheRows) throws Exception {
     int keys = built.expectedF1().length - 1;
-    StreamExecutionEnvironment env = MaterializeBench.localEnvironment(catalog);
+    Configuration followed = new Configuration();
+    followed.set(ConfigOptions.key("metrics.reporter.joinprogress.factory.class").stringType().noDefaultValue(),
+        JoinProgress.Factory.class.getName());
+    JoinProgress.reset();
+    // every run starts on a collected heap: the garbage of the run before (a whole index, say) would
+    // otherwise sit in the old generation and lengthen this run's young collections
+    collectGarbage();
+    StreamExecutionEnvironment env = MaterializeBench.localEnvironment(catalog, followed);
     StreamTableEnvironment sql = StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
     int probeCount = fastJoinProbes(cache);
     DataGeneratorSource<Long> probes = new DataGeneratorSource<>(new ZipfKeys(keys, Sizes.SEED + 4), probeCount,
         Types.LONG);
-    sql.createTemporaryView("probes", sql.fromDataStream(
-        env.fromSource(probes, WatermarkStrategy.noWatermarks(), "zipf probes"),
+    DataStream<Long> probeStream = env.fromSource(probes, WatermarkStrategy.noWatermarks(), "zipf probes");
+    if (cache.equals(SHUFFLED)) {
+      // to the subtask owning the probe's bucket, as the join's shuffle hint sends it (BucketShufflePartitioner)
+      probeStream = probeStream.partitionCustom(
+          (Long key, int subtasks) -> (int) ((long) EntityKeys.bucket(key, Sizes.BUCKETS) * subtasks / Sizes.BUCKETS),
+          key -> key);
+    }
+    sql.createTemporaryView("probes", sql.fromDataStream(probeStream,
         Schema.newBuilder().column("f0", DataTypes.BIGINT()).columnByExpression("pt", "PROCTIME()").build()));
     Map<String, String> options = new LinkedHashMap<>(catalog.connectorOptions(built.namespace(), built.view().name()));
     if (cache.startsWith("INDEX")) {
@@ -240,21 +286,47 @@ final class LookupBench {
     sql.executeSql("CREATE TABLE features (driver_id BIGINT, f1 DOUBLE, f5 BIGINT, f8 STRING) WITH ("
         + options.entrySet().stream().map(e -> "'" + e.getKey() + "' = '" + e.getValue() + "'")
             .collect(Collectors.joining(", ")) + ")");
-    sql.executeSql("CREATE TABLE enriched (id BIGINT, f1 DOUBLE, f5 BIGINT, f8 STRING) WITH ('connector' = 'blackhole')");
+    sql.executeSql("CREATE TABLE " + JoinProgress.SINK + " (id BIGINT, f1 DOUBLE, f5 BIGINT, f8 STRING) "
+        + "WITH ('connector' = 'blackhole')");
     Progress.log("lookup: Flink SQL lookup join of %,d Zipf-skewed probes, %s, parallelism %d", probeCount,
         cache.equals("PARTIAL") ? String.format(Locale.ROOT, "partial cache (%,d rows per subtask)", cacheRows) : cache,
         Sizes.PARALLELISM);
     // the ceiling: the same probes into the same sink without the join
-    TableResult result = sql.executeSql(cache.equals("NO JOIN")
+    long submitted = System.nanoTime();
+    TableResult result = sql.executeSql(cache.startsWith("NO JOIN")
         ? "INSERT INTO enriched SELECT p.f0, CAST(p.f0 AS DOUBLE), p.f0, CAST(p.f0 AS STRING) FROM probes AS p"
         : "INSERT INTO enriched SELECT /*+ LOOKUP('table'='d', 'shuffle'='true') */ "
             + "p.f0, d.f1, d.f5, d.f8 FROM probes AS p JOIN features FOR SYSTEM_TIME AS OF p.pt AS d ON p.f0 = d.driver_id");
-    result.await();
-    long millis = result.getJobClient().orElseThrow().getJobExecutionResult().get().getNetRuntime(TimeUnit.MILLISECONDS);
+    CompletableFuture<JobExecutionResult> done = result.getJobClient().orElseThrow().getJobExecutionResult();
+    boolean index = cache.equals("INDEX");
+    long startedAt = -1;
+    long startedRows = 0;
+    long lastAt = -1;
+    while (!done.isDone() && lastAt < 0) {
+      long now = System.nanoTime();
+      long rows = JoinProgress.sinkRecords();
+      if (startedAt < 0 && rows > 0 && (!index || JoinProgress.indexedBuckets() >= Sizes.BUCKETS)) {
+        startedAt = now;
+        startedRows = rows;
+      }
+      if (rows >= probeCount) {
+        lastAt = now;
+      }
+      Thread.sleep(5);
+    }
+    long millis = done.get().getNetRuntime(TimeUnit.MILLISECONDS);
+    if (lastAt < 0) {
+      throw new IllegalStateException("the sink took in " + JoinProgress.sinkRecords() + " of " + probeCount
+          + " rows by the end of the job: its numRecordsIn metric was not followed");
+    }
     double rowsPerSecond = probeCount * 1000.0 / millis;
-    Progress.log("lookup: SQL lookup join, %s: %,d rows in %.1f s = %,.0f enriched rows/s", cache, probeCount,
-        millis / 1000.0, rowsPerSecond);
-    return rowsPerSecond;
+    boolean steady = startedAt >= 0 && probeCount - startedRows >= probeCount / 10 && (index || cache.startsWith("NO JOIN"));
+    JoinRun run = new JoinRun(rowsPerSecond, steady ? (probeCount - startedRows) * 1e9 / (lastAt - startedAt) : Double.NaN,
+        index && startedAt >= 0 ? (startedAt - submitted) / 1e9 : Double.NaN);
+    Progress.log("lookup: SQL lookup join, %s: %,d rows in %.1f s = %,.0f enriched rows/s; steady %,.0f rows/s%s", cache,
+        probeCount, millis / 1000.0, rowsPerSecond, run.steadyRowsPerSecond(),
+        index ? String.format(Locale.ROOT, " after the index was built (%.1f s after the submission)", run.indexReadySeconds()) : "");
+    return run;
   }
 
   /** The live index in process: build time of the whole table, single-lookup latency once built, bytes per row. */
@@ -311,44 +383,61 @@ final class LookupBench {
   }
 
   /**
-   * Probes of a join run: ten times as many for the index and the no-join ceiling, which run that
-   * much faster, thirty times for the index's longer run.
+   * Probes of a join run: thirty times as many for the index and the no-join ceiling, which run that
+   * much faster, so that the index's run lasts well beyond its build.
    */
   private int fastJoinProbes(String mode) {
     return switch (mode) {
-      case "INDEX", "NO JOIN" -> sizes.joinProbes() * 10;
-      case "INDEX, LONG" -> sizes.joinProbes() * 30;
+      case "INDEX", "NO JOIN", SHUFFLED -> sizes.joinProbes() * 30;
       default -> sizes.joinProbes();
     };
   }
 
-  private void writeIndexResults(IndexSeries index, double noJoin, double indexJoin, double longIndexJoin,
-      double partialJoin, double fullJoin) {
+  private void writeIndexResults(IndexSeries index, List<JoinRun> noJoin, List<JoinRun> shuffled,
+      List<JoinRun> indexJoin, double partialJoin, double fullJoin) {
     Report.Section section = report.section("Live index");
     Report.ResultTable join = new Report.ResultTable("lookup-join-index.csv",
-        "Flink SQL lookup join with the live index, next to the caches and the pipeline without the join", "probes",
-        "parallelism", "lookup", "enriched rows/s", "share of the no-join ceiling");
-    join.add(fastJoinProbes("NO JOIN"), Sizes.PARALLELISM, "no join (datagen -> blackhole): the ceiling", Math.round(noJoin), "100%");
-    join.add(fastJoinProbes("INDEX"), Sizes.PARALLELISM, "live index ('lookup.index' = 'MEMORY'), build included",
-        Math.round(indexJoin), String.format(Locale.ROOT, "%.0f%%", indexJoin * 100 / noJoin));
-    join.add(fastJoinProbes("INDEX, LONG"), Sizes.PARALLELISM, "live index, build included", Math.round(longIndexJoin),
-        String.format(Locale.ROOT, "%.0f%%", longIndexJoin * 100 / noJoin));
-    join.add(sizes.joinProbes(), Sizes.PARALLELISM, "partial cache, point reads", Math.round(partialJoin),
-        String.format(Locale.ROOT, "%.0f%%", partialJoin * 100 / noJoin));
-    join.add(sizes.joinProbes(), Sizes.PARALLELISM, "full cache", Math.round(fullJoin),
-        String.format(Locale.ROOT, "%.0f%%", fullJoin * 100 / noJoin));
+        "Flink SQL lookup join with the live index, next to the caches and the pipeline without the join "
+            + "(median of the runs, with the lowest and highest)", "probes", "parallelism", "lookup", "runs",
+        "enriched rows/s, whole run", "share of the ceiling, whole run", "enriched rows/s, steady",
+        "share of the ceiling, steady");
+    double ceiling = median(noJoin, JoinRun::rowsPerSecond);
+    double steadyCeiling = median(noJoin, JoinRun::steadyRowsPerSecond);
+    double indexWhole = median(indexJoin, JoinRun::rowsPerSecond);
+    double indexSteady = median(indexJoin, JoinRun::steadyRowsPerSecond);
+    join.add(fastJoinProbes("NO JOIN"), Sizes.PARALLELISM, "no join (datagen -> blackhole): the ceiling", noJoin.size(),
+        spread(noJoin, JoinRun::rowsPerSecond), "100%", spread(noJoin, JoinRun::steadyRowsPerSecond), "100%");
+    join.add(fastJoinProbes(SHUFFLED), Sizes.PARALLELISM, "no join, probes shuffled by bucket as the join's hint does",
+        shuffled.size(), spread(shuffled, JoinRun::rowsPerSecond), share(median(shuffled, JoinRun::rowsPerSecond), ceiling),
+        spread(shuffled, JoinRun::steadyRowsPerSecond),
+        share(median(shuffled, JoinRun::steadyRowsPerSecond), steadyCeiling));
+    join.add(fastJoinProbes("INDEX"), Sizes.PARALLELISM, "live index ('lookup.index' = 'MEMORY'); steady = once built",
+        indexJoin.size(), spread(indexJoin, JoinRun::rowsPerSecond), share(indexWhole, ceiling),
+        spread(indexJoin, JoinRun::steadyRowsPerSecond), share(indexSteady, steadyCeiling));
+    join.add(sizes.joinProbes(), Sizes.PARALLELISM, "partial cache, point reads", 1, Math.round(partialJoin),
+        share(partialJoin, ceiling), "", "");
+    join.add(sizes.joinProbes(), Sizes.PARALLELISM, "full cache", 1, Math.round(fullJoin), share(fullJoin, ceiling), "", "");
     section.tables().add(join);
     section.note("Live index in process (the connector's lookup function called directly): every bucket of the "
         + "%,d-key table built in %.2f s; then %,d Zipf-skewed lookups: p50 %.2f µs, p99 %.2f µs; %d bytes per row "
         + "(the index's estimate); %d wrong answers.", index.keys(), index.buildSeconds(), index.lookups(),
         index.p50Micros(), index.p99Micros(), index.bytesPerRow(), index.wrong());
-    // judged on the longer run with its build included: a lower bound of the rate once built
+    section.note("Whole run: the probes over the job's net runtime (job start, and the index's build or the cache's "
+        + "load, included). Steady: the rows Flink's `numRecordsIn` of the sink counted from the first row at the sink "
+        + "(no join) or from the moment every bucket was indexed (index: %s s after the submission) to the last row, "
+        + "per second. The ceiling, the shuffled ceiling and the index join ran back to back, a round unrecorded to "
+        + "warm them up, then %d recorded rounds, each run on a collected heap. The "
+        + "shuffled row is the part of the join's cost that is the network exchange of its bucket shuffle: the index "
+        + "join steady is %s of it.",
+        spread(indexJoin, JoinRun::indexReadySeconds), noJoin.size(),
+        share(median(indexJoin, JoinRun::steadyRowsPerSecond), median(shuffled, JoinRun::steadyRowsPerSecond)));
     report.target("Live index", "SQL lookup join with the index ≥ 200,000 enriched rows/s once built",
-        String.format(Locale.ROOT, "%,.0f rows/s over %,d probes and %,.0f over %,d, each with the build included",
-            longIndexJoin, fastJoinProbes("INDEX, LONG"), indexJoin, fastJoinProbes("INDEX")), longIndexJoin >= 200_000);
-    report.target("Live index", "≥ 50% of the same pipeline without the join",
-        String.format(Locale.ROOT, "%.0f%% (%,.0f of %,.0f rows/s, build included)", longIndexJoin * 100 / noJoin,
-            longIndexJoin, noJoin), longIndexJoin >= noJoin / 2);
+        String.format(Locale.ROOT, "%,.0f rows/s steady (median of %d runs of %,d probes); %,.0f over the whole run",
+            indexSteady, indexJoin.size(), fastJoinProbes("INDEX"), indexWhole), indexSteady >= 200_000);
+    report.target("Live index", "index join ≥ 60% of the no-join ceiling, build excluded",
+        String.format(Locale.ROOT, "%s steady (%,.0f of %,.0f rows/s); build included %s (%,.0f of %,.0f)",
+            share(indexSteady, steadyCeiling), indexSteady, steadyCeiling, share(indexWhole, ceiling), indexWhole,
+            ceiling), indexSteady >= 0.6 * steadyCeiling);
     report.target("Live index", "single index lookup p99 ≤ 20 µs in process",
         String.format(Locale.ROOT, "%.2f µs", index.p99Micros()), index.p99Micros() <= 20);
     report.target("Live index", "build of the table ≤ 5 s on 2 cores",
@@ -356,6 +445,27 @@ final class LookupBench {
     report.target("Live index", "≤ 256 bytes per row", index.bytesPerRow() + " bytes", index.bytesPerRow() <= 256);
     report.target("Live index", "every index lookup answers the newest row", index.wrong() + " wrong answers",
         index.wrong() == 0);
+  }
+
+  private static double median(List<JoinRun> runs, ToDoubleFunction<JoinRun> value) {
+    double[] sorted = runs.stream().mapToDouble(value).sorted().toArray();
+    return sorted[sorted.length / 2];
+  }
+
+  /** The median, lowest and highest of the runs' values ("n/a" when a run has none). */
+  private static String spread(List<JoinRun> runs, ToDoubleFunction<JoinRun> value) {
+    double[] sorted = runs.stream().mapToDouble(value).sorted().toArray();
+    if (Arrays.stream(sorted).anyMatch(Double::isNaN)) {
+      return "n/a";
+    }
+    String format = sorted[0] < 100 ? "%.1f" : "%,.0f";
+    String median = String.format(Locale.ROOT, format, sorted[sorted.length / 2]);
+    return sorted.length == 1 ? median : median + String.format(Locale.ROOT, " (" + format + "–" + format + ")",
+        sorted[0], sorted[sorted.length - 1]);
+  }
+
+  private static String share(double part, double whole) {
+    return Double.isNaN(part) || Double.isNaN(whole) ? "n/a" : String.format(Locale.ROOT, "%.0f%%", part * 100 / whole);
   }
 
   private void writeResults(LookupTableBuilder.Built built, int cacheRows, Map<String, Series> before,
