@@ -39,7 +39,7 @@ class FeatureServerChartTest {
     assertThat(deployment.path("spec").path("replicas").asInt()).isEqualTo(3);
     assertThat(container.path("image").asText()).isEqualTo("iceberg-online:0.1.0");
     assertThat(container.path("command").toString())
-        .isEqualTo("[\"java\",\"-XX:MaxRAMPercentage=75\",\"-XX:+UseZGC\",\"-jar\",\"/opt/iceberg-online/iceberg-online-feature-server.jar\","
+        .isEqualTo("[\"java\",\"-XX:MaxRAMPercentage=75\",\"-XX:+UseG1GC\",\"-jar\",\"/opt/iceberg-online/iceberg-online-feature-server.jar\","
             + "\"/opt/iceberg-online/config/job.yaml\"]");
     assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/health");
     assertThat(container.path("readinessProbe").path("httpGet").path("port").asText()).isEqualTo("http");
