@@ -525,8 +525,8 @@ final class LookupBench {
     Series uncachedAfter = after.get("uncached");
     Series scanBefore = before.get("scan");
     Series scanAfter = after.get("scan");
-    report.target("Lookups", "uncached p99 ≤ 5 ms before maintenance", ms(uncachedBefore.p99()),
-        uncachedBefore.p99() <= 5);
+    report.target("Lookups", "uncached p99 ≤ 3 ms before maintenance (after the table's commits)",
+        ms(uncachedBefore.p99()), uncachedBefore.p99() <= 3);
     report.target("Lookups", "uncached p99 ≤ 2 ms after maintenance", ms(uncachedAfter.p99()), uncachedAfter.p99() <= 2);
     double ratioBefore = scanBefore.p99() / uncachedBefore.p99();
     double ratioAfter = scanAfter.p99() / uncachedAfter.p99();

@@ -40,7 +40,7 @@ record Sizes(
   static Sizes full(boolean tenMillionKeys) {
     return new Sizes("full", 1_000_000, 10_000_000, 1_000_000, 20, 0.05,
         5_000, 10_000, 30, 100_000, tenMillionKeys ? new int[] {100_000, 10_000_000} : new int[] {100_000}, 15,
-        Duration.ofSeconds(10), 3_000, Duration.ofSeconds(10));
+        Duration.ofSeconds(10), 10_000, Duration.ofSeconds(10));
   }
 
   /** These sizes with another lookup table size and number of join probes (a reduced run of the lookup bench). */
