@@ -302,7 +302,9 @@ final class LookupBench {
     long startedAt = -1;
     long startedRows = 0;
     long lastAt = -1;
-    while (!done.isDone() && lastAt < 0) {
+    while (lastAt < 0) {
+      // whether the job had ended before the rows were read: a job can end between two looks
+      boolean ended = done.isDone();
       long now = System.nanoTime();
       long rows = JoinProgress.sinkRecords();
       if (startedAt < 0 && rows > 0 && (!index || JoinProgress.indexedBuckets() >= Sizes.BUCKETS)) {
@@ -311,8 +313,11 @@ final class LookupBench {
       }
       if (rows >= probeCount) {
         lastAt = now;
+      } else if (ended) {
+        break;
+      } else {
+        Thread.sleep(5);
       }
-      Thread.sleep(5);
     }
     long millis = done.get().getNetRuntime(TimeUnit.MILLISECONDS);
     if (lastAt < 0) {
