@@ -64,6 +64,11 @@ final class BenchCatalog {
 
   /** A job config for the generator's driver-stats view in {@code namespace}, reading {@code topic}. */
   JobConfig driverStatsConfig(String namespace, String bootstrapServers, String topic) {
+    return driverStatsConfig(namespace, bootstrapServers, topic, topic + "-bench");
+  }
+
+  /** The same under the consumer group {@code groupId}. */
+  JobConfig driverStatsConfig(String namespace, String bootstrapServers, String topic, String groupId) {
     String yaml = String.join("\n",
         "online_store:",
         "  type: iceberg",
@@ -71,7 +76,7 @@ final class BenchCatalog {
         "  catalog_name: " + CATALOG_NAME,
         "  warehouse: " + warehouse.toUri(),
         "  namespace: " + namespace,
-        "kafka: { bootstrap_servers: \"" + bootstrapServers + "\", group_id: " + topic + "-bench }",
+        "kafka: { bootstrap_servers: \"" + bootstrapServers + "\", group_id: " + groupId + " }",
         "dead_letter_topic: " + topic + "-dlq",
         "feature_views:",
         FeatureEventGenerator.featureViewYaml(topic, Sizes.BUCKETS));
