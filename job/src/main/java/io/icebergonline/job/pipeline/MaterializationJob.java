@@ -204,8 +204,8 @@ public final class MaterializationJob {
     // uid of the former parse function; the collapse operator it replaces ("collapse-before-shuffle-") had no state
     SingleOutputStreamOperator<RowData> newestPerSource = records
         .transform("parse + collapse before shuffle: " + name, InternalTypeInfo.of(VersionedRow.type(tableRow)),
-            ParseAndCollapseOperator.collapsing(name, new FeatureEventParser(view, table.schema()),
-                tableRow.getFieldCount(), options.maxBufferedRows()))
+            ParseAndCollapseOperator.collapsing(name, new FeatureEventParser(view, table.schema()), tableRow,
+                options.maxBufferedRows()))
         .uid("parse-" + name);
 
     CatalogLoader catalogLoader = CatalogLoader.custom(store.catalogName(), IcebergCatalogs.catalogProperties(store),

@@ -2,14 +2,13 @@ package io.icebergonline.job.pipeline;
 
 import io.icebergonline.core.ClassLoaderReleaseHook;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Collapse: keeps the newest parsed event per entity key (by version, whatever the arrival
  * order; on an exact tie the later one, as newest wins decides) and emits only these winners, just
- * before each checkpoint barrier, whenever the buffer reaches {@code maxBufferedRows}, and at the
- * end of input. The keyed newest-wins state and the network then see at most one row per key per
+ * before each checkpoint barrier, whenever the buffer reaches {@code maxBufferedRows} (or {@link
+ * #MAX_BUFFERED_BYTES}), and at the end of input. The keyed newest-wins state and the network then see at most one row per key per
  * checkpoint per source subtask instead of every event. Exact because it only drops an event that
  * is older than, or tied with and earlier than, one it keeps: newest wins would drop that event
  * too once the kept one is applied. A key read by several source subtasks (a key in several
@@ -53,50 +52,47 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
 
   /** {@link #maxBufferedRows} of {@link #parsingOnly}: no buffer. */
   private static final int NO_COLLAPSE = 0;
+  /** The buffer's bytes past which it is emitted early, whatever its number of rows. */
+  static final int MAX_BUFFERED_BYTES = 256 << 20;
 
   private final String featureView;
   private final FeatureEventParser parser;
-  private final int tableArity;
+  /** The parser's rows ({@link VersionedRow#type}); null for {@link #parsingOnly}. */
+  private final RowType versionedType;
   private final int maxBufferedRows;
 
   private transient Counter malformed;
   private transient boolean unexpectedLogged;
-  private transient Map<String, Newest> buffer;
+  private transient NewestRowBuffer buffer;
   private transient StreamRecord<RowData> reuse;
   private transient String topic;
   /** Per partition, the offset of the next record to read; -1 for a partition not read. */
   private transient long[] nextOffsets;
 
-  /** The newest event of a key in the buffer and the counts of the events it stands for. */
-  private static final class Newest {
-    RowData versioned;
-    int superseded;
-    int stale;
-
-    Newest(RowData versioned) {
-      this.versioned = versioned;
-    }
-  }
-
-  private ParseAndCollapseOperator(String featureView, FeatureEventParser parser, int tableArity, int maxBufferedRows) {
+  private ParseAndCollapseOperator(String featureView, FeatureEventParser parser, RowType versionedType,
+      int maxBufferedRows) {
     this.featureView = featureView;
     this.parser = parser;
-    this.tableArity = tableArity;
+    this.versionedType = versionedType;
     this.maxBufferedRows = maxBufferedRows;
   }
 
-  /** Parses and collapses, emitting at most {@code maxBufferedRows} rows at a time. */
-  static ParseAndCollapseOperator collapsing(String featureView, FeatureEventParser parser, int tableArity,
+  /**
+   * Parses and collapses, emitting at most {@code maxBufferedRows} rows at a time.
+   *
+   * @param tableRow the row type of the view's table
+   */
+  static ParseAndCollapseOperator collapsing(String featureView, FeatureEventParser parser, RowType tableRow,
       int maxBufferedRows) {
     if (maxBufferedRows <= 0) {
       throw new IllegalArgumentException("maxBufferedRows must be positive, got " + maxBufferedRows);
     }
-    return new ParseAndCollapseOperator(featureView, parser, tableArity, maxBufferedRows);
+    return new ParseAndCollapseOperator(featureView, parser, VersionedRow.type(tableRow), maxBufferedRows);
   }
 
   /** Parses only, emitting every parsed row. */
   static ParseAndCollapseOperator parsingOnly(String featureView, FeatureEventParser parser) {
-    return new ParseAndCollapseOperator(featureView, parser, 0, NO_COLLAPSE);
+    return new ParseAndCollapseOperator(featureView, parser, null, NO_COLLAPSE);
   }
 
   @Override
@@ -107,7 +103,7 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
     reuse = new StreamRecord<>(null);
     nextOffsets = new long[0];
     if (maxBufferedRows != NO_COLLAPSE) {
-      buffer = new HashMap<>();
+      buffer = new NewestRowBuffer(versionedType);
       getMetricGroup().gauge("preShuffleBufferedRows", () -> buffer.size());
     }
   }
@@ -129,24 +125,11 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
     }
     if (buffer == null) {
       output.collect(reuse.replace(parsed));
-    } else {
-      collapse(parsed);
+      return;
     }
-  }
-
-  private void collapse(RowData versioned) {
-    String key = VersionedRow.key(versioned);
-    Newest newest = buffer.get(key);
-    if (newest == null) {
-      buffer.put(key, new Newest(versioned));
-      if (buffer.size() >= maxBufferedRows) {
-        flush();
-      }
-    } else if (VersionedRow.isOlder(versioned, newest.versioned)) {
-      newest.stale++;
-    } else {
-      newest.versioned = versioned;
-      newest.superseded++;
+    buffer.add(parsed);
+    if (buffer.size() >= maxBufferedRows || buffer.bytes() >= MAX_BUFFERED_BYTES) {
+      flush();
     }
   }
 
@@ -204,15 +187,9 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
   }
 
   private void flush() {
-    if (buffer == null) {
-      return;
+    if (buffer != null) {
+      // the rows point into the buffer: the shuffle's record writer serializes each one in collect
+      buffer.drain(winner -> output.collect(reuse.replace(winner)));
     }
-    for (Newest newest : buffer.values()) {
-      RowData winner = newest.superseded == 0 && newest.stale == 0
-          ? newest.versioned
-          : VersionedRow.folding(newest.versioned, tableArity, newest.superseded, newest.stale);
-      output.collect(reuse.replace(winner));
-    }
-    buffer.clear();
   }
 }

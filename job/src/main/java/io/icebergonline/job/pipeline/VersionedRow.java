@@ -50,12 +50,6 @@ final class VersionedRow {
     return GenericRowData.of(bucket, StringData.fromString(key), eventTime, createdTime, delete, row, 0, 0);
   }
 
-  /** {@code versioned} standing also for {@code superseded} older events it won over and {@code stale} stale ones. */
-  static RowData folding(RowData versioned, int tableArity, int superseded, int stale) {
-    return GenericRowData.of(versioned.getInt(BUCKET), versioned.getString(KEY), versioned.getLong(EVENT_TIME),
-        versioned.getLong(CREATED_TIME), versioned.getBoolean(DELETE), row(versioned, tableArity), superseded, stale);
-  }
-
   static boolean isOlder(RowData a, RowData b) {
     return BucketVersions.isOlder(eventTime(a), createdTime(a), eventTime(b), createdTime(b));
   }
