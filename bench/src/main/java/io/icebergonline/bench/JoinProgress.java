@@ -1,7 +1,9 @@
 package io.icebergonline.bench;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -14,7 +16,8 @@ import org.apache.flink.metrics.reporter.MetricReporterFactory;
 /**
  * How far a join run of the lookup bench is, seen through Flink's own metrics while it runs: the
  * records the {@code enriched} sink has taken in (its {@code numRecordsIn}, every subtask) and the
- * buckets the lookup connector's live index answers ({@code indexedBuckets}, every subtask). A
+ * buckets the lookup connector's live index answers ({@code indexedBuckets}, every subtask) and
+ * the bytes each subtask's index holds ({@code indexBytes}). A
  * metric reporter configured on the bench's local cluster; it keeps the metrics of the newest run
  * only ({@link #reset} before each).
  */
@@ -22,6 +25,7 @@ public final class JoinProgress implements MetricReporter {
   static final String SINK = "enriched";
   private static final List<Counter> SINK_RECORDS = new CopyOnWriteArrayList<>();
   private static final List<Gauge<?>> INDEXED_BUCKETS = new CopyOnWriteArrayList<>();
+  private static final Map<Integer, Gauge<?>> INDEX_BYTES = new ConcurrentHashMap<>();
 
   /** Registered as {@code metrics.reporter.<name>.factory.class}. */
   public static final class Factory implements MetricReporterFactory {
@@ -44,6 +48,8 @@ public final class JoinProgress implements MetricReporter {
       SINK_RECORDS.add((Counter) metric);
     } else if (name.equals("indexedBuckets")) {
       INDEXED_BUCKETS.add((Gauge<?>) metric);
+    } else if (name.equals("indexBytes")) {
+      INDEX_BYTES.put(Integer.parseInt(group.getAllVariables().get("<subtask_index>")), (Gauge<?>) metric);
     }
   }
 
@@ -56,11 +62,19 @@ public final class JoinProgress implements MetricReporter {
   static void reset() {
     SINK_RECORDS.clear();
     INDEXED_BUCKETS.clear();
+    INDEX_BYTES.clear();
   }
 
   /** Records the sink took in so far, over every subtask. */
   static long sinkRecords() {
     return SINK_RECORDS.stream().mapToLong(Counter::getCount).sum();
+  }
+
+  /** The bytes each subtask's live index holds now, by subtask index ({@code subtasks} of them). */
+  static long[] indexBytes(int subtasks) {
+    long[] bytes = new long[subtasks];
+    INDEX_BYTES.forEach((subtask, gauge) -> bytes[subtask] = ((Number) gauge.getValue()).longValue());
+    return bytes;
   }
 
   /** Buckets the live index answers, over every subtask. */

@@ -53,6 +53,10 @@ import org.apache.iceberg.io.CloseableIterable;
 final class LookupBench {
   private static final String NAMESPACE = "lookup";
   private static final String INDEX_MEMORY = "512mb";
+  /** The second parallelism the index join runs at, for the index memory per subtask. */
+  private static final int WIDER_PARALLELISM = 4;
+  /** How far above table / parallelism a subtask's index may be and still count as its share. */
+  private static final double SHARE_TOLERANCE = 1.25;
   /** The no-join pipeline with the probes sent over the network as the join's bucket shuffle sends them. */
   private static final String SHUFFLED = "NO JOIN, SHUFFLED";
 
@@ -97,6 +101,8 @@ final class LookupBench {
         indexJoin.add(indexed);
       }
     }
+    // the bucket shuffle gives each subtask its share of the buckets: its index holds about table / parallelism
+    JoinRun indexJoinWider = joinThroughput(built, "INDEX", cacheRows, WIDER_PARALLELISM);
     double joinRowsPerSecond = joinThroughput(built, "PARTIAL", cacheRows).rowsPerSecond();
     double fullCacheJoinRowsPerSecond = joinThroughput(built, "FULL", cacheRows).rowsPerSecond();
 
@@ -117,7 +123,8 @@ final class LookupBench {
       scaleP99.put(scaleKeys, series.p99());
     }
     writeResults(built, cacheRows, before, after, joinRowsPerSecond, fullCacheJoinRowsPerSecond, maintenance, scaleP99);
-    writeIndexResults(index, noJoin, shuffled, indexJoin, joinRowsPerSecond, fullCacheJoinRowsPerSecond);
+    writeIndexResults(index, noJoin, shuffled, indexJoin, indexJoinWider, joinRowsPerSecond,
+        fullCacheJoinRowsPerSecond);
   }
 
   private Map<String, Series> measure(LookupTableBuilder.Built built, String state, int cacheRows) throws Exception {
@@ -235,9 +242,11 @@ final class LookupBench {
    * run was under way (the first row at the sink without a join; every bucket indexed with the
    * index) to the last row, per second; NaN for the caches, and for an index built too late to
    * leave a tenth of the probes. {@code indexReadySeconds}: from the submission until every bucket
-   * was indexed (NaN without the index).
+   * was indexed (NaN without the index). {@code indexBytes}: per subtask, the most bytes its live
+   * index held while the job ran (empty without the index).
    */
-  record JoinRun(double rowsPerSecond, double steadyRowsPerSecond, double indexReadySeconds) {}
+  record JoinRun(int parallelism, double rowsPerSecond, double steadyRowsPerSecond, double indexReadySeconds,
+      long[] indexBytes) {}
 
   /**
    * A run of a Flink SQL lookup join (Zipf-skewed probes, bucket shuffle) into a blackhole: with the
@@ -245,6 +254,11 @@ final class LookupBench {
    * subtask or its {@code FULL} cache, or the same pipeline without the join ({@code NO JOIN}).
    */
   private JoinRun joinThroughput(LookupTableBuilder.Built built, String cache, int cacheRows) throws Exception {
+    return joinThroughput(built, cache, cacheRows, Sizes.PARALLELISM);
+  }
+
+  private JoinRun joinThroughput(LookupTableBuilder.Built built, String cache, int cacheRows, int parallelism)
+      throws Exception {
     int keys = built.expectedF1().length - 1;
     Configuration followed = new Configuration();
     followed.set(ConfigOptions.key("metrics.reporter.joinprogress.factory.class").stringType().noDefaultValue(),
@@ -253,7 +267,7 @@ final class LookupBench {
     // every run starts on a collected heap: the garbage of the run before (a whole index, say) would
     // otherwise sit in the old generation and lengthen this run's young collections
     collectGarbage();
-    StreamExecutionEnvironment env = MaterializeBench.localEnvironment(catalog, followed);
+    StreamExecutionEnvironment env = MaterializeBench.localEnvironment(catalog, followed, parallelism);
     StreamTableEnvironment sql = StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
     int probeCount = fastJoinProbes(cache);
     DataGeneratorSource<Long> probes = new DataGeneratorSource<>(new ZipfKeys(keys, Sizes.SEED + 4), probeCount,
@@ -290,7 +304,7 @@ final class LookupBench {
         + "WITH ('connector' = 'blackhole')");
     Progress.log("lookup: Flink SQL lookup join of %,d Zipf-skewed probes, %s, parallelism %d", probeCount,
         cache.equals("PARTIAL") ? String.format(Locale.ROOT, "partial cache (%,d rows per subtask)", cacheRows) : cache,
-        Sizes.PARALLELISM);
+        parallelism);
     // the ceiling: the same probes into the same sink without the join
     long submitted = System.nanoTime();
     TableResult result = sql.executeSql(cache.startsWith("NO JOIN")
@@ -302,11 +316,16 @@ final class LookupBench {
     long startedAt = -1;
     long startedRows = 0;
     long lastAt = -1;
+    long[] indexBytes = new long[index ? parallelism : 0];
     while (lastAt < 0) {
       // whether the job had ended before the rows were read: a job can end between two looks
       boolean ended = done.isDone();
       long now = System.nanoTime();
       long rows = JoinProgress.sinkRecords();
+      if (index) {
+        long[] held = JoinProgress.indexBytes(parallelism);
+        Arrays.setAll(indexBytes, subtask -> Math.max(indexBytes[subtask], held[subtask]));
+      }
       if (startedAt < 0 && rows > 0 && (!index || JoinProgress.indexedBuckets() >= Sizes.BUCKETS)) {
         startedAt = now;
         startedRows = rows;
@@ -326,17 +345,19 @@ final class LookupBench {
     }
     double rowsPerSecond = probeCount * 1000.0 / millis;
     boolean steady = startedAt >= 0 && probeCount - startedRows >= probeCount / 10 && (index || cache.startsWith("NO JOIN"));
-    JoinRun run = new JoinRun(rowsPerSecond, steady ? (probeCount - startedRows) * 1e9 / (lastAt - startedAt) : Double.NaN,
-        index && startedAt >= 0 ? (startedAt - submitted) / 1e9 : Double.NaN);
+    JoinRun run = new JoinRun(parallelism, rowsPerSecond,
+        steady ? (probeCount - startedRows) * 1e9 / (lastAt - startedAt) : Double.NaN,
+        index && startedAt >= 0 ? (startedAt - submitted) / 1e9 : Double.NaN, indexBytes);
     Progress.log("lookup: SQL lookup join, %s: %,d rows in %.1f s = %,.0f enriched rows/s; steady %,.0f rows/s%s", cache,
         probeCount, millis / 1000.0, rowsPerSecond, run.steadyRowsPerSecond(),
-        index ? String.format(Locale.ROOT, " after the index was built (%.1f s after the submission)", run.indexReadySeconds()) : "");
+        index ? String.format(Locale.ROOT, " after the index was built (%.1f s after the submission); index bytes "
+            + "per subtask %s", run.indexReadySeconds(), Arrays.toString(indexBytes)) : "");
     return run;
   }
 
   /** The live index in process: build time of the whole table, single-lookup latency once built, bytes per row. */
   record IndexSeries(long keys, double buildSeconds, long lookups, double p50Micros, double p99Micros, long bytesPerRow,
-      long wrong) {}
+      long bytes, long wrong) {}
 
   private IndexSeries indexLookups(LookupTableBuilder.Built built) throws Exception {
     int keys = built.expectedF1().length - 1;
@@ -380,7 +401,7 @@ final class LookupBench {
             + " of " + samples + " lookups");
       }
       IndexSeries series = new IndexSeries(keys, buildSeconds, samples, nanos.getValueAtPercentile(50) / 1000.0,
-          nanos.getValueAtPercentile(99) / 1000.0, lookup.gauge("indexBytesPerRow"), wrong);
+          nanos.getValueAtPercentile(99) / 1000.0, lookup.gauge("indexBytesPerRow"), lookup.gauge("indexBytes"), wrong);
       Progress.log("lookup: live index: built in %.2f s, p50 %.2f µs, p99 %.2f µs, %d bytes per row, %d wrong",
           series.buildSeconds(), series.p50Micros(), series.p99Micros(), series.bytesPerRow(), series.wrong());
       return series;
@@ -399,7 +420,7 @@ final class LookupBench {
   }
 
   private void writeIndexResults(IndexSeries index, List<JoinRun> noJoin, List<JoinRun> shuffled,
-      List<JoinRun> indexJoin, double partialJoin, double fullJoin) {
+      List<JoinRun> indexJoin, JoinRun indexJoinWider, double partialJoin, double fullJoin) {
     Report.Section section = report.section("Live index");
     Report.ResultTable join = new Report.ResultTable("lookup-join-index.csv",
         "Flink SQL lookup join with the live index, next to the caches and the pipeline without the join "
@@ -450,6 +471,35 @@ final class LookupBench {
     report.target("Live index", "≤ 256 bytes per row", index.bytesPerRow() + " bytes", index.bytesPerRow() <= 256);
     report.target("Live index", "every index lookup answers the newest row", index.wrong() + " wrong answers",
         index.wrong() == 0);
+    writeIndexMemory(section, index, indexJoin, indexJoinWider);
+  }
+
+  /**
+   * Index bytes per subtask of the SQL join at two parallelisms, beside the index of the whole table
+   * in one process: with the bucket shuffle each subtask indexes the buckets it owns.
+   */
+  private void writeIndexMemory(Report.Section section, IndexSeries index, List<JoinRun> indexJoin, JoinRun wider) {
+    Report.ResultTable memory = new Report.ResultTable("lookup-index-memory.csv",
+        "Live index bytes per subtask in the SQL join (bucket shuffle), beside the whole table's index", "parallelism",
+        "index bytes per subtask", "largest subtask", "whole table / parallelism", "largest / (whole / parallelism)");
+    memory.add(1, Long.toString(index.bytes()), index.bytes(), index.bytes(), 1.0);
+    double worst = 0;
+    for (JoinRun run : List.of(indexJoin.get(indexJoin.size() - 1), wider)) {
+      long largest = Arrays.stream(run.indexBytes()).max().orElse(0);
+      double share = index.bytes() / (double) run.parallelism();
+      worst = Math.max(worst, largest / share);
+      memory.add(run.parallelism(), Arrays.stream(run.indexBytes()).mapToObj(Long::toString)
+          .collect(Collectors.joining(" / ")), largest, Math.round(share), largest / share);
+    }
+    section.tables().add(memory);
+    section.note("Index memory: each subtask's `indexBytes` gauge (the index's own estimate), the most it held while "
+        + "the join ran (the last recorded round at parallelism %d, one run at %d); the first row is the index of the "
+        + "whole %,d-key table in one lookup function (the in-process series).", Sizes.PARALLELISM,
+        WIDER_PARALLELISM, index.keys());
+    report.target("Live index", "index bytes per subtask ≈ table / parallelism (largest ≤ " + SHARE_TOLERANCE
+            + "x) at parallelism " + Sizes.PARALLELISM + " and " + WIDER_PARALLELISM,
+        String.format(Locale.ROOT, "largest subtask %.2fx of whole / parallelism (whole table %,d bytes)", worst,
+            index.bytes()), worst > 0 && worst <= SHARE_TOLERANCE);
   }
 
   private static double median(List<JoinRun> runs, ToDoubleFunction<JoinRun> value) {

@@ -470,11 +470,17 @@ final class MaterializeBench {
 
   /** A local environment with the benchmarks' settings over {@code configuration}'s. */
   static StreamExecutionEnvironment localEnvironment(BenchCatalog catalog, Configuration configuration) {
+    return localEnvironment(catalog, configuration, Sizes.PARALLELISM);
+  }
+
+  /** The same with {@code parallelism} slots and default parallelism. */
+  static StreamExecutionEnvironment localEnvironment(BenchCatalog catalog, Configuration configuration,
+      int parallelism) {
     configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
     if (!configuration.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
       configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, catalog.checkpoints().toUri().toString());
     }
-    return StreamExecutionEnvironment.createLocalEnvironment(Sizes.PARALLELISM, configuration);
+    return StreamExecutionEnvironment.createLocalEnvironment(parallelism, configuration);
   }
 }

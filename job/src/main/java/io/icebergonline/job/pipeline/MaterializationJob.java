@@ -218,7 +218,7 @@ public final class MaterializationJob {
     SingleOutputStreamOperator<RowData> collapsed = newestPerSource
         .keyBy(new BucketRouting(view.buckets()))
         .transform("newest wins + collapse: " + name, InternalTypeInfo.of(tableRow),
-            new NewestWinsCollapseOperator(view, tableLoader.clone(), deleteLogLoader.clone(), tableRow.getFieldCount(),
+            new NewestWinsCollapseOperator(view, tableLoader.clone(), deleteLogLoader.clone(), tableRow,
                 options.maxBufferedRows(), numericKey))
         .uid("newest-wins-" + name)
         .setMaxParallelism(BucketRouting.maxParallelism(view.buckets()));

@@ -1,6 +1,7 @@
 package io.icebergonline.job.pipeline;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.function.Consumer;
 import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.core.memory.MemorySegmentFactory;
@@ -24,6 +25,8 @@ import org.apache.flink.table.types.logical.RowType;
  * (valid until the next call on this buffer) and empties the buffer.
  */
 final class NewestRowBuffer {
+  /** The bytes past which a buffer counts as full, whatever its number of rows. */
+  static final int MAX_BYTES = 256 << 20;
   private static final int INITIAL_BYTES = 1 << 16;
   private static final int INITIAL_ENTRIES = 1 << 10;
 
@@ -61,6 +64,11 @@ final class NewestRowBuffer {
     return bytesUsed;
   }
 
+  /** Whether it holds {@code maxRows} rows or {@link #MAX_BYTES}: time to drain it. */
+  boolean isFull(int maxRows) {
+    return entries >= maxRows || bytesUsed >= MAX_BYTES;
+  }
+
   /**
    * Keeps {@code versioned} (a row the parser made: no older events folded in) if it is newer than,
    * or tied with, the buffered row of its key; counts it as stale otherwise.
@@ -88,6 +96,28 @@ final class NewestRowBuffer {
   /** Hands every buffered row to {@code emit}, the newest per key with its counts, and empties the buffer. */
   void drain(Consumer<RowData> emit) {
     for (int entry = 0; entry < entries; entry++) {
+      emit.accept(pointAt(entry));
+    }
+    clear();
+  }
+
+  /**
+   * As {@link #drain}, in the order of the entity keys: numerically for keys of one integer column
+   * ({@code numericKeys}), else by their string.
+   */
+  void drainSortedByKey(boolean numericKeys, Consumer<RowData> emit) {
+    Integer[] order = new Integer[entries];
+    Arrays.setAll(order, entry -> entry);
+    if (numericKeys) {
+      long[] keys = new long[entries];
+      Arrays.setAll(keys, entry -> Long.parseLong(VersionedRow.key(pointAt(entry))));
+      Arrays.sort(order, Comparator.comparingLong(entry -> keys[entry]));
+    } else {
+      String[] keys = new String[entries];
+      Arrays.setAll(keys, entry -> VersionedRow.key(pointAt(entry)));
+      Arrays.sort(order, Comparator.comparing(entry -> keys[entry]));
+    }
+    for (int entry : order) {
       emit.accept(pointAt(entry));
     }
     clear();

@@ -6,11 +6,7 @@ import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.LiveTable;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +28,7 @@ import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.types.RowKind;
 import org.apache.flink.util.OutputTag;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
@@ -115,7 +112,8 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   private final FeatureViewSpec view;
   private final TableLoader tableLoader;
   private final TableLoader deleteLogLoader;
-  private final int tableArity;
+  /** The row type of the view's table. */
+  private final RowType tableRow;
   private final int maxBufferedRows;
   private final boolean numericKey;
 
@@ -134,16 +132,14 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   private transient BucketVersions tableVersions;
   private transient Counter bucketsSeeded;
   private transient Counter keysSeeded;
-  private transient Map<String, BufferedRow> buffer;
+  /** The newest applied row per key since the last barrier. */
+  private transient NewestRowBuffer buffer;
   private transient Counter eventsIn;
   private transient Counter applied;
   private transient Counter staleDropped;
   private transient Counter rowsEmitted;
   private transient Counter deletesEmitted;
   private transient CheckpointStats sinceBarrier;
-
-  /** The newest row of a key in the current checkpoint, with its bucket and event time for the delete log. */
-  private record BufferedRow(String key, long numericKey, RowData row, int bucket, long eventTime) {}
 
   /**
    * @param tableLoader the view's online table, read to seed buckets without state
@@ -152,12 +148,12 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
    *     order, as the table's sort order has them (other keys sort by their canonical string)
    */
   NewestWinsCollapseOperator(FeatureViewSpec view, TableLoader tableLoader, TableLoader deleteLogLoader,
-      int tableArity, int maxBufferedRows, boolean numericKey) {
+      RowType tableRow, int maxBufferedRows, boolean numericKey) {
     this.featureView = view.name();
     this.view = view;
     this.tableLoader = tableLoader;
     this.deleteLogLoader = deleteLogLoader;
-    this.tableArity = tableArity;
+    this.tableRow = tableRow;
     this.maxBufferedRows = maxBufferedRows;
     this.numericKey = numericKey;
   }
@@ -181,7 +177,7 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     otherVersions = getRuntimeContext().getMapState(expires ? lasting : expiring);
     otherSeeded = expires ? lastingSeeded : expiringSeeded;
     knownSeeded = new HashSet<>();
-    buffer = new HashMap<>();
+    buffer = new NewestRowBuffer(VersionedRow.type(tableRow));
     bucketsSeeded = getMetricGroup().counter("bucketsSeeded");
     keysSeeded = getMetricGroup().counter("keysSeeded");
     eventsIn = getMetricGroup().counter("eventsIn");
@@ -227,11 +223,17 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
     applied.inc(1 + superseded);
     sinceBarrier.applied += 1 + superseded;
     sinceBarrier.maxEventTime = Math.max(sinceBarrier.maxEventTime, eventTime);
-    appliedVersions.put(key, new long[] {eventTime, createdTime});
-    RowData row = VersionedRow.row(versioned, tableArity);
-    row.setRowKind(VersionedRow.isDelete(versioned) ? RowKind.DELETE : RowKind.INSERT);
-    buffer.put(key, new BufferedRow(key, numericKey ? Long.parseLong(key) : 0, row, bucket, eventTime));
-    if (buffer.size() >= maxBufferedRows) {
+    if (current == null) {
+      appliedVersions.put(key, new long[] {eventTime, createdTime});
+    } else {
+      // in place: no new object per applied event for the collector to copy. Safe on the heap backend,
+      // which hands out a copy of the key's versions while a snapshot may still read the old ones
+      current[0] = eventTime;
+      current[1] = createdTime;
+      appliedVersions.put(key, current);
+    }
+    buffer.add(versioned);
+    if (buffer.isFull(maxBufferedRows)) {
       flush();
     }
   }
@@ -377,28 +379,28 @@ final class NewestWinsCollapseOperator extends AbstractStreamOperator<RowData>
   }
 
   private void flush() {
-    if (buffer.isEmpty()) {
+    if (buffer.size() == 0) {
       return;
     }
-    List<BufferedRow> rows = new ArrayList<>(buffer.values());
-    rows.sort(numericKey
-        ? Comparator.comparingLong(BufferedRow::numericKey)
-        : Comparator.comparing(BufferedRow::key));
     StreamRecord<RowData> reuse = new StreamRecord<>(null);
     TimestampData now = TimestampData.fromEpochMillis(System.currentTimeMillis());
-    for (BufferedRow buffered : rows) {
-      if (buffered.row().getRowKind() == RowKind.DELETE) {
+    // the rows point into the buffer: the writers' shuffle serializes each one in collect
+    buffer.drainSortedByKey(numericKey, versioned -> {
+      RowData row = VersionedRow.row(versioned, tableRow.getFieldCount());
+      if (VersionedRow.isDelete(versioned)) {
+        row.setRowKind(RowKind.DELETE);
         deletesEmitted.inc();
         sinceBarrier.deletesWritten++;
-        output.collect(DELETE_VERSIONS, new StreamRecord<>(GenericRowData.of(buffered.bucket(),
-            StringData.fromString(buffered.key()), BucketVersions.timestamp(buffered.eventTime()), now)));
+        output.collect(DELETE_VERSIONS, new StreamRecord<>(GenericRowData.of(VersionedRow.bucket(versioned),
+            StringData.fromString(VersionedRow.key(versioned)),
+            BucketVersions.timestamp(VersionedRow.eventTime(versioned)), now)));
       } else {
+        row.setRowKind(RowKind.INSERT);
         rowsEmitted.inc();
         sinceBarrier.rowsWritten++;
       }
-      output.collect(reuse.replace(buffered.row()));
-    }
-    buffer.clear();
+      output.collect(reuse.replace(row));
+    });
   }
 
   /** One INFO line per subtask for the buckets it seeded since the last barrier (each is logged at DEBUG). */

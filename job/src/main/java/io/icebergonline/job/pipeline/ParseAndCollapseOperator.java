@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>Collapse: keeps the newest parsed event per entity key (by version, whatever the arrival
  * order; on an exact tie the later one, as newest wins decides) and emits only these winners, just
  * before each checkpoint barrier, whenever the buffer reaches {@code maxBufferedRows} (or {@link
- * #MAX_BUFFERED_BYTES}), and at the end of input. The keyed newest-wins state and the network then see at most one row per key per
+ * NewestRowBuffer#MAX_BYTES}), and at the end of input. The keyed newest-wins state and the network then see at most one row per key per
  * checkpoint per source subtask instead of every event. Exact because it only drops an event that
  * is older than, or tied with and earlier than, one it keeps: newest wins would drop that event
  * too once the kept one is applied. A key read by several source subtasks (a key in several
@@ -52,8 +52,6 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
 
   /** {@link #maxBufferedRows} of {@link #parsingOnly}: no buffer. */
   private static final int NO_COLLAPSE = 0;
-  /** The buffer's bytes past which it is emitted early, whatever its number of rows. */
-  static final int MAX_BUFFERED_BYTES = 256 << 20;
 
   private final String featureView;
   private final FeatureEventParser parser;
@@ -128,7 +126,7 @@ final class ParseAndCollapseOperator extends AbstractStreamOperator<RowData>
       return;
     }
     buffer.add(parsed);
-    if (buffer.size() >= maxBufferedRows || buffer.bytes() >= MAX_BUFFERED_BYTES) {
+    if (buffer.isFull(maxBufferedRows)) {
       flush();
     }
   }

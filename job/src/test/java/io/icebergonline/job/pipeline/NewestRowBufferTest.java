@@ -2,6 +2,7 @@ package io.icebergonline.job.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,22 @@ class NewestRowBufferTest {
       assertThat(VersionedRow.row(row, 2).isNullAt(1)).isTrue();
       assertThat(VersionedRow.superseded(row)).isEqualTo(2);
     });
+  }
+
+  @Test
+  void drainsInKeyOrderNumericallyOrByString() {
+    NewestRowBuffer buffer = new NewestRowBuffer(VersionedRow.type(TABLE_ROW));
+    List<Long> ids = List.of(10L, 9L, 100L, 2L, 9L);
+    for (boolean numeric : List.of(true, false)) {
+      for (long id : ids) {
+        buffer.add(VersionedRow.of(bucket(id), Long.toString(id), 1, 1, false,
+            GenericRowData.of(id, StringData.fromString("x"))));
+      }
+      List<String> drained = new ArrayList<>();
+      buffer.drainSortedByKey(numeric, row -> drained.add(VersionedRow.key(row)));
+      assertThat(drained).containsExactlyElementsOf(numeric ? List.of("2", "9", "10", "100")
+          : List.of("10", "100", "2", "9"));
+    }
   }
 
   private static int bucket(long id) {
