@@ -2,14 +2,16 @@ package io.icebergonline.job.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
 /**
  * A Kafka record as read, bytes untouched, with where it came from: what the parser reads and,
- * if it is malformed, exactly what goes to the dead-letter topic. A Flink POJO (public fields,
- * arrays only) so it never falls back to Kryo.
+ * if it is malformed, exactly what goes to the dead-letter topic. Never changed once made: its Flink
+ * type ({@link KafkaRecordType}) hands it on between chained operators without a copy.
  */
+@TypeInfo(KafkaRecordType.Factory.class)
 public class KafkaRecord {
   public String topic;
   public int partition;
