@@ -111,6 +111,7 @@ public final class Bench {
     try {
       if (command.equals("materialize") || command.equals("all")) {
         new MaterializeBench(sizes, catalog, report).run();
+        new SeedingBench(sizes, catalog, report).run();
       }
       if (command.equals("lookup") || command.equals("all")) {
         new LookupBench(sizes, catalog, report).run();

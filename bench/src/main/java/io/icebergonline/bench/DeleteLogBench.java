@@ -50,10 +50,10 @@ import org.apache.iceberg.io.OutputFileFactory;
 final class DeleteLogBench {
   private static final int BUCKETS = 256;
   private static final int WRITERS = 2;
-  private static final int DELETES_PER_CHECKPOINT = 20;
-  private static final Duration CHECKPOINT = Duration.ofSeconds(30);
+  static final int DELETES_PER_CHECKPOINT = 20;
+  static final Duration CHECKPOINT = Duration.ofSeconds(30);
   private static final int CHECKPOINTS_PER_HOUR = (int) (Duration.ofHours(1).toSeconds() / CHECKPOINT.toSeconds());
-  private static final Duration RETENTION = Duration.ofDays(7);
+  static final Duration RETENTION = Duration.ofDays(7);
   private static final int SEEDED_BUCKETS = 16;
 
   private final BenchCatalog catalog;
@@ -87,30 +87,10 @@ final class DeleteLogBench {
     measure(table, "by day, never maintained, 1 simulated day", before, now);
 
     Table maintained = createByBucket("delete_log_by_bucket");
-    Instant lastHour = now.minus(Duration.ofHours(1));
-    Map<Integer, List<Record>> week = new HashMap<>();
-    int weekCheckpoints = (int) (RETENTION.toSeconds() / CHECKPOINT.toSeconds());
-    for (int checkpoint = 0; checkpoint < weekCheckpoints; checkpoint++) {
-      Instant at = lastHour.minus(CHECKPOINT.multipliedBy(checkpoint + 1L));
-      for (Record row : deletes(DELETES_PER_CHECKPOINT, at)) {
-        week.computeIfAbsent((Integer) row.getField(DeleteLog.BUCKET), bucket -> new ArrayList<>()).add(row);
-      }
-    }
-    List<DataFile> compacted = new ArrayList<>();
-    week.values().forEach(rows -> compacted.add(write(maintained, rows)));
-    append(maintained, compacted);
-    for (int checkpoint = 0; checkpoint < CHECKPOINTS_PER_HOUR; checkpoint++) {
-      Instant at = lastHour.plus(CHECKPOINT.multipliedBy(checkpoint));
-      List<DataFile> files = new ArrayList<>();
-      for (int writer = 0; writer < WRITERS; writer++) {
-        Map<Integer, List<Record>> byBucket = new HashMap<>();
-        for (Record row : deletes(DELETES_PER_CHECKPOINT / WRITERS, at)) {
-          byBucket.computeIfAbsent((Integer) row.getField(DeleteLog.BUCKET), bucket -> new ArrayList<>()).add(row);
-        }
-        byBucket.values().forEach(rows -> files.add(write(maintained, rows)));
-      }
-      append(maintained, files);
-    }
+    fillSteadyWeek(maintained, now, random, (row, rng) -> {
+      row.setField(DeleteLog.BUCKET, rng.nextInt(BUCKETS));
+      row.setField(DeleteLog.ENTITY_KEY, Long.toString(rng.nextInt(10_000_000)));
+    });
     Progress.log("delete log: bucket layout built (a week compacted + the last hour's %d commits)", CHECKPOINTS_PER_HOUR);
     measure(table, "by bucket, a week: compacted + the last hour's commits", maintained, now);
 
@@ -162,14 +142,62 @@ final class DeleteLogBench {
   }
 
   private List<Record> deletes(int count, Instant at) {
+    return deletes(count, at, random, (row, rng) -> {
+      row.setField(DeleteLog.BUCKET, rng.nextInt(BUCKETS));
+      row.setField(DeleteLog.ENTITY_KEY, Long.toString(rng.nextInt(10_000_000)));
+    });
+  }
+
+  /** Sets a deleted key and its bucket on a delete log row (and may set another version than the default). */
+  interface DeletedKeys {
+    void fill(Record row, Random random);
+  }
+
+  /**
+   * Fills a delete log as the job and the hourly maintenance leave it after a week of 30 s
+   * checkpoints with {@value #DELETES_PER_CHECKPOINT} deletes each: one compacted file per bucket
+   * holding the week's rows, then the last hour's commits, each writer writing a file per bucket it
+   * deleted in; returns the rows written.
+   */
+  static long fillSteadyWeek(Table log, Instant now, Random random, DeletedKeys keys) {
+    Instant lastHour = now.minus(Duration.ofHours(1));
+    Map<Integer, List<Record>> week = new HashMap<>();
+    int weekCheckpoints = (int) (RETENTION.toSeconds() / CHECKPOINT.toSeconds());
+    long rows = 0;
+    for (int checkpoint = 0; checkpoint < weekCheckpoints; checkpoint++) {
+      Instant at = lastHour.minus(CHECKPOINT.multipliedBy(checkpoint + 1L));
+      for (Record row : deletes(DELETES_PER_CHECKPOINT, at, random, keys)) {
+        week.computeIfAbsent((Integer) row.getField(DeleteLog.BUCKET), bucket -> new ArrayList<>()).add(row);
+        rows++;
+      }
+    }
+    List<DataFile> compacted = new ArrayList<>();
+    week.values().forEach(bucketRows -> compacted.add(write(log, bucketRows)));
+    append(log, compacted);
+    for (int checkpoint = 0; checkpoint < CHECKPOINTS_PER_HOUR; checkpoint++) {
+      Instant at = lastHour.plus(CHECKPOINT.multipliedBy(checkpoint));
+      List<DataFile> files = new ArrayList<>();
+      for (int writer = 0; writer < WRITERS; writer++) {
+        Map<Integer, List<Record>> byBucket = new HashMap<>();
+        for (Record row : deletes(DELETES_PER_CHECKPOINT / WRITERS, at, random, keys)) {
+          byBucket.computeIfAbsent((Integer) row.getField(DeleteLog.BUCKET), bucket -> new ArrayList<>()).add(row);
+          rows++;
+        }
+        byBucket.values().forEach(bucketRows -> files.add(write(log, bucketRows)));
+      }
+      append(log, files);
+    }
+    return rows;
+  }
+
+  private static List<Record> deletes(int count, Instant at, Random random, DeletedKeys keys) {
     OffsetDateTime appliedAt = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
     List<Record> rows = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       Record row = GenericRecord.create(DeleteLog.SCHEMA);
-      row.setField(DeleteLog.BUCKET, random.nextInt(BUCKETS));
-      row.setField(DeleteLog.ENTITY_KEY, Long.toString(random.nextInt(10_000_000)));
       row.setField(DeleteLog.EVENT_TIME, appliedAt.minusSeconds(1));
       row.setField(DeleteLog.DELETED_AT, appliedAt);
+      keys.fill(row, random);
       rows.add(row);
     }
     return rows;
