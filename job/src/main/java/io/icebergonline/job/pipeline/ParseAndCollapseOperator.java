@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * <p>Collapse: keeps the newest parsed event per entity key (by version, whatever the arrival
  * order; on an exact tie the later one, as newest wins decides) and emits only these winners, just
  * before each checkpoint barrier, whenever the buffer reaches {@code maxBufferedRows} (or {@link
- * NewestRowBuffer#MAX_BYTES}), and at the end of input. The keyed newest-wins state and the network then see at most one row per key per
- * checkpoint per source subtask instead of every event. Exact because it only drops an event that
- * is older than, or tied with and earlier than, one it keeps: newest wins would drop that event
- * too once the kept one is applied. A key read by several source subtasks (a key in several
+ * NewestRowBuffer#MAX_BYTES}), and at the end of input. The keyed newest-wins state and the network
+ * then see at most one row per key per checkpoint per source subtask instead of every event. Exact
+ * because it only drops an event that is older than, or tied with and earlier than, one it keeps:
+ * newest wins would drop that event too once the kept one is applied. A key read by several source subtasks (a key in several
  * partitions) sends one winner per subtask, and newest wins picks among them by version. Each
  * winner says how many events it stands for ({@link VersionedRow#SUPERSEDED}, {@link
  * VersionedRow#STALE}), so the per-checkpoint counts still cover every event. Nothing is
