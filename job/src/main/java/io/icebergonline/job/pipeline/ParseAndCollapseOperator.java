@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
  * NewestRowBuffer#MAX_BYTES}), and at the end of input. The keyed newest-wins state and the network
  * then see at most one row per key per checkpoint per source subtask instead of every event. Exact
  * because it only drops an event that is older than, or tied with and earlier than, one it keeps:
- * newest wins would drop that event too once the kept one is applied. A key read by several source subtasks (a key in several
- * partitions) sends one winner per subtask, and newest wins picks among them by version. Each
- * winner says how many events it stands for ({@link VersionedRow#SUPERSEDED}, {@link
- * VersionedRow#STALE}), so the per-checkpoint counts still cover every event. Nothing is
+ * newest wins would drop that event too once the kept one is applied. A key read by several source
+ * subtasks (a key in several partitions) sends one winner per subtask, and newest wins picks among
+ * them by version. Each winner says how many events it stands for ({@link VersionedRow#SUPERSEDED},
+ * {@link VersionedRow#STALE}), so the per-checkpoint counts still cover every event. Nothing is
  * checkpointed: the buffer is empty at every barrier.
  *
  * <p>Read positions: just before each barrier and at the end of input, it sends how far it has read
