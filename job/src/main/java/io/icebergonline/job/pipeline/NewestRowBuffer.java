@@ -8,6 +8,7 @@ import org.apache.flink.core.memory.MemorySegmentFactory;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.binary.BinaryRowData;
+import org.apache.flink.table.data.binary.BinarySegmentUtils;
 import org.apache.flink.table.runtime.typeutils.RowDataSerializer;
 import org.apache.flink.table.types.logical.RowType;
 
@@ -70,8 +71,10 @@ final class NewestRowBuffer {
   }
 
   /**
-   * Keeps {@code versioned} (a row the parser made: no older events folded in) if it is newer than,
-   * or tied with, the buffered row of its key; counts it as stale otherwise.
+   * Keeps {@code versioned} if it is newer than, or tied with, the buffered row of its key; counts it
+   * as stale otherwise. A buffered row's {@link VersionedRow#SUPERSEDED} and {@link
+   * VersionedRow#STALE} count the events this buffer saw; counts {@code versioned} carries are not
+   * added to them.
    */
   void add(RowData versioned) {
     StringData key = versioned.getString(VersionedRow.KEY);
@@ -86,7 +89,7 @@ final class NewestRowBuffer {
       }
       slot = (slot + 1) & mask;
     }
-    int entry = append(versioned, hash, 0, 0);
+    int entry = append(versioned, hash);
     slots[slot] = entry + 1;
     if (entries * 2 > slots.length) {
       rehash(slots.length * 2);
@@ -141,18 +144,18 @@ final class NewestRowBuffer {
       entryOffsets[entry] = offset;
       entryCapacities[entry] = length;
     }
-    row.getSegments()[0].get(row.getOffset(), bytes, offset, length);
+    BinarySegmentUtils.copyToBytes(row.getSegments(), row.getOffset(), bytes, offset, length);
     entryLengths[entry] = length;
     BinaryRowData replaced = pointAt(entry);
     replaced.setInt(VersionedRow.SUPERSEDED, superseded + 1);
     replaced.setInt(VersionedRow.STALE, stale);
   }
 
-  private int append(RowData versioned, int hash, int superseded, int stale) {
+  private int append(RowData versioned, int hash) {
     BinaryRowData row = serializer.toBinaryRow(versioned);
     int length = row.getSizeInBytes();
     int offset = reserve(length);
-    row.getSegments()[0].get(row.getOffset(), bytes, offset, length);
+    BinarySegmentUtils.copyToBytes(row.getSegments(), row.getOffset(), bytes, offset, length);
     if (entries == entryOffsets.length) {
       int grown = entries * 2;
       entryOffsets = Arrays.copyOf(entryOffsets, grown);
@@ -166,8 +169,8 @@ final class NewestRowBuffer {
     entryCapacities[entry] = length;
     entryHashes[entry] = hash;
     BinaryRowData added = pointAt(entry);
-    added.setInt(VersionedRow.SUPERSEDED, superseded);
-    added.setInt(VersionedRow.STALE, stale);
+    added.setInt(VersionedRow.SUPERSEDED, 0);
+    added.setInt(VersionedRow.STALE, 0);
     return entry;
   }
 
