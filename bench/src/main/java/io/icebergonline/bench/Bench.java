@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  * [--ten-million-keys] [--keys N --events N] [--lookup-keys N] [--join-probes N] [--state-backend rocksdb|hashmap]
  * [--out DIR]}: runs the benchmarks and writes {@code REPORT.md}, its CSVs and
  * SVG charts to {@code bench/results/} (or {@code --out}). Tables live in a temporary local
- * warehouse, deleted at the end. {@code state} (not part of {@code all}) runs our pipeline on
+ * warehouse, deleted at the end. {@code materialize} ends with a start without state over a table
+ * of as many keys ({@link SeedingBench}). {@code state} (not part of {@code all}) runs our pipeline on
  * 10M keys / 50M events unless {@code --keys}/{@code --events} say otherwise; {@code delete-log} (not part of
  * {@code all}) measures seeding from a view's delete log after a simulated week.
  */
