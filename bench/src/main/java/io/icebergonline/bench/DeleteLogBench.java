@@ -52,7 +52,7 @@ final class DeleteLogBench {
   private static final int WRITERS = 2;
   static final int DELETES_PER_CHECKPOINT = 20;
   static final Duration CHECKPOINT = Duration.ofSeconds(30);
-  private static final int CHECKPOINTS_PER_HOUR = (int) (Duration.ofHours(1).toSeconds() / CHECKPOINT.toSeconds());
+  static final int CHECKPOINTS_PER_HOUR = (int) (Duration.ofHours(1).toSeconds() / CHECKPOINT.toSeconds());
   static final Duration RETENTION = Duration.ofDays(7);
   private static final int SEEDED_BUCKETS = 16;
 
@@ -87,10 +87,7 @@ final class DeleteLogBench {
     measure(table, "by day, never maintained, 1 simulated day", before, now);
 
     Table maintained = createByBucket("delete_log_by_bucket");
-    fillSteadyWeek(maintained, now, random, (row, rng) -> {
-      row.setField(DeleteLog.BUCKET, rng.nextInt(BUCKETS));
-      row.setField(DeleteLog.ENTITY_KEY, Long.toString(rng.nextInt(10_000_000)));
-    });
+    fillSteadyWeek(maintained, now, random, ANY_KEY);
     Progress.log("delete log: bucket layout built (a week compacted + the last hour's %d commits)", CHECKPOINTS_PER_HOUR);
     measure(table, "by bucket, a week: compacted + the last hour's commits", maintained, now);
 
@@ -142,16 +139,19 @@ final class DeleteLogBench {
   }
 
   private List<Record> deletes(int count, Instant at) {
-    return deletes(count, at, random, (row, rng) -> {
-      row.setField(DeleteLog.BUCKET, rng.nextInt(BUCKETS));
-      row.setField(DeleteLog.ENTITY_KEY, Long.toString(rng.nextInt(10_000_000)));
-    });
+    return deletes(count, at, random, ANY_KEY);
   }
 
   /** Sets a deleted key and its bucket on a delete log row (and may set another version than the default). */
   interface DeletedKeys {
     void fill(Record row, Random random);
   }
+
+  /** Any of 10M keys in any of the {@value #BUCKETS} buckets: this bench reads buckets, not keys. */
+  private static final DeletedKeys ANY_KEY = (row, random) -> {
+    row.setField(DeleteLog.BUCKET, random.nextInt(BUCKETS));
+    row.setField(DeleteLog.ENTITY_KEY, Long.toString(random.nextInt(10_000_000)));
+  };
 
   /**
    * Fills a delete log as the job and the hourly maintenance leave it after a week of 30 s

@@ -52,21 +52,8 @@ final class SeedingBench {
     int keys = sizes.keys();
     FeatureViewSpec view = catalog.driverStatsConfig(NAMESPACE, "unused:9092", "driver_stats").featureViews().get(0);
     Table table = catalog.create(NAMESPACE, view);
-    Progress.log("seeding: writing a table of %,d keys", keys);
-    GenericUpserts writer = new GenericUpserts(table, List.of(BenchCatalog.KEY_COLUMN));
     Random random = new Random(Sizes.SEED + 7);
-    List<Record> rows = new ArrayList<>(keys);
-    for (long key = 1; key <= keys; key++) {
-      Record row = writer.newRow();
-      row.setField(BenchCatalog.KEY_COLUMN, key);
-      row.setField("conv_rate", random.nextDouble());
-      row.setField("trips", (long) random.nextInt(1_000));
-      row.setField("city", "city-" + random.nextInt(1_000));
-      row.setField("event_timestamp", TABLE_ROWS_AT.plusSeconds(random.nextInt(86_400)));
-      rows.add(row);
-    }
-    writer.upsert(rows);
-    rows = null;
+    writeEveryKey(table, keys, random);
     Table log = DeleteLog.createOrLoad(catalog.catalog(), NAMESPACE, view);
     long deletes = DeleteLogBench.fillSteadyWeek(log, Instant.now(), random, (row, rng) -> {
       long key = 1 + rng.nextInt(keys);
@@ -118,10 +105,26 @@ final class SeedingBench {
         + "bucket with the versions of its keys in the table and in the log; the job's first commit needs every bucket "
         + "it touched seeded. Measured: from the job's submission (local cluster start included) until its first "
         + "commit is in the table: %.2f s.", keys, DeleteLogBench.DELETES_PER_CHECKPOINT, deletes,
-        (int) (Duration.ofHours(1).toSeconds() / DeleteLogBench.CHECKPOINT.toSeconds()), Math.min(EVENTS,
-            sizes.events()), CHECKPOINT, seconds);
+        DeleteLogBench.CHECKPOINTS_PER_HOUR, Math.min(EVENTS, sizes.events()), CHECKPOINT, seconds);
     report.target("Seeding", String.format(Locale.ROOT, "start without state over a %,d-key table with %d days of "
             + "deletes: every bucket seeded and the first commit ≤ 10 s", keys, DeleteLogBench.RETENTION.toDays()),
         String.format(Locale.ROOT, "%.2f s", seconds), seconds <= 10);
+  }
+
+  /** Keys 1..{@code keys}, one row each, in one upsert commit. */
+  private static void writeEveryKey(Table table, int keys, Random random) {
+    Progress.log("seeding: writing a table of %,d keys", keys);
+    GenericUpserts writer = new GenericUpserts(table, List.of(BenchCatalog.KEY_COLUMN));
+    List<Record> rows = new ArrayList<>(keys);
+    for (long key = 1; key <= keys; key++) {
+      Record row = writer.newRow();
+      row.setField(BenchCatalog.KEY_COLUMN, key);
+      row.setField("conv_rate", random.nextDouble());
+      row.setField("trips", (long) random.nextInt(1_000));
+      row.setField("city", "city-" + random.nextInt(1_000));
+      row.setField("event_timestamp", TABLE_ROWS_AT.plusSeconds(random.nextInt(86_400)));
+      rows.add(row);
+    }
+    writer.upsert(rows);
   }
 }

@@ -132,30 +132,12 @@ final class NewestRowBuffer {
     int stale = buffered.getInt(VersionedRow.STALE);
     if (VersionedRow.isOlder(versioned, buffered)) {
       buffered.setInt(VersionedRow.STALE, stale + 1);
-      return;
-    }
-    BinaryRowData row = serializer.toBinaryRow(versioned);
-    int length = row.getSizeInBytes();
-    int offset;
-    if (length <= entryCapacities[entry]) {
-      offset = entryOffsets[entry];
     } else {
-      offset = reserve(length);
-      entryOffsets[entry] = offset;
-      entryCapacities[entry] = length;
+      store(entry, versioned, superseded + 1, stale);
     }
-    BinarySegmentUtils.copyToBytes(row.getSegments(), row.getOffset(), bytes, offset, length);
-    entryLengths[entry] = length;
-    BinaryRowData replaced = pointAt(entry);
-    replaced.setInt(VersionedRow.SUPERSEDED, superseded + 1);
-    replaced.setInt(VersionedRow.STALE, stale);
   }
 
   private int append(RowData versioned, int hash) {
-    BinaryRowData row = serializer.toBinaryRow(versioned);
-    int length = row.getSizeInBytes();
-    int offset = reserve(length);
-    BinarySegmentUtils.copyToBytes(row.getSegments(), row.getOffset(), bytes, offset, length);
     if (entries == entryOffsets.length) {
       int grown = entries * 2;
       entryOffsets = Arrays.copyOf(entryOffsets, grown);
@@ -164,14 +146,25 @@ final class NewestRowBuffer {
       entryHashes = Arrays.copyOf(entryHashes, grown);
     }
     int entry = entries++;
-    entryOffsets[entry] = offset;
-    entryLengths[entry] = length;
-    entryCapacities[entry] = length;
+    entryCapacities[entry] = 0;
     entryHashes[entry] = hash;
-    BinaryRowData added = pointAt(entry);
-    added.setInt(VersionedRow.SUPERSEDED, 0);
-    added.setInt(VersionedRow.STALE, 0);
+    store(entry, versioned, 0, 0);
     return entry;
+  }
+
+  /** Writes {@code versioned} as the entry's row with these counts: over its old row when it fits, else at the end. */
+  private void store(int entry, RowData versioned, int superseded, int stale) {
+    BinaryRowData row = serializer.toBinaryRow(versioned);
+    int length = row.getSizeInBytes();
+    if (length > entryCapacities[entry]) {
+      entryOffsets[entry] = reserve(length);
+      entryCapacities[entry] = length;
+    }
+    BinarySegmentUtils.copyToBytes(row.getSegments(), row.getOffset(), bytes, entryOffsets[entry], length);
+    entryLengths[entry] = length;
+    BinaryRowData stored = pointAt(entry);
+    stored.setInt(VersionedRow.SUPERSEDED, superseded);
+    stored.setInt(VersionedRow.STALE, stale);
   }
 
   /** Room for {@code length} bytes at the end; the offset of the room. */
