@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
@@ -141,6 +142,15 @@ final class LookupBench {
   }
 
   Series uncached(LookupTableBuilder.Built built) throws Exception {
+    return uncached(built, 0);
+  }
+
+  /**
+   * Uncached lookups one at a time, {@code pacedPerSecond} apart when it is above 0 (as requests
+   * arrive at a server at that rate; a lookup started right after the last finds the CPU's caches
+   * warm with its data and code, one that waits for its turn does not), else back to back.
+   */
+  Series uncached(LookupTableBuilder.Built built, int pacedPerSecond) throws Exception {
     int keys = built.expectedF1().length - 1;
     Random random = new Random(Sizes.SEED + 1);
     try (ConnectorLookup lookup = ConnectorLookup.open(options(built, "NONE", 0), built.table(), BenchCatalog.KEY_COLUMN)) {
@@ -154,15 +164,22 @@ final class LookupBench {
       long filesBefore = lookup.filesOpened();
       Histogram micros = new Histogram(3);
       long wrong = 0;
+      long spacing = pacedPerSecond > 0 ? 1_000_000_000L / pacedPerSecond : 0;
+      long next = System.nanoTime();
       for (int i = 0; i < sizes.uncachedSamples(); i++) {
         long key = 1 + random.nextInt(keys);
+        next += spacing;
+        for (long now = System.nanoTime(); now < next; now = System.nanoTime()) {
+          LockSupport.parkNanos(next - now);
+        }
         long started = System.nanoTime();
         RowData row = lookup.lookup(key);
         micros.recordValue((System.nanoTime() - started) / 1_000);
         wrong += isRight(built, key, row) ? 0 : 1;
       }
       double files = (lookup.filesOpened() - filesBefore) / (double) (lookup.tableLookups() - lookupsBefore);
-      Series series = series("ours, uncached", micros, Double.NaN, files, wrong);
+      Series series = series(pacedPerSecond > 0 ? String.format(Locale.ROOT, "ours, uncached, %,d per second",
+          pacedPerSecond) : "ours, uncached", micros, Double.NaN, files, wrong);
       log(built, series);
       return series;
     }

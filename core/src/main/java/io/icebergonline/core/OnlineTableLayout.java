@@ -46,6 +46,14 @@ public final class OnlineTableLayout implements Serializable {
    */
   static final long ROW_GROUP_BYTES = 256L * 1024;
   static final long PAGE_BYTES = 64L * 1024;
+  /**
+   * Pages of at most 1,000 rows (Parquet's default is 20,000): a point read finds the key's page
+   * through the page index and then decodes every column from the start of its page to the row
+   * (parquet-mr skips values one by one), so the rows per page bound its work. A row group of a
+   * few thousand rows was one page per column before. Measured on 1M keys after 20 commits, idle:
+   * uncached point read p50 1.41–1.55 → 1.03–1.16 ms, p99 2.64–2.81 → 1.99–2.49 ms.
+   */
+  static final int PAGE_ROWS = 1_000;
 
   /** Commit retries (Iceberg's default is 4), with Iceberg's exponential backoff from 100 ms. */
   static final int COMMIT_RETRIES = 10;
@@ -106,6 +114,7 @@ public final class OnlineTableLayout implements Serializable {
     properties.put(TableProperties.METRICS_MODE_COLUMN_CONF_PREFIX + keyColumn(), "full");
     properties.put(TableProperties.PARQUET_ROW_GROUP_SIZE_BYTES, Long.toString(ROW_GROUP_BYTES));
     properties.put(TableProperties.PARQUET_PAGE_SIZE_BYTES, Long.toString(PAGE_BYTES));
+    properties.put(TableProperties.PARQUET_PAGE_ROW_LIMIT, Integer.toString(PAGE_ROWS));
     properties.put(TableProperties.UPSERT_ENABLED, "true");
     properties.put(TableProperties.WRITE_DISTRIBUTION_MODE, TableProperties.WRITE_DISTRIBUTION_MODE_HASH);
     properties.put(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true");
