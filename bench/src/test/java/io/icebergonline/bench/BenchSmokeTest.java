@@ -41,7 +41,7 @@ class BenchSmokeTest {
         .isNotEmpty()
         .allSatisfy(row -> assertThat(row.get("wrong answers")).isEqualTo("0"));
     assertThat(csv(results.resolve("feature-server.csv")))
-        .hasSize(7)
+        .hasSize(8)
         .allSatisfy(row -> assertThat(row).containsEntry("failed", "0").containsEntry("wrong", "0"));
   }
 
