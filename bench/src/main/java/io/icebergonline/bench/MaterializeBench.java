@@ -14,6 +14,8 @@ import io.icebergonline.job.pipeline.MaterializeOptions;
 import io.icebergonline.testing.EmbeddedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -116,7 +118,17 @@ final class MaterializeBench {
   /** Events of each variant's unmeasured warm-up run at most, and its checkpoint interval. */
   private static final int WARM_UP_EVENTS = 400_000;
   private static final Duration WARM_UP_CHECKPOINT = Duration.ofSeconds(1);
-  /** The round number of the warm-up runs (their tables are namespaced with it, their figures dropped). */
+  /**
+   * Warm-up passes (each variant once) go on until the JIT compiled for less than this share of a
+   * pass's time, or {@link #WARM_UP_PASSES_AT_MOST} passes ran: one pass left the compiler busy
+   * into the first measured round, which came out the slowest round for every variant.
+   */
+  private static final double WARM_UP_JIT_SHARE = 0.05;
+  private static final int WARM_UP_PASSES_AT_MOST = 6;
+  /**
+   * Warm-up runs have round numbers up to this one (pass 1 is round 0, pass 2 round -1, ...; their
+   * tables are namespaced with it, their figures dropped).
+   */
   private static final int WARM_UP_ROUND = 0;
   private static final String TOPIC = "driver-stats";
 
@@ -124,6 +136,7 @@ final class MaterializeBench {
   private final BenchCatalog catalog;
   private final Report report;
   private long liveKeys;
+  private int warmUpPasses;
 
   MaterializeBench(Sizes sizes, BenchCatalog catalog, Report report) {
     this.sizes = sizes;
@@ -142,9 +155,18 @@ final class MaterializeBench {
       Map<Long, Map<String, Object>> truth = input.oracle().liveRows();
       liveKeys = truth.size();
       int warmUpEvents = Math.min(WARM_UP_EVENTS, input.events().size());
-      Progress.log("materialize: warm-up (not measured): every replayed variant on the first %,d events", warmUpEvents);
-      for (Variant variant : List.of(Variant.CEILING, Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY)) {
-        runReplayed(variant, WARM_UP_ROUND, input, warmUpEvents, WARM_UP_CHECKPOINT, truth);
+      CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+      int passesAtMost = sizes.repeats() == 1 ? 1 : WARM_UP_PASSES_AT_MOST; // quick sizes: one pass
+      for (double jitShare = 1; jitShare >= WARM_UP_JIT_SHARE && warmUpPasses < passesAtMost; ) {
+        warmUpPasses++;
+        long started = System.nanoTime();
+        long compiledMillis = jit.getTotalCompilationTime();
+        for (Variant variant : List.of(Variant.CEILING, Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY)) {
+          runReplayed(variant, WARM_UP_ROUND + 1 - warmUpPasses, input, warmUpEvents, WARM_UP_CHECKPOINT, truth);
+        }
+        jitShare = (jit.getTotalCompilationTime() - compiledMillis) / ((System.nanoTime() - started) / 1e6);
+        Progress.log("materialize: warm-up pass %d (not measured, every replayed variant on the first %,d events): "
+            + "the JIT compiled for %.0f%% of it", warmUpPasses, warmUpEvents, jitShare * 100);
       }
       for (int round = 1; round <= sizes.repeats(); round++) {
         for (Variant variant : List.of(Variant.CEILING, Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY)) {
@@ -165,13 +187,13 @@ final class MaterializeBench {
 
   /**
    * One run of a replayed variant on the first {@code events} events. Its table (if any) lives in a
-   * namespace of its own for the round; round {@link #WARM_UP_ROUND} is not measured.
+   * namespace of its own for the round; rounds up to {@link #WARM_UP_ROUND} are not measured.
    */
   private Run runReplayed(Variant variant, int round, GeneratedInput input, int events, Duration checkpoint,
       Map<Long, Map<String, Object>> truth) throws Exception {
-    String namespace = variant.namespace + "_r" + round;
+    String namespace = variant.namespace + (round <= WARM_UP_ROUND ? "_w" + (WARM_UP_ROUND + 1 - round) : "_r" + round);
     Progress.log("materialize: %s, %s, %,d events, parallelism %d, checkpoint %s", variant.label,
-        round == WARM_UP_ROUND ? "warm-up" : "round " + round, events, Sizes.PARALLELISM, checkpoint);
+        round <= WARM_UP_ROUND ? "warm-up" : "round " + round, events, Sizes.PARALLELISM, checkpoint);
     StreamExecutionEnvironment env = localEnvironment(catalog);
     FeatureViewSpec view = view(namespace);
     OnlineStoreConfig store = catalog.store(namespace);
@@ -219,7 +241,7 @@ final class MaterializeBench {
     JobExecutionResult result = env.execute("bench " + variant.name());
     // every table of ours is compared; the stock upsert table in the first round only (its read applies
     // millions of position deletes and takes longer than its run)
-    boolean compare = round != WARM_UP_ROUND
+    boolean compare = round > WARM_UP_ROUND
         && (variant == Variant.OURS || (variant == Variant.STOCK_UPSERT && round == 1));
     return measure(variant, round, namespace, events, result, System.currentTimeMillis(),
         Machine.processCpuNanos() - cpu, compare ? truth : null);
@@ -307,12 +329,14 @@ final class MaterializeBench {
         + "fields and upsert default, tombstones dropped). Ours from Kafka reads the same events, produced once to an "
         + "embedded broker, under a new consumer group each round.");
     section.note("Runs: every replayed variant first ran unmeasured on the first %,d events (1 s checkpoints), so "
-        + "that no measured run pays for compiling its code; then %d round(s) ran the ceiling, ours, the stock "
+        + "that no measured run pays for compiling its code, in passes until the JIT compiled for less than %.0f%% of a "
+        + "pass (%d pass(es), at most %d); then %d round(s) ran the ceiling, ours, the stock "
         + "upsert and the append-only sink back to back, each run on a fresh table; the Kafka runs followed. Each row "
         + "below is the variant's median run (by events/s), with the lowest and highest beside it; every run is in "
         + "[materialize-runs.csv](materialize-runs.csv). Keys differing: every table of ours is compared with the "
         + "oracle (the worst run is shown), the stock upsert table of the first round only (reading it applies "
-        + "millions of position deletes).", Math.min(WARM_UP_EVENTS, sizes.events()), sizes.repeats());
+        + "millions of position deletes).", Math.min(WARM_UP_EVENTS, sizes.events()), WARM_UP_JIT_SHARE * 100,
+        warmUpPasses, WARM_UP_PASSES_AT_MOST, sizes.repeats());
     section.note("Events/s = events / the time from the job's start (its net runtime counted back from its end, so "
         + "task deployment is in) to its last commit: Iceberg's committer commits when its input ends, right after "
         + "the writers flush the last rows, so that is when all input was processed, written and committed. Job "
