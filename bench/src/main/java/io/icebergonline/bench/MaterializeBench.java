@@ -137,6 +137,7 @@ final class MaterializeBench {
   private final Report report;
   private long liveKeys;
   private int warmUpPasses;
+  private double lastWarmUpJitShare;
 
   MaterializeBench(Sizes sizes, BenchCatalog catalog, Report report) {
     this.sizes = sizes;
@@ -165,6 +166,7 @@ final class MaterializeBench {
           runReplayed(variant, WARM_UP_ROUND + 1 - warmUpPasses, input, warmUpEvents, WARM_UP_CHECKPOINT, truth);
         }
         jitShare = (jit.getTotalCompilationTime() - compiledMillis) / ((System.nanoTime() - started) / 1e6);
+        lastWarmUpJitShare = jitShare;
         Progress.log("materialize: warm-up pass %d (not measured, every replayed variant on the first %,d events): "
             + "the JIT compiled for %.0f%% of it", warmUpPasses, warmUpEvents, jitShare * 100);
       }
@@ -329,14 +331,15 @@ final class MaterializeBench {
         + "fields and upsert default, tombstones dropped). Ours from Kafka reads the same events, produced once to an "
         + "embedded broker, under a new consumer group each round.");
     section.note("Runs: every replayed variant first ran unmeasured on the first %,d events (1 s checkpoints), so "
-        + "that no measured run pays for compiling its code, in passes until the JIT compiled for less than %.0f%% of a "
-        + "pass (%d pass(es), at most %d); then %d round(s) ran the ceiling, ours, the stock "
-        + "upsert and the append-only sink back to back, each run on a fresh table; the Kafka runs followed. Each row "
-        + "below is the variant's median run (by events/s), with the lowest and highest beside it; every run is in "
-        + "[materialize-runs.csv](materialize-runs.csv). Keys differing: every table of ours is compared with the "
+        + "that no measured run pays for compiling its code, in passes until the JIT compiled for less than %.0f%% "
+        + "of a pass (%d pass(es), at most %d; in the last, the JIT's threads compiled for %.0f%% of its time); "
+        + "then %d round(s) ran the ceiling, ours, the stock upsert and the append-only sink back to back, each run "
+        + "on a fresh table; the Kafka runs followed. Each row below is the variant's median run (by events/s), "
+        + "with the lowest and highest beside it; every run is in [materialize-runs.csv](materialize-runs.csv). "
+        + "Keys differing: every table of ours is compared with the "
         + "oracle (the worst run is shown), the stock upsert table of the first round only (reading it applies "
         + "millions of position deletes).", Math.min(WARM_UP_EVENTS, sizes.events()), WARM_UP_JIT_SHARE * 100,
-        warmUpPasses, WARM_UP_PASSES_AT_MOST, sizes.repeats());
+        warmUpPasses, WARM_UP_PASSES_AT_MOST, lastWarmUpJitShare * 100, sizes.repeats());
     section.note("Events/s = events / the time from the job's start (its net runtime counted back from its end, so "
         + "task deployment is in) to its last commit: Iceberg's committer commits when its input ends, right after "
         + "the writers flush the last rows, so that is when all input was processed, written and committed. Job "
