@@ -12,10 +12,10 @@ import io.icebergonline.job.pipeline.KafkaRecord;
 import io.icebergonline.job.pipeline.MaterializationJob;
 import io.icebergonline.job.pipeline.MaterializeOptions;
 import io.icebergonline.testing.EmbeddedKafka;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -131,6 +131,9 @@ final class MaterializeBench {
    */
   private static final int WARM_UP_ROUND = 0;
   private static final String TOPIC = "driver-stats";
+  /** The variants fed by the in-process replay, in the order each pass and round runs them. */
+  private static final List<Variant> REPLAYED =
+      List.of(Variant.CEILING, Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY);
 
   private final Sizes sizes;
   private final BenchCatalog catalog;
@@ -158,20 +161,19 @@ final class MaterializeBench {
       int warmUpEvents = Math.min(WARM_UP_EVENTS, input.events().size());
       CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
       int passesAtMost = sizes.repeats() == 1 ? 1 : WARM_UP_PASSES_AT_MOST; // quick sizes: one pass
-      for (double jitShare = 1; jitShare >= WARM_UP_JIT_SHARE && warmUpPasses < passesAtMost; ) {
+      while (warmUpPasses == 0 || lastWarmUpJitShare >= WARM_UP_JIT_SHARE && warmUpPasses < passesAtMost) {
         warmUpPasses++;
         long started = System.nanoTime();
         long compiledMillis = jit.getTotalCompilationTime();
-        for (Variant variant : List.of(Variant.CEILING, Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY)) {
+        for (Variant variant : REPLAYED) {
           runReplayed(variant, WARM_UP_ROUND + 1 - warmUpPasses, input, warmUpEvents, WARM_UP_CHECKPOINT, truth);
         }
-        jitShare = (jit.getTotalCompilationTime() - compiledMillis) / ((System.nanoTime() - started) / 1e6);
-        lastWarmUpJitShare = jitShare;
+        lastWarmUpJitShare = (jit.getTotalCompilationTime() - compiledMillis) / ((System.nanoTime() - started) / 1e6);
         Progress.log("materialize: warm-up pass %d (not measured, every replayed variant on the first %,d events): "
-            + "the JIT compiled for %.0f%% of it", warmUpPasses, warmUpEvents, jitShare * 100);
+            + "the JIT compiled for %.0f%% of it", warmUpPasses, warmUpEvents, lastWarmUpJitShare * 100);
       }
       for (int round = 1; round <= sizes.repeats(); round++) {
-        for (Variant variant : List.of(Variant.CEILING, Variant.OURS, Variant.STOCK_UPSERT, Variant.APPEND_ONLY)) {
+        for (Variant variant : REPLAYED) {
           runs.computeIfAbsent(variant, v -> new ArrayList<>()).add(
               runReplayed(variant, round, input, input.events().size(), sizes.materializeCheckpoint(), truth));
         }
