@@ -152,10 +152,10 @@ public final class Bench {
     }
     return String.format(Locale.ROOT, "%s: materialization %,d keys / %,d events (the same events end to end from Kafka), checkpoint %s; "
             + "lookups on %,d keys after %d commits, %,d uncached / %,d cached / %d scan lookups per series, "
-            + "%,d SQL join probes; scale tables %s keys; %d freshness markers", sizes.name(), sizes.keys(),
+            + "%,d SQL join probes; scale tables %s keys; %d freshness markers%s", sizes.name(), sizes.keys(),
         sizes.events(), sizes.materializeCheckpoint(), sizes.lookupKeys(), sizes.lookupCommits(), sizes.uncachedSamples(),
         sizes.cachedSamples(), sizes.scanSamples(), sizes.joinProbes(), String.join(", ", scale),
-        sizes.freshnessSamples());
+        sizes.freshnessSamples(), sizes.warmsUp() ? "" : "; no unmeasured warm-up runs");
   }
 
   /** {@code bench/results} next to the jar's {@code target} directory, else under the working directory. */

@@ -87,7 +87,7 @@ final class DeleteLogBench {
     measure(table, "by day, never maintained, 1 simulated day", before, now);
 
     Table maintained = createByBucket("delete_log_by_bucket");
-    fillSteadyWeek(maintained, now, random, ANY_KEY);
+    fillSteadyWeek(maintained, now, random, ANY_KEY, CHECKPOINTS_PER_HOUR);
     Progress.log("delete log: bucket layout built (a week compacted + the last hour's %d commits)", CHECKPOINTS_PER_HOUR);
     measure(table, "by bucket, a week: compacted + the last hour's commits", maintained, now);
 
@@ -156,16 +156,16 @@ final class DeleteLogBench {
   /**
    * Fills a delete log as the job and the hourly maintenance leave it after a week of 30 s
    * checkpoints with {@value #DELETES_PER_CHECKPOINT} deletes each: one compacted file per bucket
-   * holding the week's rows, then the last hour's commits, each writer writing a file per bucket it
-   * deleted in; returns the rows written.
+   * holding the week's rows, then {@code commitsSinceMaintenance} commits (an hour's at most), each
+   * writer writing a file per bucket it deleted in; returns the rows written.
    */
-  static long fillSteadyWeek(Table log, Instant now, Random random, DeletedKeys keys) {
-    Instant lastHour = now.minus(Duration.ofHours(1));
+  static long fillSteadyWeek(Table log, Instant now, Random random, DeletedKeys keys, int commitsSinceMaintenance) {
+    Instant maintained = now.minus(CHECKPOINT.multipliedBy(commitsSinceMaintenance));
     Map<Integer, List<Record>> week = new HashMap<>();
     int weekCheckpoints = (int) (RETENTION.toSeconds() / CHECKPOINT.toSeconds());
     long rows = 0;
     for (int checkpoint = 0; checkpoint < weekCheckpoints; checkpoint++) {
-      Instant at = lastHour.minus(CHECKPOINT.multipliedBy(checkpoint + 1L));
+      Instant at = maintained.minus(CHECKPOINT.multipliedBy(checkpoint + 1L));
       for (Record row : deletes(DELETES_PER_CHECKPOINT, at, random, keys)) {
         week.computeIfAbsent((Integer) row.getField(DeleteLog.BUCKET), bucket -> new ArrayList<>()).add(row);
         rows++;
@@ -174,8 +174,8 @@ final class DeleteLogBench {
     List<DataFile> compacted = new ArrayList<>();
     week.values().forEach(bucketRows -> compacted.add(write(log, bucketRows)));
     append(log, compacted);
-    for (int checkpoint = 0; checkpoint < CHECKPOINTS_PER_HOUR; checkpoint++) {
-      Instant at = lastHour.plus(CHECKPOINT.multipliedBy(checkpoint));
+    for (int checkpoint = 0; checkpoint < commitsSinceMaintenance; checkpoint++) {
+      Instant at = maintained.plus(CHECKPOINT.multipliedBy(checkpoint));
       List<DataFile> files = new ArrayList<>();
       for (int writer = 0; writer < WRITERS; writer++) {
         Map<Integer, List<Record>> byBucket = new HashMap<>();

@@ -79,21 +79,30 @@ final class FeatureServerBench {
     try (ServerProcess server = ServerProcess.start(catalog, built.view(), "512MB")) {
       Load load = new Load(server.port(), built, 1);
       load.awaitIndexBuilt();
-      load.closedLoop(length); // warm-up as fast as it goes, so the JIT has compiled the request path
+      boolean warmUp = sizes.warmsUp();
+      if (warmUp) {
+        load.closedLoop(length); // as fast as it goes, so the JIT has compiled the request path
+      }
       for (int rate : new int[] {1_000, 10_000}) {
-        load.openModel(rate, length); // warm-up at the rate, not recorded
+        if (warmUp) {
+          load.openModel(rate, length); // at the rate, not recorded
+        }
         series.add(load.openModel(rate, length));
       }
-      load.closedLoop(length);
+      if (warmUp) {
+        load.closedLoop(length);
+      }
       series.add(load.closedLoop(length));
       Load hundred = new Load(server.port(), built, 100);
-      hundred.openModel(500, length);
+      if (warmUp) {
+        hundred.openModel(500, length);
+      }
       series.add(hundred.openModel(500, length));
     }
     try (ServerProcess server = ServerProcess.start(catalog, built.view(), "1B")) {
       Load load = new Load(server.port(), built, 1);
       // warm-up of the point reads: at least as many as the lookup bench makes before it times its own
-      for (long warmed = 0; warmed < sizes.warmupLookups(); ) {
+      for (long warmed = 0; sizes.warmsUp() && warmed < sizes.warmupLookups(); ) {
         warmed += load.closedLoop(length).requests();
       }
       series.add(load.openModel(INDEX_OFF_RATE, length).named("index off (point reads)"));

@@ -92,7 +92,7 @@ final class LookupBench {
     List<JoinRun> noJoin = new ArrayList<>();
     List<JoinRun> shuffled = new ArrayList<>();
     List<JoinRun> indexJoin = new ArrayList<>();
-    for (int round = 0; round <= sizes.repeats(); round++) {
+    for (int round = sizes.warmsUp() ? 0 : 1; round <= sizes.repeats(); round++) {
       JoinRun ceiling = joinThroughput(built, "NO JOIN", cacheRows);
       JoinRun shuffledCeiling = joinThroughput(built, SHUFFLED, cacheRows);
       JoinRun indexed = joinThroughput(built, "INDEX", cacheRows);

@@ -160,8 +160,8 @@ final class MaterializeBench {
       liveKeys = truth.size();
       int warmUpEvents = Math.min(WARM_UP_EVENTS, input.events().size());
       CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-      int passesAtMost = sizes.repeats() == 1 ? 1 : WARM_UP_PASSES_AT_MOST; // quick sizes: one pass
-      while (warmUpPasses == 0 || lastWarmUpJitShare >= WARM_UP_JIT_SHARE && warmUpPasses < passesAtMost) {
+      while (sizes.warmsUp()
+          && (warmUpPasses == 0 || lastWarmUpJitShare >= WARM_UP_JIT_SHARE && warmUpPasses < WARM_UP_PASSES_AT_MOST)) {
         warmUpPasses++;
         long started = System.nanoTime();
         long compiledMillis = jit.getTotalCompilationTime();

@@ -55,13 +55,14 @@ final class SeedingBench {
     Random random = new Random(Sizes.SEED + 7);
     writeEveryKey(table, keys, random);
     Table log = DeleteLog.createOrLoad(catalog.catalog(), NAMESPACE, view);
+    int commitsSinceMaintenance = sizes.seedingLogCommits();
     long deletes = DeleteLogBench.fillSteadyWeek(log, Instant.now(), random, (row, rng) -> {
       long key = 1 + rng.nextInt(keys);
       row.setField(DeleteLog.BUCKET, EntityKeys.bucket(key, Sizes.BUCKETS));
       row.setField(DeleteLog.ENTITY_KEY, Long.toString(key));
       // newer than the table's rows, older than the generated events: the events replace deleted keys too
       row.setField(DeleteLog.EVENT_TIME, TABLE_ROWS_AT.plusDays(1));
-    });
+    }, commitsSinceMaintenance);
     log.refresh();
     Progress.log("seeding: delete log of %,d deletes in %d data files", deletes,
         Long.parseLong(log.currentSnapshot().summary().get("total-data-files")));
@@ -100,12 +101,12 @@ final class SeedingBench {
     Report.Section section = report.section("Seeding a start without state");
     section.note("Our job started without a checkpoint or savepoint on a table of %,d keys (16 buckets, one commit) "
         + "whose delete log holds a week of 30 s checkpoints with %d deletes each (%,d deletes: one compacted file per "
-        + "bucket and the last hour's %d commits, as the hourly maintenance leaves it), fed %,d generated events that "
+        + "bucket and %d commits since, the hourly maintenance leaving up to %d), fed %,d generated events that "
         + "touch every bucket; checkpoint every %s. Before it applies an event of a bucket, each subtask seeds the "
         + "bucket with the versions of its keys in the table and in the log; the job's first commit needs every bucket "
         + "it touched seeded. Measured: from the job's submission (local cluster start included) until its first "
         + "commit is in the table: %.2f s.", keys, DeleteLogBench.DELETES_PER_CHECKPOINT, deletes,
-        DeleteLogBench.CHECKPOINTS_PER_HOUR, Math.min(EVENTS, sizes.events()), CHECKPOINT, seconds);
+        commitsSinceMaintenance, DeleteLogBench.CHECKPOINTS_PER_HOUR, Math.min(EVENTS, sizes.events()), CHECKPOINT, seconds);
     report.target("Seeding", String.format(Locale.ROOT, "start without state over a %,d-key table with %d days of "
             + "deletes: every bucket seeded and the first commit ≤ 10 s", keys, DeleteLogBench.RETENTION.toDays()),
         String.format(Locale.ROOT, "%.2f s", seconds), seconds <= 10);

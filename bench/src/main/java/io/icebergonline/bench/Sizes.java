@@ -59,7 +59,28 @@ record Sizes(
 
   /** How many times a series that is compared with another runs (one for quick sizes); its report gives the median. */
   int repeats() {
-    return name.startsWith("quick") ? 1 : 3;
+    return isQuick() ? 1 : 3;
+  }
+
+  /**
+   * Commits in the seeding bench's delete log since its last maintenance: an hour's, the most the
+   * hourly maintenance leaves, or a tenth of it at quick sizes (writing the ~1,800 files of an
+   * hour's commits took most of a quick run's seeding).
+   */
+  int seedingLogCommits() {
+    return isQuick() ? DeleteLogBench.CHECKPOINTS_PER_HOUR / 10 : DeleteLogBench.CHECKPOINTS_PER_HOUR;
+  }
+
+  /**
+   * Whether series that are compared with each other first run unmeasured, so that no measured run
+   * pays for compiling its code. Not at quick sizes: their figures check correctness, not speed.
+   */
+  boolean warmsUp() {
+    return !isQuick();
+  }
+
+  private boolean isQuick() {
+    return name.startsWith("quick");
   }
 
   static Sizes quick() {
