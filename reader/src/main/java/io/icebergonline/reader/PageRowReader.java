@@ -51,12 +51,13 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * at those rows only. (Decoding every row of the ranges into records and filtering them took 86% of
  * a point read in a profile: a page holds up to 20,000 rows, one of which is wanted.)
  *
- * <p>Decoding goes through parquet-mr's record reader, not Iceberg's value readers: pages of
+ * <p>Decoding goes through parquet-mr's column readers, not Iceberg's value readers: pages of
  * different columns start at different rows, and only parquet-mr's column readers skip each column
  * to the selected rows (Iceberg 1.11's row readers read every page they are given from its first
- * value). Its example {@link Group}s are turned into Flink rows here, for the column types online
- * tables have; a file with another type, without field ids or without page index is read the stock
- * way by the caller.
+ * value). A flat projection is decoded column by column into Flink rows; one with lists goes
+ * through parquet-mr's record reader and its example {@link Group}s. Both cover the column types
+ * online tables have; a file with another type, without field ids or without page index is read
+ * the stock way by the caller.
  */
 final class PageRowReader {
   private PageRowReader() {}
@@ -138,7 +139,11 @@ final class PageRowReader {
         }
         reader.setRequestedSchema(projection);
         PageReadStore store = reader.readFilteredRowGroup(rowGroup, keyRows);
-        decode(store, projection, fileSchema, schema, metadata.firstRow(rowGroup), rows);
+        if (flat(projection)) {
+          decodeColumns(store, projection, createdBy, schema, metadata.firstRow(rowGroup), rows);
+        } else {
+          decodeRecords(store, projection, fileSchema, schema, metadata.firstRow(rowGroup), rows);
+        }
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot read the pages of " + file.location(), e);
       }
@@ -237,7 +242,54 @@ final class PageRowReader {
     return store.getRowIndexes().orElseGet(() -> LongStream.range(0, store.getRowCount()).iterator());
   }
 
-  private static void decode(PageReadStore store, MessageType projection, MessageType fileSchema, Schema schema,
+  /** True when every column of the projection is a top-level primitive (no lists). */
+  private static boolean flat(MessageType projection) {
+    return projection.getFields().stream().allMatch(org.apache.parquet.schema.Type::isPrimitive);
+  }
+
+  /**
+   * Decodes a flat projection column by column: each column's reader skips to the selected rows and
+   * yields their values. (Parquet-mr's record assembly, which {@link #decodeRecords} needs for
+   * lists, builds a state machine over every column per read: in a profile its construction and
+   * the per-row groups were most of what a point read allocated after fetching the pages.)
+   */
+  private static void decodeColumns(PageReadStore store, MessageType projection, String createdBy, Schema schema,
+      long firstRow, List<RowData> rows) {
+    int count = Math.toIntExact(store.getRowCount());
+    List<Types.NestedField> fields = schema.columns();
+    GenericRowData[] decoded = new GenericRowData[count];
+    PrimitiveIterator.OfLong rowIndexes = rowIndexes(store);
+    for (int row = 0; row < count; row++) {
+      decoded[row] = new GenericRowData(fields.size());
+      long rowIndex = rowIndexes.nextLong();
+      for (int i = 0; i < fields.size(); i++) {
+        if (fields.get(i).fieldId() == MetadataColumns.ROW_POSITION.fieldId()) {
+          decoded[row].setField(i, firstRow + rowIndex);
+        }
+      }
+    }
+    ColumnReadStoreImpl columns = new ColumnReadStoreImpl(store,
+        new GroupRecordConverter(projection).getRootConverter(), projection, createdBy);
+    for (int i = 0; i < fields.size(); i++) {
+      int index = fieldIndex(projection, fields.get(i).fieldId());
+      if (index < 0) {
+        continue;
+      }
+      ColumnDescriptor column = projection.getColumns().get(index);
+      ColumnReader values = columns.getColumnReader(column);
+      PrimitiveTypeName physical = column.getPrimitiveType().getPrimitiveTypeName();
+      PrimitiveValues current = columnValues(values);
+      for (int row = 0; row < count; row++) {
+        if (values.getCurrentDefinitionLevel() == column.getMaxDefinitionLevel()) {
+          decoded[row].setField(i, value(current, physical, fields.get(i).type()));
+        }
+        values.consume();
+      }
+    }
+    rows.addAll(List.of(decoded));
+  }
+
+  private static void decodeRecords(PageReadStore store, MessageType projection, MessageType fileSchema, Schema schema,
       long firstRow, List<RowData> rows) {
     RecordReader<Group> records = new ColumnIOFactory().getColumnIO(projection, fileSchema, true)
         .getRecordReader(store, new GroupRecordConverter(projection));
@@ -279,23 +331,110 @@ final class PageRowReader {
 
   /** Value {@code repetition} of field {@code index} as Flink's internal data (as Iceberg's Flink readers give it). */
   private static Object value(Group group, int index, int repetition, Type type) {
-    PrimitiveTypeName physical = group.getType().getType(index).isPrimitive()
-        ? group.getType().getType(index).asPrimitiveType().getPrimitiveTypeName() : null;
+    if (type.typeId() == Type.TypeID.LIST) {
+      return list(group.getGroup(index, repetition), type.asListType().elementType());
+    }
+    return value(groupValues(group, index, repetition),
+        group.getType().getType(index).asPrimitiveType().getPrimitiveTypeName(), type);
+  }
+
+  /** The current value of a primitive column, whichever way it is held. */
+  private interface PrimitiveValues {
+    boolean getBoolean();
+
+    int getInteger();
+
+    long getLong();
+
+    float getFloat();
+
+    double getDouble();
+
+    org.apache.parquet.io.api.Binary getBinary();
+  }
+
+  private static PrimitiveValues columnValues(ColumnReader column) {
+    return new PrimitiveValues() {
+      @Override
+      public boolean getBoolean() {
+        return column.getBoolean();
+      }
+
+      @Override
+      public int getInteger() {
+        return column.getInteger();
+      }
+
+      @Override
+      public long getLong() {
+        return column.getLong();
+      }
+
+      @Override
+      public float getFloat() {
+        return column.getFloat();
+      }
+
+      @Override
+      public double getDouble() {
+        return column.getDouble();
+      }
+
+      @Override
+      public org.apache.parquet.io.api.Binary getBinary() {
+        return column.getBinary();
+      }
+    };
+  }
+
+  private static PrimitiveValues groupValues(Group group, int index, int repetition) {
+    return new PrimitiveValues() {
+      @Override
+      public boolean getBoolean() {
+        return group.getBoolean(index, repetition);
+      }
+
+      @Override
+      public int getInteger() {
+        return group.getInteger(index, repetition);
+      }
+
+      @Override
+      public long getLong() {
+        return group.getLong(index, repetition);
+      }
+
+      @Override
+      public float getFloat() {
+        return group.getFloat(index, repetition);
+      }
+
+      @Override
+      public double getDouble() {
+        return group.getDouble(index, repetition);
+      }
+
+      @Override
+      public org.apache.parquet.io.api.Binary getBinary() {
+        return group.getBinary(index, repetition);
+      }
+    };
+  }
+
+  /** A primitive value of the given physical type as Flink's internal data of {@code type}. */
+  private static Object value(PrimitiveValues values, PrimitiveTypeName physical, Type type) {
     return switch (type.typeId()) {
-      case BOOLEAN -> group.getBoolean(index, repetition);
-      case INTEGER, DATE -> group.getInteger(index, repetition);
-      case LONG -> physical == PrimitiveTypeName.INT32 ? (long) group.getInteger(index, repetition)
-          : group.getLong(index, repetition);
-      case FLOAT -> group.getFloat(index, repetition);
-      case DOUBLE -> physical == PrimitiveTypeName.FLOAT ? (double) group.getFloat(index, repetition)
-          : group.getDouble(index, repetition);
-      case STRING -> StringData.fromBytes(group.getBinary(index, repetition).getBytes());
-      case BINARY -> group.getBinary(index, repetition).getBytes();
+      case BOOLEAN -> values.getBoolean();
+      case INTEGER, DATE -> values.getInteger();
+      case LONG -> physical == PrimitiveTypeName.INT32 ? (long) values.getInteger() : values.getLong();
+      case FLOAT -> values.getFloat();
+      case DOUBLE -> physical == PrimitiveTypeName.FLOAT ? (double) values.getFloat() : values.getDouble();
+      case STRING -> StringData.fromBytes(values.getBinary().getBytes());
+      case BINARY -> values.getBinary().getBytes();
       case TIMESTAMP -> {
-        long micros = group.getLong(index, repetition);
+        long micros = values.getLong();
         yield TimestampData.fromEpochMillis(Math.floorDiv(micros, 1000), (int) Math.floorMod(micros, 1000) * 1000);
       }
-      case LIST -> list(group.getGroup(index, repetition), type.asListType().elementType());
       default -> throw new IllegalStateException("Point reads by page do not decode " + type);
     };
   }

@@ -3,6 +3,7 @@ package io.icebergonline.reader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.icebergonline.core.CatalogType;
+import io.icebergonline.core.FeastValueType;
 import io.icebergonline.core.FeatureViewSpec;
 import io.icebergonline.core.IcebergCatalogs;
 import io.icebergonline.core.JobConfigParser;
@@ -11,14 +12,19 @@ import io.icebergonline.core.OnlineTables;
 import io.icebergonline.testing.GenericUpserts;
 import io.icebergonline.testing.PlaceholderConfig;
 import io.icebergonline.testing.RestCatalogOnS3;
+import io.icebergonline.testing.TableRows;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -26,9 +32,13 @@ import java.util.stream.LongStream;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.data.ArrayData;
+import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.types.utils.TypeConversions;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
@@ -45,6 +55,8 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Point reads of single pages: object-store requests per lookup, and files written without a page index. */
 class PagePointReadTest {
@@ -156,6 +168,121 @@ class PagePointReadTest {
       assertThat(reader.lookup(GenericRowData.of(StringData.fromString("u1x"))).row()).isNull();
       assertThat(reader.pageBytesFetched()).as("bytes read by pages").isPositive();
     }
+  }
+
+  /**
+   * Every feature type, nulls and empty lists included, read by pages as the generic reader reads
+   * the table: all features (lists take parquet-mr's record reader) and the scalar features alone
+   * (decoded column by column).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"every feature", "scalar features"})
+  void everyFeatureTypeReadsAsTheGenericReaderReadsIt(String features) throws Exception {
+    OnlineStoreConfig store = new OnlineStoreConfig(CatalogType.HADOOP, "all_types", null,
+        warehouse.toUri().toString(), "online", Map.of());
+    List<String> featureLines = new ArrayList<>();
+    for (FeastValueType type : FeastValueType.values()) {
+      featureLines.add("{ name: f_" + type.name().toLowerCase(Locale.ROOT) + ", type: " + type + " }");
+    }
+    FeatureViewSpec view = JobConfigParser.parse(PlaceholderConfig.withFeatureViews(
+        "  - name: all_types",
+        "    topic: t",
+        "    entities: [ { name: driver_id, type: INT64 } ]",
+        "    features: [ " + String.join(", ", featureLines) + " ]",
+        "    buckets: 2"), key -> null).featureViews().get(0);
+    Table table = OnlineTables.createOrVerify(IcebergCatalogs.load(store), "online", view);
+    int keys = 2_000;
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    Random random = new Random(29);
+    for (int commit = 0; commit < 3; commit++) {
+      List<Record> rows = new ArrayList<>();
+      for (long id = 1 + commit; id <= keys; id += commit + 1) {
+        Record row = writer.newRow();
+        row.setField("driver_id", id);
+        for (FeastValueType type : FeastValueType.values()) {
+          row.setField("f_" + type.name().toLowerCase(Locale.ROOT), randomValue(type, random));
+        }
+        row.setField("event_timestamp", NOW);
+        rows.add(row);
+      }
+      writer.upsert(rows);
+      table.refresh();
+    }
+    Map<Object, Map<String, Object>> expected = TableRows.readByKey(table, "driver_id");
+
+    List<FeastValueType> read = Arrays.stream(FeastValueType.values())
+        .filter(type -> features.equals("every feature") || !type.isList()).toList();
+    List<Column> columns = new ArrayList<>(List.of(Column.physical("driver_id", DataTypes.BIGINT().notNull())));
+    List<String> names = new ArrayList<>();
+    for (FeastValueType type : read) {
+      String name = "f_" + type.name().toLowerCase(Locale.ROOT);
+      names.add(name);
+      columns.add(Column.physical(name, TypeConversions.fromLogicalToDataType(type.flinkType(true))));
+    }
+    try (OnlineTableReader reader = new OnlineTableReader(
+        TableBinding.resolve(store, "all_types", ResolvedSchema.of(columns), null), names, List.of("driver_id"),
+        Duration.ofHours(1).toMillis(), 0)) {
+      reader.open();
+      for (long key = 1; key <= keys + 5; key++) {
+        RowData row = reader.lookup(GenericRowData.of(key)).row();
+        Map<String, Object> oracle = expected.get(key);
+        if (oracle == null) {
+          assertThat(row).as("key %d", key).isNull();
+          continue;
+        }
+        assertThat(row).as("key %d", key).isNotNull();
+        for (int i = 0; i < read.size(); i++) {
+          Object value = RowData.createFieldGetter(read.get(i).flinkType(true), i).getFieldOrNull(row);
+          assertThat(comparable(value)).as("key %d, %s", key, names.get(i)).isEqualTo(comparable(oracle.get(names.get(i))));
+        }
+      }
+      assertThat(reader.pageBytesFetched()).as("bytes read by pages").isPositive();
+    }
+  }
+
+  /** A random value of the type, null one time in eight; lists may be empty and hold nulls. */
+  private static Object randomValue(FeastValueType type, Random random) {
+    if (random.nextInt(8) == 0) {
+      return null;
+    }
+    if (type.isList()) {
+      List<Object> elements = new ArrayList<>();
+      for (int i = random.nextInt(4); i > 0; i--) {
+        elements.add(randomValue(type.elementType(), random));
+      }
+      return elements;
+    }
+    return switch (type) {
+      case INT32 -> random.nextInt();
+      case INT64 -> random.nextLong();
+      case FLOAT -> random.nextFloat();
+      case DOUBLE -> random.nextDouble();
+      case STRING -> "s" + random.nextInt(1_000);
+      case BYTES -> ByteBuffer.wrap(new byte[] {(byte) random.nextInt(), (byte) random.nextInt()});
+      case BOOL -> random.nextBoolean();
+      case UNIX_TIMESTAMP -> NOW.minusNanos(random.nextInt(1_000_000) * 1_000L);
+      default -> throw new AssertionError(type);
+    };
+  }
+
+  /**
+   * A value of a Flink row or of {@link TableRows} in one form: strings, epoch microseconds, bytes
+   * as hex and lists, so that equal values compare equal.
+   */
+  private static Object comparable(Object value) {
+    if (value instanceof StringData string) {
+      return string.toString();
+    } else if (value instanceof TimestampData timestamp) {
+      return TableRows.epochMicros(timestamp.toInstant());
+    } else if (value instanceof byte[] bytes) {
+      return HexFormat.of().formatHex(bytes);
+    } else if (value instanceof ArrayData array) {
+      Object[] elements = ((GenericArrayData) array).toObjectArray();
+      return Arrays.stream(elements).map(PagePointReadTest::comparable).toList();
+    } else if (value instanceof List<?> list) {
+      return list.stream().map(PagePointReadTest::comparable).toList();
+    }
+    return value;
   }
 
   private static DataFile withoutPageIndex(Table table, DataFile file) throws Exception {
