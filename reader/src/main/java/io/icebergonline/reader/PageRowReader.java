@@ -3,6 +3,7 @@ package io.icebergonline.reader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.PrimitiveIterator;
@@ -25,7 +26,6 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.filter2.predicate.FilterPredicate;
@@ -37,9 +37,6 @@ import org.apache.parquet.internal.column.columnindex.OffsetIndex;
 import org.apache.parquet.internal.filter2.columnindex.ColumnIndexFilter;
 import org.apache.parquet.internal.filter2.columnindex.ColumnIndexStore;
 import org.apache.parquet.internal.filter2.columnindex.RowRanges;
-import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
@@ -54,10 +51,9 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * <p>Decoding goes through parquet-mr's column readers, not Iceberg's value readers: pages of
  * different columns start at different rows, and only parquet-mr's column readers skip each column
  * to the selected rows (Iceberg 1.11's row readers read every page they are given from its first
- * value). A flat projection is decoded column by column into Flink rows; one with lists goes
- * through parquet-mr's record reader and its example {@link Group}s. Both cover the column types
- * online tables have; a file with another type, without field ids or without page index is read
- * the stock way by the caller.
+ * value). The selected rows are decoded column by column into Flink rows, for the column types
+ * online tables have (primitives and lists of them); a file with another type, without field ids
+ * or without page index is read the stock way by the caller.
  */
 final class PageRowReader {
   private PageRowReader() {}
@@ -73,7 +69,7 @@ final class PageRowReader {
   private static boolean decodes(Type type) {
     return switch (type.typeId()) {
       case BOOLEAN, INTEGER, LONG, FLOAT, DOUBLE, STRING, BINARY, DATE, TIMESTAMP -> true;
-      case LIST -> decodes(type.asListType().elementType());
+      case LIST -> type.asListType().elementType().isPrimitiveType() && decodes(type.asListType().elementType());
       default -> false;
     };
   }
@@ -139,11 +135,7 @@ final class PageRowReader {
         }
         reader.setRequestedSchema(projection);
         PageReadStore store = reader.readFilteredRowGroup(rowGroup, keyRows);
-        if (flat(projection)) {
-          decodeColumns(store, projection, createdBy, schema, metadata.firstRow(rowGroup), rows);
-        } else {
-          decodeRecords(store, projection, fileSchema, schema, metadata.firstRow(rowGroup), rows);
-        }
+        decode(store, projection, createdBy, schema, metadata.firstRow(rowGroup), rows);
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot read the pages of " + file.location(), e);
       }
@@ -242,18 +234,13 @@ final class PageRowReader {
     return store.getRowIndexes().orElseGet(() -> LongStream.range(0, store.getRowCount()).iterator());
   }
 
-  /** True when every column of the projection is a top-level primitive (no lists). */
-  private static boolean flat(MessageType projection) {
-    return projection.getFields().stream().allMatch(org.apache.parquet.schema.Type::isPrimitive);
-  }
-
   /**
-   * Decodes a flat projection column by column: each column's reader skips to the selected rows and
-   * yields their values. (Parquet-mr's record assembly, which {@link #decodeRecords} needs for
-   * lists, builds a state machine over every column per read: in a profile its construction and
-   * the per-row groups were most of what a point read allocated after fetching the pages.)
+   * Decodes the selected rows column by column: each column's reader skips to those rows and yields
+   * their values. (Parquet-mr's record assembly, which this replaced, built a state machine over
+   * every column per read and an example group per row: most of what a point read allocated after
+   * fetching the pages, and the slowest code for the JIT to compile.)
    */
-  private static void decodeColumns(PageReadStore store, MessageType projection, String createdBy, Schema schema,
+  private static void decode(PageReadStore store, MessageType projection, String createdBy, Schema schema,
       long firstRow, List<RowData> rows) {
     int count = Math.toIntExact(store.getRowCount());
     List<Types.NestedField> fields = schema.columns();
@@ -275,51 +262,48 @@ final class PageRowReader {
       if (index < 0) {
         continue;
       }
+      Type type = fields.get(i).type();
       ColumnDescriptor column = projection.getColumns().get(index);
       ColumnReader values = columns.getColumnReader(column);
       PrimitiveTypeName physical = column.getPrimitiveType().getPrimitiveTypeName();
-      PrimitiveValues current = columnValues(values);
-      for (int row = 0; row < count; row++) {
-        if (values.getCurrentDefinitionLevel() == column.getMaxDefinitionLevel()) {
-          decoded[row].setField(i, value(current, physical, fields.get(i).type()));
+      if (type.typeId() == Type.TypeID.LIST) {
+        // a list is present from the definition level of its field, holds elements from that of its repeated level
+        String[] path = column.getPath();
+        int listDefined = projection.getMaxDefinitionLevel(path[0]);
+        int entryDefined = projection.getMaxDefinitionLevel(Arrays.copyOf(path, 2));
+        Type elementType = type.asListType().elementType();
+        for (int row = 0; row < count; row++) {
+          int definition = values.getCurrentDefinitionLevel();
+          if (definition < listDefined) {
+            values.consume();
+            continue;
+          }
+          List<Object> elements = new ArrayList<>();
+          if (definition < entryDefined) {
+            values.consume();
+          } else {
+            do {
+              elements.add(values.getCurrentDefinitionLevel() == column.getMaxDefinitionLevel()
+                  ? value(values, physical, elementType) : null);
+              values.consume();
+            } while (values.getCurrentRepetitionLevel() > 0);
+          }
+          decoded[row].setField(i, new GenericArrayData(elements.toArray()));
         }
-        values.consume();
+      } else {
+        for (int row = 0; row < count; row++) {
+          if (values.getCurrentDefinitionLevel() == column.getMaxDefinitionLevel()) {
+            decoded[row].setField(i, value(values, physical, type));
+          }
+          values.consume();
+        }
       }
     }
     rows.addAll(List.of(decoded));
   }
 
-  private static void decodeRecords(PageReadStore store, MessageType projection, MessageType fileSchema, Schema schema,
-      long firstRow, List<RowData> rows) {
-    RecordReader<Group> records = new ColumnIOFactory().getColumnIO(projection, fileSchema, true)
-        .getRecordReader(store, new GroupRecordConverter(projection));
-    PrimitiveIterator.OfLong rowIndexes = rowIndexes(store);
-    for (long i = 0; i < store.getRowCount(); i++) {
-      long rowIndex = rowIndexes.nextLong();
-      rows.add(toRow(records.read(), schema, firstRow + rowIndex));
-    }
-  }
-
-  /** The group as a Flink row of {@code schema}: its columns by field id, then the position. */
-  private static RowData toRow(Group group, Schema schema, long position) {
-    List<Types.NestedField> fields = schema.columns();
-    GenericRowData row = new GenericRowData(fields.size());
-    GroupType type = group.getType();
-    for (int i = 0; i < fields.size(); i++) {
-      Types.NestedField field = fields.get(i);
-      if (field.fieldId() == MetadataColumns.ROW_POSITION.fieldId()) {
-        row.setField(i, position);
-        continue;
-      }
-      int index = fieldIndex(type, field.fieldId());
-      if (index >= 0 && group.getFieldRepetitionCount(index) > 0) {
-        row.setField(i, value(group, index, 0, field.type()));
-      }
-    }
-    return row;
-  }
-
-  private static int fieldIndex(GroupType type, int fieldId) {
+  /** The index of the top-level field with the id, -1 if none has it. */
+  private static int fieldIndex(MessageType type, int fieldId) {
     for (int i = 0; i < type.getFieldCount(); i++) {
       org.apache.parquet.schema.Type.ID id = type.getType(i).getId();
       if (id != null && id.intValue() == fieldId) {
@@ -329,100 +313,8 @@ final class PageRowReader {
     return -1;
   }
 
-  /** Value {@code repetition} of field {@code index} as Flink's internal data (as Iceberg's Flink readers give it). */
-  private static Object value(Group group, int index, int repetition, Type type) {
-    if (type.typeId() == Type.TypeID.LIST) {
-      return list(group.getGroup(index, repetition), type.asListType().elementType());
-    }
-    return value(groupValues(group, index, repetition),
-        group.getType().getType(index).asPrimitiveType().getPrimitiveTypeName(), type);
-  }
-
-  /** The current value of a primitive column, whichever way it is held. */
-  private interface PrimitiveValues {
-    boolean getBoolean();
-
-    int getInteger();
-
-    long getLong();
-
-    float getFloat();
-
-    double getDouble();
-
-    org.apache.parquet.io.api.Binary getBinary();
-  }
-
-  private static PrimitiveValues columnValues(ColumnReader column) {
-    return new PrimitiveValues() {
-      @Override
-      public boolean getBoolean() {
-        return column.getBoolean();
-      }
-
-      @Override
-      public int getInteger() {
-        return column.getInteger();
-      }
-
-      @Override
-      public long getLong() {
-        return column.getLong();
-      }
-
-      @Override
-      public float getFloat() {
-        return column.getFloat();
-      }
-
-      @Override
-      public double getDouble() {
-        return column.getDouble();
-      }
-
-      @Override
-      public org.apache.parquet.io.api.Binary getBinary() {
-        return column.getBinary();
-      }
-    };
-  }
-
-  private static PrimitiveValues groupValues(Group group, int index, int repetition) {
-    return new PrimitiveValues() {
-      @Override
-      public boolean getBoolean() {
-        return group.getBoolean(index, repetition);
-      }
-
-      @Override
-      public int getInteger() {
-        return group.getInteger(index, repetition);
-      }
-
-      @Override
-      public long getLong() {
-        return group.getLong(index, repetition);
-      }
-
-      @Override
-      public float getFloat() {
-        return group.getFloat(index, repetition);
-      }
-
-      @Override
-      public double getDouble() {
-        return group.getDouble(index, repetition);
-      }
-
-      @Override
-      public org.apache.parquet.io.api.Binary getBinary() {
-        return group.getBinary(index, repetition);
-      }
-    };
-  }
-
-  /** A primitive value of the given physical type as Flink's internal data of {@code type}. */
-  private static Object value(PrimitiveValues values, PrimitiveTypeName physical, Type type) {
+  /** The reader's current value, of the given physical type, as Flink's internal data of {@code type}. */
+  private static Object value(ColumnReader values, PrimitiveTypeName physical, Type type) {
     return switch (type.typeId()) {
       case BOOLEAN -> values.getBoolean();
       case INTEGER, DATE -> values.getInteger();
@@ -437,16 +329,5 @@ final class PageRowReader {
       }
       default -> throw new IllegalStateException("Point reads by page do not decode " + type);
     };
-  }
-
-  /** A three-level Parquet list (LIST group, repeated group, element) as Flink array data. */
-  private static GenericArrayData list(Group list, Type elementType) {
-    int size = list.getFieldRepetitionCount(0);
-    Object[] elements = new Object[size];
-    for (int i = 0; i < size; i++) {
-      Group entry = list.getGroup(0, i);
-      elements[i] = entry.getFieldRepetitionCount(0) == 0 ? null : value(entry, 0, 0, elementType);
-    }
-    return new GenericArrayData(elements);
   }
 }
