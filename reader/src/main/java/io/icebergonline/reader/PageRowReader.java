@@ -245,14 +245,13 @@ final class PageRowReader {
     int count = Math.toIntExact(store.getRowCount());
     List<Types.NestedField> fields = schema.columns();
     GenericRowData[] decoded = new GenericRowData[count];
+    int position = fields.indexOf(schema.findField(MetadataColumns.ROW_POSITION.fieldId()));
     PrimitiveIterator.OfLong rowIndexes = rowIndexes(store);
     for (int row = 0; row < count; row++) {
       decoded[row] = new GenericRowData(fields.size());
       long rowIndex = rowIndexes.nextLong();
-      for (int i = 0; i < fields.size(); i++) {
-        if (fields.get(i).fieldId() == MetadataColumns.ROW_POSITION.fieldId()) {
-          decoded[row].setField(i, firstRow + rowIndex);
-        }
+      if (position >= 0) {
+        decoded[row].setField(position, firstRow + rowIndex);
       }
     }
     ColumnReadStoreImpl columns = new ColumnReadStoreImpl(store,
