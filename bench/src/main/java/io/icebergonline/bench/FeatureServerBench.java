@@ -79,25 +79,15 @@ final class FeatureServerBench {
     try (ServerProcess server = ServerProcess.start(catalog, built.view(), "512MB")) {
       Load load = new Load(server.port(), built, 1);
       load.awaitIndexBuilt();
-      boolean warmUp = sizes.warmsUp();
-      if (warmUp) {
+      if (sizes.warmsUp()) {
         load.closedLoop(length); // as fast as it goes, so the JIT has compiled the request path
       }
       for (int rate : new int[] {1_000, 10_000}) {
-        if (warmUp) {
-          load.openModel(rate, length); // at the rate, not recorded
-        }
-        series.add(load.openModel(rate, length));
+        series.add(afterWarmUp(() -> load.openModel(rate, length)));
       }
-      if (warmUp) {
-        load.closedLoop(length);
-      }
-      series.add(load.closedLoop(length));
+      series.add(afterWarmUp(() -> load.closedLoop(length)));
       Load hundred = new Load(server.port(), built, 100);
-      if (warmUp) {
-        hundred.openModel(500, length);
-      }
-      series.add(hundred.openModel(500, length));
+      series.add(afterWarmUp(() -> hundred.openModel(500, length)));
     }
     try (ServerProcess server = ServerProcess.start(catalog, built.view(), "1B")) {
       Load load = new Load(server.port(), built, 1);
@@ -112,6 +102,19 @@ final class FeatureServerBench {
     LookupBench.Series pacedPointRead = lookups.uncached(built, INDEX_OFF_RATE);
     LookupBench.Series scan = lookups.plainScan(built);
     write(built, series, pointRead, pacedPointRead, scan);
+  }
+
+  /** One series of requests. */
+  private interface SeriesRun {
+    Series run() throws Exception;
+  }
+
+  /** The series' second run, the first unrecorded (it warms up), when the sizes warm up; else its only run. */
+  private Series afterWarmUp(SeriesRun series) throws Exception {
+    if (sizes.warmsUp()) {
+      series.run();
+    }
+    return series.run();
   }
 
   /**

@@ -74,8 +74,10 @@ final class FormatBench {
             new Format("Protobuf (schema registry framing)", view("protobufframed", "    format: protobuf\n",
                 registry), protobufFramed));
         // one unmeasured pass of each format first, so that no measured run pays for compiling its code
-        for (Format format : sizes.warmsUp() ? formats : List.<Format>of()) {
-          run(format, "warmup", Math.min(400_000, sizes.events()), truth, false);
+        if (sizes.warmsUp()) {
+          for (Format format : formats) {
+            run(format, "warmup", Math.min(400_000, sizes.events()), truth, false);
+          }
         }
         for (int round = 1; round <= sizes.repeats(); round++) {
           for (Format format : formats) {
