@@ -320,9 +320,6 @@ final class FlinkCluster implements AutoCloseable {
     command.addAll(List.of(System.getProperty("flink.add-opens", "").trim().split("\\s+")).stream()
         .filter(option -> !option.isEmpty()).toList());
     command.add("-XX:+IgnoreUnrecognizedVMOptions");
-    // the client-compiler only: these JVMs start, take a job and run a few thousand events, and
-    // on the build's two cores C2's compiling took more CPU than the tests' own work
-    command.add("-XX:TieredStopAtLevel=1");
     command.add("-Dlog.file=" + work.resolve("log").resolve(name + ".log"));
     command.add("-Dlog4j.configurationFile=" + conf.resolve("log4j.properties").toUri());
     List<String> entries = new ArrayList<>();
