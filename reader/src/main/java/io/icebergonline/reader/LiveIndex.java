@@ -88,7 +88,7 @@ final class LiveIndex implements AutoCloseable {
    * sequence number per key of the bucket (one hash lookup per row read, where testing each newer
    * delete file's row set took 59% of a build), and the others, which the row source applies.
    */
-  private record KeyDeletes(TableFileIndex.PartitionFiles otherDeletes, Map<Object, Long> newestDeleteByKey) {}
+  private record KeyDeletes(TableFileIndex.PartitionFiles otherDeletes, NewestDeletes newestDeleteByKey) {}
 
   /** How a bucket keeps rows read with one layout: their codec, and the getters of the key in them. */
   private static final class Columns {
@@ -114,7 +114,7 @@ final class LiveIndex implements AutoCloseable {
   private static final class Bucket {
     final int id;
     final Columns columns;
-    final ConcurrentHashMap<Object, Entry> rows = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Object, Entry> rows;
     /** Data files added by compactions since the build: a position delete on one needs a rebuild. */
     final Set<String> rewrittenFiles = new HashSet<>();
     volatile long snapshotId = -1;
@@ -125,9 +125,11 @@ final class LiveIndex implements AutoCloseable {
     long buildBytes;
     long buildBudget;
 
-    Bucket(int id, Columns columns) {
+    /** @param expectedKeys the keys the bucket is sized for at first (growing the map took 6% of a build) */
+    Bucket(int id, Columns columns, int expectedKeys) {
       this.id = id;
       this.columns = columns;
+      this.rows = new ConcurrentHashMap<>(expectedKeys);
     }
   }
 
@@ -288,16 +290,21 @@ final class LiveIndex implements AutoCloseable {
       readWith = layout;
     }
     long started = System.nanoTime();
-    Bucket bucket = new Bucket(bucketId, columns(readWith));
+    List<Map.Entry<TableFileIndex.PartitionFiles, DataFile>> candidates = new ArrayList<>();
+    long[] rowsRead = {0};
+    at.partitions().forEach((partition, partitionFiles) -> {
+      int unit = bucketOf(isBucketSpec(partition.specId()), partition.value().get());
+      if (unit == bucketId || unit == ALL_BUCKETS) {
+        partitionFiles.dataNewestFirst().forEach(data -> {
+          candidates.add(Map.entry(partitionFiles, data));
+          rowsRead[0] += unit == ALL_BUCKETS ? data.recordCount() / bucketCount : data.recordCount();
+        });
+      }
+    });
+    candidates.sort(Comparator.comparingLong(candidate -> candidate.getValue().dataSequenceNumber()));
+    // at most as many keys as rows read, fewer by the rows updated since: the map is not resized
+    Bucket bucket = new Bucket(bucketId, columns(readWith), (int) Math.min(rowsRead[0], 1 << 24));
     try {
-      List<Map.Entry<TableFileIndex.PartitionFiles, DataFile>> candidates = new ArrayList<>();
-      at.partitions().forEach((partition, partitionFiles) -> {
-        int unit = bucketOf(isBucketSpec(partition.specId()), partition.value().get());
-        if (unit == bucketId || unit == ALL_BUCKETS) {
-          partitionFiles.dataNewestFirst().forEach(data -> candidates.add(Map.entry(partitionFiles, data)));
-        }
-      });
-      candidates.sort(Comparator.comparingLong(candidate -> candidate.getValue().dataSequenceNumber()));
       // the bucket is not visible to lookups yet: its rows go straight into its map
       bucket.buildBudget = maxBytes - usedBytes.get();
       Map<TableFileIndex.PartitionFiles, KeyDeletes> keyDeletes = new IdentityHashMap<>();
@@ -486,7 +493,8 @@ final class LiveIndex implements AutoCloseable {
       // its equality deletes do not (they apply to older data only)
       List<DeleteFile> samePartition = positionDeletes.stream()
           .filter(delete -> delete.specId() == data.specId() && samePartition(delete, data)).toList();
-      addRows(bucket, staged, data, new TableFileIndex.PartitionFiles(List.of(data), List.of(), samePartition), Map.of());
+      addRows(bucket, staged, data, new TableFileIndex.PartitionFiles(List.of(data), List.of(), samePartition),
+          new NewestDeletes());
     }
     publish(bucket, staged);
     return null;
@@ -539,7 +547,7 @@ final class LiveIndex implements AutoCloseable {
 
   private KeyDeletes keyDeletes(Bucket bucket, TableFileIndex.PartitionFiles partition) {
     List<DeleteFile> others = new ArrayList<>();
-    Map<Object, Long> newest = new HashMap<>();
+    NewestDeletes newest = new NewestDeletes();
     for (DeleteFile delete : partition.equalityDeletes()) {
       if (!DeleteIndex.deletesBy(delete, keyFieldIds) || !namesKey(delete.equalityFieldIds())) {
         others.add(delete);
@@ -547,11 +555,11 @@ final class LiveIndex implements AutoCloseable {
       }
       DeleteIndex.EqualityRows deleted = deletes.equalityRows(delete);
       Function<StructLike, Object> keyOf = deleteRowKey(deleted.columns());
-      Long sequence = delete.dataSequenceNumber();
+      long sequence = delete.dataSequenceNumber();
       for (StructLike row : deleted.rows()) {
         Object key = keyOf.apply(row);
         if (bucketOf(key) == bucket.id) {
-          newest.merge(key, sequence, Math::max);
+          newest.add(key, sequence);
         }
       }
     }
@@ -565,40 +573,40 @@ final class LiveIndex implements AutoCloseable {
    * {@code newestKeyDelete} deletes at a data sequence number above the file's is not live.
    */
   private void addRows(Bucket bucket, Map<Object, Entry> staged, DataFile data, TableFileIndex.PartitionFiles partition,
-      Map<Object, Long> newestKeyDelete) {
+      NewestDeletes newestKeyDelete) {
     boolean filterRows = bucketOf(isBucketSpec(data.specId()), data.partition()) == ALL_BUCKETS;
     long sequence = data.dataSequenceNumber();
     Columns columns = bucket.columns;
+    RowCodec.Encoder encoder = columns.codec.encoder();
     source.forEachLiveRow(columns.layout, data, partition, row -> {
       Object key = key(columns, row);
       if (filterRows && bucketOf(key) != bucket.id) {
         return;
       }
-      Long deletedAt = newestKeyDelete.get(key);
-      if (deletedAt != null && deletedAt > sequence) {
+      if (newestKeyDelete.sequence(key) > sequence) {
         return;
       }
-      Entry older = current(bucket, staged, key);
-      byte[] encoded = columns.codec.encode(row);
-      staged.put(key, new Entry(data, row.getLong(positionIndex), encoded, older));
-      if (staged == bucket.rows) {
-        // a build stops at the first row the budget cannot hold, not after reading the whole bucket
-        bucket.buildBytes += encoded.length + ENTRY_OVERHEAD_BYTES + (older == null ? keyWeight(key) : 0);
-        bucket.rowCount++;
-        if (bucket.buildBytes > bucket.buildBudget) {
-          throw new OverBudgetException();
-        }
+      byte[] encoded = encoder.encode(row);
+      long position = row.getLong(positionIndex);
+      if (staged != bucket.rows) {
+        staged.put(key, new Entry(data, position, encoded, current(bucket, staged, key)));
+        return;
+      }
+      // a build, not visible to lookups yet: one walk of the map per row
+      Entry added = bucket.rows.compute(key, (same, older) -> new Entry(data, position, encoded, older));
+      // a build stops at the first row the budget cannot hold, not after reading the whole bucket
+      bucket.buildBytes += encoded.length + ENTRY_OVERHEAD_BYTES + (added.next() == null ? keyWeight(key) : 0);
+      bucket.rowCount++;
+      if (bucket.buildBytes > bucket.buildBudget) {
+        throw new OverBudgetException();
       }
     });
   }
 
-  /**
-   * The key's chain as {@code staged} has it, or as the bucket has it when the key is not staged;
-   * {@code staged} may be the bucket's own rows (a build).
-   */
+  /** The key's chain as {@code staged} has it, or as the bucket has it when the key is not staged. */
   private static Entry current(Bucket bucket, Map<Object, Entry> staged, Object key) {
     Entry entry = staged.get(key);
-    if (entry != null || staged == bucket.rows || staged.containsKey(key)) {
+    if (entry != null || staged.containsKey(key)) {
       return entry;
     }
     return bucket.rows.get(key);

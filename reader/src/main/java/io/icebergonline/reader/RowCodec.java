@@ -10,6 +10,7 @@ import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.table.types.logical.DecimalType;
 import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.RowType;
+import org.apache.flink.table.types.logical.utils.LogicalTypeChecks;
 
 /**
  * A row of flat columns as one byte array: a null bitmap, then each non-null value in its
@@ -19,13 +20,11 @@ import org.apache.flink.table.types.logical.RowType;
  */
 final class RowCodec {
   private final LogicalType[] types;
-  private final RowData.FieldGetter[] getters;
   private final int bitmapBytes;
 
   /** @throws IllegalArgumentException naming the column when a column's type has no flat binary form here */
   RowCodec(RowType rowType) {
     types = rowType.getChildren().toArray(LogicalType[]::new);
-    getters = new RowData.FieldGetter[types.length];
     for (int i = 0; i < types.length; i++) {
       switch (types[i].getTypeRoot()) {
         case BOOLEAN, TINYINT, SMALLINT, INTEGER, DATE, TIME_WITHOUT_TIME_ZONE, BIGINT, FLOAT, DOUBLE, CHAR, VARCHAR,
@@ -33,38 +32,69 @@ final class RowCodec {
         default -> throw new IllegalArgumentException("column '" + rowType.getFieldNames().get(i) + "' is " + types[i]
             + ", which the live index does not store");
       }
-      getters[i] = RowData.createFieldGetter(types[i], i);
     }
     bitmapBytes = (types.length + 7) / 8;
   }
 
-  byte[] encode(RowData row) {
-    ByteBuffer out = ByteBuffer.allocate(bitmapBytes + 16 * types.length);
-    out.position(bitmapBytes);
-    for (int i = 0; i < types.length; i++) {
-      Object value = getters[i].getFieldOrNull(row);
-      if (value == null) {
-        out.put(i / 8, (byte) (out.get(i / 8) | (1 << (i % 8))));
-        continue;
+  /** An encoder of rows one after another; each thread encodes with its own. */
+  Encoder encoder() {
+    return new Encoder();
+  }
+
+  /**
+   * Encodes into one scratch buffer grown as needed and reads each value by its type, so a row
+   * costs one array (the encoded row) rather than a buffer, a copy and a boxed value per column:
+   * in the live index's build the boxed encoding was 6% of the CPU.
+   */
+  final class Encoder {
+    private ByteBuffer out = ByteBuffer.allocate(bitmapBytes + 16 * types.length);
+
+    byte[] encode(RowData row) {
+      out.clear();
+      for (int i = 0; i < bitmapBytes; i++) {
+        out.put((byte) 0);
       }
-      switch (types[i].getTypeRoot()) {
-        case BOOLEAN -> out = ensure(out, 1).put((byte) ((Boolean) value ? 1 : 0));
-        case TINYINT -> out = ensure(out, 1).put((Byte) value);
-        case SMALLINT -> out = ensure(out, 2).putShort((Short) value);
-        case INTEGER, DATE, TIME_WITHOUT_TIME_ZONE -> out = ensure(out, 4).putInt((Integer) value);
-        case BIGINT -> out = ensure(out, 8).putLong((Long) value);
-        case FLOAT -> out = ensure(out, 4).putFloat((Float) value);
-        case DOUBLE -> out = ensure(out, 8).putDouble((Double) value);
-        case CHAR, VARCHAR -> out = putBytes(out, ((StringData) value).toBytes());
-        case BINARY, VARBINARY -> out = putBytes(out, (byte[]) value);
-        case DECIMAL -> out = putBytes(out, ((DecimalData) value).toUnscaledBytes());
-        default -> { // the timestamps
-          TimestampData timestamp = (TimestampData) value;
-          out = ensure(out, 12).putLong(timestamp.getMillisecond()).putInt(timestamp.getNanoOfMillisecond());
+      for (int i = 0; i < types.length; i++) {
+        if (row.isNullAt(i)) {
+          out.put(i / 8, (byte) (out.get(i / 8) | (1 << (i % 8))));
+          continue;
+        }
+        LogicalType type = types[i];
+        switch (type.getTypeRoot()) {
+          case BOOLEAN -> ensure(1).put((byte) (row.getBoolean(i) ? 1 : 0));
+          case TINYINT -> ensure(1).put(row.getByte(i));
+          case SMALLINT -> ensure(2).putShort(row.getShort(i));
+          case INTEGER, DATE, TIME_WITHOUT_TIME_ZONE -> ensure(4).putInt(row.getInt(i));
+          case BIGINT -> ensure(8).putLong(row.getLong(i));
+          case FLOAT -> ensure(4).putFloat(row.getFloat(i));
+          case DOUBLE -> ensure(8).putDouble(row.getDouble(i));
+          case CHAR, VARCHAR -> putBytes(row.getString(i).toBytes());
+          case BINARY, VARBINARY -> putBytes(row.getBinary(i));
+          case DECIMAL -> {
+            DecimalType decimal = (DecimalType) type;
+            putBytes(row.getDecimal(i, decimal.getPrecision(), decimal.getScale()).toUnscaledBytes());
+          }
+          default -> { // the timestamps
+            TimestampData timestamp = row.getTimestamp(i, LogicalTypeChecks.getPrecision(type));
+            ensure(12).putLong(timestamp.getMillisecond()).putInt(timestamp.getNanoOfMillisecond());
+          }
         }
       }
+      return Arrays.copyOf(out.array(), out.position());
     }
-    return Arrays.copyOf(out.array(), out.position());
+
+    private void putBytes(byte[] bytes) {
+      ensure(4 + bytes.length).putInt(bytes.length).put(bytes);
+    }
+
+    private ByteBuffer ensure(int more) {
+      if (out.remaining() < more) {
+        ByteBuffer larger = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + more));
+        larger.put(out.array(), 0, out.position());
+        out = larger;
+      }
+      return out;
+    }
   }
 
   GenericRowData decode(byte[] encoded) {
@@ -95,22 +125,9 @@ final class RowCodec {
     return row;
   }
 
-  private static ByteBuffer putBytes(ByteBuffer out, byte[] bytes) {
-    return ensure(out, 4 + bytes.length).putInt(bytes.length).put(bytes);
-  }
-
   private static byte[] getBytes(ByteBuffer in) {
     byte[] bytes = new byte[in.getInt()];
     in.get(bytes);
     return bytes;
-  }
-
-  private static ByteBuffer ensure(ByteBuffer out, int more) {
-    if (out.remaining() >= more) {
-      return out;
-    }
-    ByteBuffer larger = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + more));
-    larger.put(out.array(), 0, out.position());
-    return larger;
   }
 }
