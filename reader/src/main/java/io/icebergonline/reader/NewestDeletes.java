@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * The data sequence number of the newest equality delete of each key, for the live index's build,
  * which asks it once per row read. Keys that are all {@code long} (the usual entity) live in an
- * open-addressing table of two primitive arrays: a {@code HashMap<Object, Long>} spent 17% of a
- * build's CPU on its lookups (node chasing, {@code Long.equals}); other keys in a plain map.
+ * open-addressing table of primitive arrays: a {@code HashMap<Object, Long>} spent 17% of a build's
+ * CPU on its lookups (node chasing, {@code Long.equals}); other keys in a plain map.
  */
 final class NewestDeletes {
   /** What {@link #sequence} answers for a key no delete names. */
@@ -33,8 +33,9 @@ final class NewestDeletes {
           others.put(keys[slot], sequences[slot]);
         }
       }
-      size = 0;
-      used = new boolean[1];
+      keys = null;
+      sequences = null;
+      used = null;
     }
     others.merge(key, sequence, Math::max);
   }
