@@ -291,19 +291,19 @@ final class LiveIndex implements AutoCloseable {
     }
     long started = System.nanoTime();
     List<Map.Entry<TableFileIndex.PartitionFiles, DataFile>> candidates = new ArrayList<>();
-    long[] rowsRead = {0};
-    at.partitions().forEach((partition, partitionFiles) -> {
-      int unit = bucketOf(isBucketSpec(partition.specId()), partition.value().get());
+    long rowsRead = 0;
+    for (var partition : at.partitions().entrySet()) {
+      int unit = bucketOf(isBucketSpec(partition.getKey().specId()), partition.getKey().value().get());
       if (unit == bucketId || unit == ALL_BUCKETS) {
-        partitionFiles.dataNewestFirst().forEach(data -> {
-          candidates.add(Map.entry(partitionFiles, data));
-          rowsRead[0] += unit == ALL_BUCKETS ? data.recordCount() / bucketCount : data.recordCount();
-        });
+        for (DataFile data : partition.getValue().dataNewestFirst()) {
+          candidates.add(Map.entry(partition.getValue(), data));
+          rowsRead += unit == ALL_BUCKETS ? data.recordCount() / bucketCount : data.recordCount();
+        }
       }
-    });
+    }
     candidates.sort(Comparator.comparingLong(candidate -> candidate.getValue().dataSequenceNumber()));
     // at most as many keys as rows read, fewer by the rows updated since: the map is not resized
-    Bucket bucket = new Bucket(bucketId, columns(readWith), (int) Math.min(rowsRead[0], 1 << 24));
+    Bucket bucket = new Bucket(bucketId, columns(readWith), (int) Math.min(rowsRead, 1 << 24));
     try {
       // the bucket is not visible to lookups yet: its rows go straight into its map
       bucket.buildBudget = maxBytes - usedBytes.get();
