@@ -3,6 +3,7 @@ package io.icebergonline.job.maintenance;
 import io.icebergonline.core.LiveTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * ({@link BucketReader}), writes them sorted by key into new files of about the target size, and
  * commits {@link RewriteFiles} that remove the rewritten buckets' old data files <em>and all their
  * delete files</em>: one commit per run, or one per {@link #COMMIT_EVERY_BYTES} written on big
- * tables.
+ * tables, or sooner where the orphan window requires it ({@link CommitDeadline}).
  *
  * <p>Hand-rolled because Iceberg's rewrite does not do that job: its commit step
  * ({@code RewriteDataFilesCommitManager}, behind both the Flink maintenance task
@@ -105,12 +106,14 @@ final class BucketRewriter {
   /** Rewritten buckets of one snapshot, written but not yet committed. */
   private static final class PendingCommit {
     private final Snapshot readFrom;
+    private final CommitDeadline deadline;
     private final List<BucketFiles> replaced = new ArrayList<>();
     private final List<DataFile> written = new ArrayList<>();
     private long writtenBytes;
 
-    PendingCommit(Snapshot readFrom) {
+    PendingCommit(Snapshot readFrom, Duration orphanWindow) {
       this.readFrom = readFrom;
+      this.deadline = new CommitDeadline(orphanWindow);
     }
 
     void add(BucketFiles bucket, List<DataFile> files) {
@@ -123,6 +126,7 @@ final class BucketRewriter {
   private final LiveTable liveTable;
   private Table table;
   private final long targetFileSizeBytes;
+  private final Duration orphanWindow;
   private final String runId;
   private final ExecutorService workers;
   private final String keyColumn;
@@ -131,12 +135,18 @@ final class BucketRewriter {
   private int conflictsValidated;
   private int retries;
 
-  /** @param workers runs Iceberg's parallel planning, validation and delete-file loading */
+  /**
+   * @param orphanWindow concurrent orphan cleanups delete unreferenced files older than this: the
+   *     run commits its files well within it ({@link CommitDeadline})
+   * @param workers runs Iceberg's parallel planning, validation and delete-file loading
+   */
   @SuppressWarnings("unchecked")
-  BucketRewriter(LiveTable liveTable, long targetFileSizeBytes, String runId, ExecutorService workers) {
+  BucketRewriter(LiveTable liveTable, long targetFileSizeBytes, Duration orphanWindow, String runId,
+      ExecutorService workers) {
     this.liveTable = liveTable;
     this.table = liveTable.table();
     this.targetFileSizeBytes = targetFileSizeBytes;
+    this.orphanWindow = orphanWindow;
     this.runId = runId;
     this.workers = workers;
     PartitionSpec spec = table.spec();
@@ -173,20 +183,24 @@ final class BucketRewriter {
     if (snapshot == null) {
       return;
     }
-    PendingCommit pending = new PendingCommit(snapshot);
+    PendingCommit pending = new PendingCommit(snapshot, orphanWindow);
     try {
       for (BucketFiles bucket : plan(snapshot).values()) {
         if (committedBuckets.contains(bucket.bucket()) || !needsRewrite(bucket)) {
           continue;
         }
+        long readStarted = System.nanoTime();
         List<Record> rows = reading(snapshot, () -> new BucketReader(table, workers).liveRows(bucket.tasks()));
         rows.sort(Comparator.comparing(row -> row.getField(keyColumn), keyOrder));
+        long readNanos = System.nanoTime() - readStarted;
+        pending.deadline.writing();
         pending.add(bucket, write(rows, bucket));
         LOG.debug("Rewrote bucket {} of {}: {} data and {} delete files, {} rows", bucket.bucket(), table.name(),
             bucket.dataFiles().size(), bucket.deleteFiles().size(), rows.size());
-        if (pending.writtenBytes >= COMMIT_EVERY_BYTES) {
+        // the next bucket's read, if it takes as long as this one's, would age the files too much
+        if (pending.writtenBytes >= COMMIT_EVERY_BYTES || pending.deadline.dueBefore(readNanos)) {
           commit(pending);
-          pending = new PendingCommit(snapshot);
+          pending = new PendingCommit(snapshot, orphanWindow);
         }
       }
       commit(pending);
@@ -206,6 +220,7 @@ final class BucketRewriter {
     if (pending.replaced.isEmpty()) {
       return;
     }
+    pending.deadline.checkCommittable(table.name());
     Snapshot readFrom = pending.readFrom;
     RewriteFiles rewrite = table.newRewrite()
         .scanManifestsWith(workers)

@@ -59,12 +59,16 @@ final class DeleteLogCompaction {
 
   private final LiveTable liveTable;
   private final Duration retention;
+  private final Duration orphanWindow;
   private final String runId;
   private final ExecutorService workers;
 
-  DeleteLogCompaction(LiveTable liveTable, Duration retention, String runId, ExecutorService workers) {
+  /** @param orphanWindow concurrent orphan cleanups delete unreferenced files older than this ({@link CommitDeadline}) */
+  DeleteLogCompaction(LiveTable liveTable, Duration retention, Duration orphanWindow, String runId,
+      ExecutorService workers) {
     this.liveTable = liveTable;
     this.retention = retention;
+    this.orphanWindow = orphanWindow;
     this.runId = runId;
     this.workers = workers;
   }
@@ -146,12 +150,23 @@ final class DeleteLogCompaction {
     RewriteFiles rewrite = table.newRewrite().validateFromSnapshot(snapshot.snapshotId()).scanManifestsWith(workers);
     otherLayout.forEach(rewrite::deleteFile);
     rewritten.forEach(bucket -> filesByBucket.get(bucket).forEach(rewrite::deleteFile));
+    CommitDeadline deadline = new CommitDeadline(orphanWindow);
+    List<DataFile> written = new ArrayList<>();
     for (Map.Entry<Integer, List<Record>> bucket : retained.entrySet()) {
       bucket.getValue().sort(Comparator.comparing(row -> (String) row.getField(DeleteLog.ENTITY_KEY)));
-      write(table, bucket.getKey(), bucket.getValue(), retries).forEach(rewrite::addFile);
+      deadline.writing();
+      written.addAll(write(table, bucket.getKey(), bucket.getValue(), retries));
     }
+    written.forEach(rewrite::addFile);
     rewrite.set(BucketRewriter.SUMMARY_RUN, runId);
-    rewrite.commit();
+    try {
+      deadline.checkCommittable(table.name());
+      rewrite.commit();
+    } catch (ValidationException | CommitFailedException e) {
+      // not committed: the files written for it are garbage (a commit in unknown state keeps them)
+      written.forEach(file -> table.io().deleteFile(file.location()));
+      throw e;
+    }
     rewritten.addAll(retained.keySet());
     return new Result(rewritten.size(), dropped, retries);
   }

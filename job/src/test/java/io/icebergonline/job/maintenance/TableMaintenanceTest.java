@@ -1,6 +1,7 @@
 package io.icebergonline.job.maintenance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.icebergonline.core.DeleteLog;
 import io.icebergonline.core.FeatureViewSpec;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -174,13 +176,15 @@ class TableMaintenanceTest {
     try (PositionOutputStream out = table.io().newOutputFile(planted).create()) {
       out.write(new byte[] {1, 2, 3});
     }
-    Thread.sleep(1_100); // past the orphan window below
+    // past the orphan window below (a window shorter than the rewrite would split its commit)
+    Files.setLastModifiedTime(Path.of(java.net.URI.create(planted)),
+        FileTime.fromMillis(System.currentTimeMillis() - Duration.ofHours(2).toMillis()));
 
     Path configFile = files.resolve("maintain-once.yaml");
     Files.writeString(configFile, harness.configYaml(BUCKETS, ""));
     int exit = Main.run(new String[] {
         "maintain", "--config", configFile.toString(), "--view", "driver_stats", "--expire-older-than", "1ms",
-        "--retain-last", "1", "--orphan-older-than", "1s", "--target-file-size", "128MB"});
+        "--retain-last", "1", "--orphan-older-than", "1h", "--target-file-size", "128MB"});
     assertThat(exit).isZero();
 
     table = liveTable.refresh();
@@ -395,10 +399,49 @@ class TableMaintenanceTest {
     }
   }
 
+  /**
+   * A concurrent orphan cleanup deletes unreferenced files older than its window, including a
+   * rewrite's files not committed yet; committing them after that would break every read of their
+   * buckets. With a window no commit can meet, the rewrite gives up naming the setting, commits
+   * nothing, and leaves none of its files behind.
+   */
+  @Test
+  void aRewriteWhoseFilesWaitedPastHalfTheOrphanWindowIsNotCommitted() throws Exception {
+    JobConfig config = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "orphan-deadline").config(BUCKETS);
+    FeatureViewSpec view = config.featureViews().get(0);
+    Catalog catalog = IcebergCatalogs.load(config.onlineStore());
+    Table table = OnlineTables.createOrVerify(catalog, config.onlineStore().namespace(), view);
+    GenericUpserts writer = new GenericUpserts(table, List.of("driver_id"));
+    for (int commit = 0; commit < 2; commit++) {
+      List<Record> rows = new ArrayList<>();
+      for (long key = 1; key <= 20; key++) {
+        Record row = writer.newRow();
+        row.setField("driver_id", key);
+        row.setField("event_timestamp", OffsetDateTime.now(ZoneOffset.UTC));
+        rows.add(row);
+      }
+      writer.upsert(rows);
+    }
+    table.refresh();
+    long snapshotBefore = table.currentSnapshot().snapshotId();
+    Set<String> storeBefore = locations(store(table));
+    MaintenanceConfig settings = new MaintenanceConfig(
+        true, Duration.ofHours(1), Duration.ofDays(1), 5, Duration.ofNanos(1), 128L * 1024 * 1024);
+
+    assertThatThrownBy(() -> OnlineTableMaintenance.run(() -> table, settings, "maintain"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("maintenance.orphan_older_than");
+
+    table.refresh();
+    assertThat(table.currentSnapshot().snapshotId()).as("nothing committed").isEqualTo(snapshotBefore);
+    assertThat(locations(store(table))).as("the rewrite's files are deleted").isEqualTo(storeBefore);
+  }
+
   @Test
   void maintenanceInTheJobAndOneShotConcurrentWithWritesLosesNoUpdate() throws Exception {
     JobHarness harness = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "maintain-concurrent");
-    // orphan window 10 s: far above the job's write-to-commit time (one 1 s checkpoint), so
+    // orphan window 10 s: far above the job's write-to-commit time (one 1 s checkpoint), and the
+    // rewrites commit within half of it (CommitDeadline; a rewrite took 19 s on a busy machine), so
     // orphan cleanup runs concurrently too without touching files about to be committed
     String yaml = harness.configYaml(BUCKETS, "") + String.join("\n",
         "maintenance:",
