@@ -133,7 +133,12 @@ public final class MaintenanceScheduler extends ProcessFunction<CheckpointStats,
       }
       return true;
     } catch (RuntimeException e) {
-      LOG.warn("Maintenance of feature view '{}' failed; retrying in {}", view.name(), settings.interval(), e);
+      if (executor.isShutdown()) {
+        // close() interrupted the run: the job is stopping, nothing failed
+        LOG.info("Maintenance of feature view '{}' stopped with the job: {}", view.name(), e.toString());
+      } else {
+        LOG.warn("Maintenance of feature view '{}' failed; retrying in {}", view.name(), settings.interval(), e);
+      }
       return false;
     }
   }
