@@ -206,12 +206,13 @@ class MaterializationOnClusterIT {
     stream.awaitTableExact(cluster, job);
 
     // the one-shot maintain command from a client while the job keeps committing what arrives meanwhile
+    // (an orphan window far above the job's write-to-commit time and the rewrite's, as in production)
     Thread producer = new Thread(() -> stream.produce(6_000));
     producer.start();
     List<String> args = new ArrayList<>(chart.argsWithConfigIn(WORK.resolve("config").resolve(stream.topic)));
     String config = args.get(args.indexOf("--config") + 1);
     String output = flinkRunCommand(chart, List.of("run"), List.of("maintain", "--config", config,
-        "--expire-older-than", "1ms", "--retain-last", "1", "--orphan-older-than", "1s"));
+        "--expire-older-than", "1ms", "--retain-last", "1", "--orphan-older-than", "1m"));
     producer.join();
 
     assertThat(output).doesNotContain("error:");

@@ -10,7 +10,9 @@ import org.apache.iceberg.exceptions.ValidationException;
  * {@code maintenance.orphan_older_than}, including files written for a commit that has not landed
  * yet; a commit naming deleted files would break every later read of their buckets. So a commit
  * starts only while its oldest file is younger than half that window, which leaves the other half
- * for the commit itself.
+ * for the commit itself. A zero window sets no deadline: it says that nothing else writes or cleans
+ * the table meanwhile (the config and the command line refuse it; the bench uses it on tables only
+ * it writes).
  */
 final class CommitDeadline {
   private final Duration orphanWindow;
@@ -30,7 +32,7 @@ final class CommitDeadline {
 
   /** Called before each file write of the pending commit; the first one starts the clock. */
   void writing() {
-    if (firstWriteNanos < 0) {
+    if (firstWriteNanos < 0 && !orphanWindow.isZero()) {
       firstWriteNanos = nanoClock.getAsLong();
     }
   }

@@ -28,6 +28,15 @@ class CommitDeadlineTest {
   }
 
   @Test
+  void aZeroWindowSetsNoDeadline() {
+    CommitDeadline none = new CommitDeadline(Duration.ZERO, now::get);
+    none.writing();
+    now.addAndGet(Duration.ofHours(1).toNanos());
+    assertThat(none.dueBefore(0)).isFalse();
+    none.checkCommittable("t");
+  }
+
+  @Test
   void theClockStartsAtTheFirstWrite() {
     deadline.writing();
     now.addAndGet(Duration.ofSeconds(4).toNanos());
