@@ -48,7 +48,7 @@ final class RequestBody {
   private final AtomicBoolean finished = new AtomicBoolean();
   private Consumer<Result> then;
   private RequestException refusal;
-  private Scheduler.Task timeout;
+  private volatile Scheduler.Task timeout;
   private byte[] collected;
   private int size;
   private volatile long bytesRead;
@@ -78,10 +78,6 @@ final class RequestBody {
       // grown as bytes arrive: a Content-Length alone (up to max_write_body_size) must not take that much memory
       collected = new byte[(int) Math.min(declared >= 0 ? declared : INITIAL_BUFFER, INITIAL_BUFFER)];
     }
-    long millis = Math.max(1, bounds.timeout().toMillis());
-    timeout = request.getComponents().getScheduler().schedule(() -> finish(new Result(null,
-        new RequestException(408, "the request body did not arrive within the server's " + bounds.timeoutKey() + " of "
-            + bounds.timeout() + " (" + bytesRead + " bytes came)"), false)), millis, TimeUnit.MILLISECONDS);
     onContent();
   }
 
@@ -89,6 +85,14 @@ final class RequestBody {
     while (!finished.get()) {
       Content.Chunk chunk = request.read();
       if (chunk == null) {
+        if (timeout == null) {
+          // the clock starts only for a body that has to be waited for: most arrive with their headers
+          long millis = Math.max(1, bounds.timeout().toMillis());
+          timeout = request.getComponents().getScheduler().schedule(() -> finish(new Result(null,
+              new RequestException(408, "the request body did not arrive within the server's " + bounds.timeoutKey()
+                  + " of " + bounds.timeout() + " (" + bytesRead + " bytes came)"), false)), millis,
+              TimeUnit.MILLISECONDS);
+        }
         request.demand(this::onContent);
         return;
       }
