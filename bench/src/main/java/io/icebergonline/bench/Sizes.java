@@ -84,7 +84,7 @@ record Sizes(
   }
 
   static Sizes quick() {
-    return new Sizes("quick", 5_000, 50_000, 5_000, 5, 0.05, 500, 2_000, 5, 20_000, new int[] {2_000}, 3,
+    return new Sizes("quick", 5_000, 20_000, 5_000, 5, 0.05, 500, 2_000, 5, 20_000, new int[] {2_000}, 3,
         Duration.ofSeconds(1), 500, Duration.ofSeconds(1));
   }
 }
