@@ -63,7 +63,10 @@ final class DeleteLogCompaction {
   private final String runId;
   private final ExecutorService workers;
 
-  /** @param orphanWindow concurrent orphan cleanups delete unreferenced files older than this ({@link CommitDeadline}) */
+  /**
+   * @param orphanWindow concurrent orphan cleanups delete unreferenced files older than this
+   *     ({@link CommitDeadline})
+   */
   DeleteLogCompaction(LiveTable liveTable, Duration retention, Duration orphanWindow, String runId,
       ExecutorService workers) {
     this.liveTable = liveTable;

@@ -43,8 +43,8 @@ public final class OnlineTableMaintenance {
    */
   public static MaintenanceReport run(Supplier<Table> loader, MaintenanceConfig settings, String runner) {
     return withWorkers(workers -> run(new LiveTable(loader), settings, runner, workers,
-        (table, runId) -> new BucketRewriter(table, settings.targetFileSizeBytes(), settings.orphanOlderThan(), runId, workers)
-            .rewrite()));
+        (table, runId) -> new BucketRewriter(
+            table, settings.targetFileSizeBytes(), settings.orphanOlderThan(), runId, workers).rewrite()));
   }
 
   /**
@@ -56,8 +56,8 @@ public final class OnlineTableMaintenance {
       String runner) {
     return withWorkers(workers -> run(new LiveTable(loader), settings, runner, workers, (table, runId) -> {
       DeleteLog.partitionByBucket(table.table());
-      DeleteLogCompaction.Result result = new DeleteLogCompaction(table, retention, settings.orphanOlderThan(), runId, workers)
-          .compact();
+      DeleteLogCompaction.Result result =
+          new DeleteLogCompaction(table, retention, settings.orphanOlderThan(), runId, workers).compact();
       return new BucketRewriter.Result(result.bucketsRewritten(), 0, result.retries(), result.rowsDropped());
     }));
   }
