@@ -15,7 +15,6 @@ import java.util.Map;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.NoSuchTableException;
-import org.apache.iceberg.exceptions.NotFoundException;
 
 /**
  * One feature view's events on the cluster: its topic and dead-letter topic (named after the
@@ -80,8 +79,8 @@ final class FeatureStream {
       cluster.failIfEnded(jobId, cluster.get("/jobs/" + jobId));
       try {
         rows = rows();
-      } catch (NoSuchTableException | NotFoundException e) {
-        rows = Map.of(); // not created yet, or maintenance expired the snapshot being read: read again
+      } catch (NoSuchTableException e) {
+        rows = Map.of(); // not created yet
       }
       if (rows.equals(oracle.liveRows())) {
         return;

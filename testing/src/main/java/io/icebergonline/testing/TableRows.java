@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.TreeMap;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -24,19 +25,47 @@ import org.apache.iceberg.types.Types;
  * epoch microseconds (the columns' precision), binary as {@code byte[]}, lists as {@link List}.
  */
 public final class TableRows {
+  /** Reads of {@link #read} before it gives up on a table whose snapshots expire faster than it reads them. */
+  private static final int EXPIRED_READ_ATTEMPTS = 10;
+
   private TableRows() {}
 
-  /** All live rows of the table's current snapshot. */
+  /**
+   * All live rows of the table's current snapshot. A read that fails because a concurrent
+   * maintenance run expired that snapshot and deleted its files (reported as the FileIO reports
+   * it: NotFoundException, S3's NoSuchKeyException, ...) reads the new current snapshot; a failure
+   * on a snapshot that still exists, such as a file it references gone missing, is thrown.
+   */
   public static List<Map<String, Object>> read(Table table) {
-    List<Map<String, Object>> rows = new ArrayList<>();
-    forEach(table, rows::add);
-    return rows;
+    for (int attempt = 1; ; attempt++) {
+      table.refresh();
+      Snapshot snapshot = table.currentSnapshot();
+      List<Map<String, Object>> rows = new ArrayList<>();
+      try {
+        forEach(table, snapshot, rows::add);
+        return rows;
+      } catch (RuntimeException e) {
+        table.refresh();
+        if (snapshot == null || table.snapshot(snapshot.snapshotId()) != null || attempt == EXPIRED_READ_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Hands each live row of the table's current snapshot to {@code action}, one at a time (for tables too big to hold). */
   public static void forEach(Table table, Consumer<Map<String, Object>> action) {
     table.refresh();
-    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+    forEach(table, table.currentSnapshot(), action);
+  }
+
+  private static void forEach(Table table, Snapshot snapshot, Consumer<Map<String, Object>> action) {
+    if (snapshot == null) {
+      return;
+    }
+    // the table's schema, not the snapshot's: a column added since the last commit reads as null
+    try (CloseableIterable<Record> records =
+        IcebergGenerics.read(table).useSnapshot(snapshot.snapshotId()).project(table.schema()).build()) {
       for (Record record : records) {
         action.accept(toMap(record, table.schema().asStruct()));
       }

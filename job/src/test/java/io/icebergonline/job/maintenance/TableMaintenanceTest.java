@@ -440,15 +440,16 @@ class TableMaintenanceTest {
   @Test
   void maintenanceInTheJobAndOneShotConcurrentWithWritesLosesNoUpdate() throws Exception {
     JobHarness harness = new JobHarness(kafka, catalogServer.onlineStoreYaml(), "maintain-concurrent");
-    // orphan window 10 s: far above the job's write-to-commit time (one 1 s checkpoint), and the
-    // rewrites commit within half of it (CommitDeadline; a rewrite took 19 s on a busy machine), so
-    // orphan cleanup runs concurrently too without touching files about to be committed
+    // orphan window 30 s: above the job's write-to-commit time (a 1 s checkpoint, several seconds on
+    // an overloaded machine), and the rewrites commit within half of it (CommitDeadline; a rewrite
+    // took 19 s on a busy machine), so orphan cleanup runs concurrently too without touching files
+    // about to be committed
     String yaml = harness.configYaml(BUCKETS, "") + String.join("\n",
         "maintenance:",
         "  interval: 1s",
         "  expire_older_than: 5s",
         "  retain_last: 5",
-        "  orphan_older_than: 10s",
+        "  orphan_older_than: 30s",
         "");
     JobConfig config = JobConfigParser.parse(yaml, name -> null);
     MaintenanceConfig settings = config.maintenance();

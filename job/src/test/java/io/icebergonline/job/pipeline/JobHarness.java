@@ -112,8 +112,6 @@ public final class JobHarness {
         rows = rows(config);
       } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
         rows = Map.of();
-      } catch (org.apache.iceberg.exceptions.NotFoundException e) {
-        rows = Map.of(); // maintenance expired the snapshot being read and deleted its files: read again
       }
       if (rows.equals(oracle.liveRows())) {
         return rows;
