@@ -320,7 +320,6 @@ final class FlinkCluster implements AutoCloseable {
     command.addAll(List.of(System.getProperty("flink.add-opens", "").trim().split("\\s+")).stream()
         .filter(option -> !option.isEmpty()).toList());
     command.add("-XX:+IgnoreUnrecognizedVMOptions");
-    command.add("-XX:TieredStopAtLevel=1"); // short-lived test JVMs on 2 cores: C2's compile threads cost more than they give
     command.add("-Dlog.file=" + work.resolve("log").resolve(name + ".log"));
     command.add("-Dlog4j.configurationFile=" + conf.resolve("log4j.properties").toUri());
     List<String> entries = new ArrayList<>();
