@@ -40,6 +40,10 @@ class BenchSmokeTest {
     assertThat(csv(results.resolve("lookup-latency.csv")))
         .isNotEmpty()
         .allSatisfy(row -> assertThat(row.get("wrong answers")).isEqualTo("0"));
+    assertThat(csv(results.resolve("lookup-join.csv")))
+        .filteredOn(row -> row.get("cache").startsWith("NONE, asynchronous"))
+        .singleElement()
+        .satisfies(row -> assertThat(Double.parseDouble(row.get("enriched rows/s"))).isPositive());
     assertThat(csv(results.resolve("feature-server.csv")))
         .hasSize(8)
         .allSatisfy(row -> assertThat(row).containsEntry("failed", "0").containsEntry("wrong", "0"));
