@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -356,10 +357,12 @@ public final class OnlineTableReader implements AutoCloseable {
     }
     candidates.sort(Comparator.comparingLong((Candidate candidate) -> candidate.data().dataSequenceNumber()).reversed());
     InclusiveMetricsEvaluator metrics = new InclusiveMetricsEvaluator(readWith.columns(), filter);
+    Map<TableFileIndex.PartitionFiles, NewerKeyDeletes> keyDeletes = new IdentityHashMap<>(2);
     int opened = 0;
     for (Candidate candidate : candidates) {
       DataFile data = candidate.data();
-      if (!metrics.eval(data) || keyDeletedByNewerEquality(candidate, key)) {
+      if (!metrics.eval(data) || keyDeletes.computeIfAbsent(candidate.partition(), partition -> new NewerKeyDeletes(
+          partition.equalityDeletes(), key)).deleteNewerThan(data.dataSequenceNumber())) {
         continue;
       }
       if (filterValue != null && !keyFilter(data).mightContain(filterValue)) {
@@ -376,14 +379,31 @@ public final class OnlineTableReader implements AutoCloseable {
 
   private record Candidate(DataFile data, TableFileIndex.PartitionFiles partition) {}
 
-  /** True when a newer equality delete on key columns only deletes the key from the whole file. */
-  private boolean keyDeletedByNewerEquality(Candidate candidate, StructLike key) {
-    for (DeleteFile delete : newerEqualityDeletes(candidate)) {
-      if (DeleteIndex.deletesBy(delete, keyFieldIds) && deletes.deletesRow(delete, keySchema, key)) {
-        return true;
-      }
+  /**
+   * Whether an equality delete on key columns only deletes the key from a partition's data files
+   * older than it. The lookup asks with ever older files (they are walked newest first), so each
+   * delete file of the partition (newest first too) is tested once, and only those newer than the
+   * file where the key is found; a delete found deleting the key deletes it from every older file.
+   */
+  private final class NewerKeyDeletes {
+    private final List<DeleteFile> newestFirst;
+    private final StructLike key;
+    private int tested;
+    private boolean deleted;
+
+    NewerKeyDeletes(List<DeleteFile> newestFirst, StructLike key) {
+      this.newestFirst = newestFirst;
+      this.key = key;
     }
-    return false;
+
+    /** True when a delete with a higher data sequence number than {@code sequence} deletes the key. */
+    boolean deleteNewerThan(long sequence) {
+      while (!deleted && tested < newestFirst.size() && newestFirst.get(tested).dataSequenceNumber() > sequence) {
+        DeleteFile delete = newestFirst.get(tested++);
+        deleted = DeleteIndex.deletesBy(delete, keyFieldIds) && deletes.deletesRow(delete, keySchema, key);
+      }
+      return deleted;
+    }
   }
 
   private List<DeleteFile> newerEqualityDeletes(Candidate candidate) {
@@ -409,7 +429,8 @@ public final class OnlineTableReader implements AutoCloseable {
   private RowData readLiveRow(ReadLayout readWith, Candidate candidate, Expression filter, Object[] icebergValues,
       Object filterValue) {
     RowData[] live = new RowData[1];
-    forEachLiveRow(readWith, candidate.data(), candidate.partition(), filter, filterValue,
+    // the lookup tested the key against the key-only equality deletes newer than the file (NewerKeyDeletes)
+    forEachLiveRow(readWith, candidate.data(), candidate.partition(), filter, filterValue, true,
         row -> hasKey(row, icebergValues), row -> live[0] = readWith.copy(row));
     return live[0];
   }
@@ -417,21 +438,23 @@ public final class OnlineTableReader implements AutoCloseable {
   /** Every row of the file that no delete of {@code partition} removes (the live index's build). */
   private void forEachLiveRow(ReadLayout readWith, DataFile data, TableFileIndex.PartitionFiles partition,
       Consumer<RowData> live) {
-    forEachLiveRow(readWith, data, partition, Expressions.alwaysTrue(), null, row -> true, live);
+    forEachLiveRow(readWith, data, partition, Expressions.alwaysTrue(), null, false, row -> true, live);
   }
 
   /**
    * Calls {@code live} with each row of the file that {@code filter} and {@code wanted} select and
    * that no position delete and no newer equality delete of {@code partition} removes; the row may
    * be reused by the reader, its row position at {@code positionIndex}. With {@code pageKey} the
-   * rows come from the pages that can hold that key when the file has a page index.
+   * rows come from the pages that can hold that key when the file has a page index. With {@code
+   * keyDeletesTested} the caller knows that no equality delete on key columns only deletes the
+   * rows {@code wanted} selects (a point read's key), and those deletes are not tested again.
    */
   private void forEachLiveRow(ReadLayout readWith, DataFile data, TableFileIndex.PartitionFiles partition,
-      Expression filter, Object pageKey, Predicate<RowData> wanted, Consumer<RowData> live) {
+      Expression filter, Object pageKey, boolean keyDeletesTested, Predicate<RowData> wanted, Consumer<RowData> live) {
     Candidate candidate = new Candidate(data, partition);
     List<DeleteFile> rowDeletes = newerEqualityDeletes(candidate).stream()
         .filter(delete -> !DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
-    List<DeleteFile> keyDeletes = newerEqualityDeletes(candidate).stream()
+    List<DeleteFile> keyDeletes = keyDeletesTested ? List.of() : newerEqualityDeletes(candidate).stream()
         .filter(delete -> DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
     Schema schema = rowDeletes.isEmpty() ? readWith.schema() : withEqualityColumns(readWith.schema(), rowDeletes);
     Predicate<RowData> deletedByEquality = rowDeletes.isEmpty() ? row -> false : deletedByAny(rowDeletes, schema);

@@ -31,6 +31,7 @@ final class TableFileIndex {
   record Partition(int specId, StructLikeWrapper value) {}
 
   /** The files of a partition. */
+  /** A partition's files; data files and equality deletes newest (highest data sequence number) first. */
   record PartitionFiles(List<DataFile> dataNewestFirst, List<DeleteFile> equalityDeletes, List<DeleteFile> positionDeletes) {}
 
   static final TableFileIndex EMPTY = new TableFileIndex(-1, Map.of(), Map.of(), Map.of(), Map.of());
@@ -143,6 +144,7 @@ final class TableFileIndex {
       files.sort(Comparator.comparingLong((DataFile file) -> file.dataSequenceNumber()).reversed());
       List<DeleteFile> equality = new ArrayList<>(equalityByPartition.getOrDefault(partition, List.of()));
       equality.addAll(globalEqualityDeletes);
+      equality.sort(Comparator.comparingLong((DeleteFile file) -> file.dataSequenceNumber()).reversed());
       partitions.put(partition, new PartitionFiles(List.copyOf(files), List.copyOf(equality),
           List.copyOf(positionByPartition.getOrDefault(partition, List.of()))));
     });
