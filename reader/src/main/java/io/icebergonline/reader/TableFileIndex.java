@@ -30,7 +30,6 @@ final class TableFileIndex {
   /** One partition of one spec. */
   record Partition(int specId, StructLikeWrapper value) {}
 
-  /** The files of a partition. */
   /** A partition's files; data files and equality deletes newest (highest data sequence number) first. */
   record PartitionFiles(List<DataFile> dataNewestFirst, List<DeleteFile> equalityDeletes, List<DeleteFile> positionDeletes) {}
 
