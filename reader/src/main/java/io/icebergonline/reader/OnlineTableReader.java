@@ -452,9 +452,10 @@ public final class OnlineTableReader implements AutoCloseable {
   private void forEachLiveRow(ReadLayout readWith, DataFile data, TableFileIndex.PartitionFiles partition,
       Expression filter, Object pageKey, boolean keyDeletesTested, Predicate<RowData> wanted, Consumer<RowData> live) {
     Candidate candidate = new Candidate(data, partition);
-    List<DeleteFile> rowDeletes = newerEqualityDeletes(candidate).stream()
+    List<DeleteFile> newerDeletes = newerEqualityDeletes(candidate);
+    List<DeleteFile> rowDeletes = newerDeletes.stream()
         .filter(delete -> !DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
-    List<DeleteFile> keyDeletes = keyDeletesTested ? List.of() : newerEqualityDeletes(candidate).stream()
+    List<DeleteFile> keyDeletes = keyDeletesTested ? List.of() : newerDeletes.stream()
         .filter(delete -> DeleteIndex.deletesBy(delete, keyFieldIds)).toList();
     Schema schema = rowDeletes.isEmpty() ? readWith.schema() : withEqualityColumns(readWith.schema(), rowDeletes);
     Predicate<RowData> deletedByEquality = rowDeletes.isEmpty() ? row -> false : deletedByAny(rowDeletes, schema);

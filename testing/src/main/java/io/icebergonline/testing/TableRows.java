@@ -37,16 +37,16 @@ public final class TableRows {
    * on a snapshot that still exists, such as a file it references gone missing, is thrown.
    */
   public static List<Map<String, Object>> read(Table table) {
+    table.refresh();
     for (int attempt = 1; ; attempt++) {
-      table.refresh();
       Snapshot snapshot = table.currentSnapshot();
       List<Map<String, Object>> rows = new ArrayList<>();
       try {
         forEach(table, snapshot, rows::add);
         return rows;
       } catch (RuntimeException e) {
-        table.refresh();
-        if (snapshot == null || table.snapshot(snapshot.snapshotId()) != null || attempt == EXPIRED_READ_ATTEMPTS) {
+        table.refresh(); // a failed read has a snapshot: forEach reads nothing of a table without one
+        if (table.snapshot(snapshot.snapshotId()) != null || attempt == EXPIRED_READ_ATTEMPTS) {
           throw e;
         }
       }
